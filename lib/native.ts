@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Loads the compiled addon (build/Release/limeshap.node, written by `npm install` through cmake-js)
+ * and describes its exports. Every other module reaches native code through `binding` only.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** Quickshift parameters as the addon reads them (complete: TypeScript fills every default). */
+export interface NativeQuickshiftParams {
+  kernelSize: number;
+  maxDist: number;
+  ratio: number;
+  sigma: number;
+  convert2lab: boolean;
+  seed: number;
+}
+
+/** SLIC parameters as the addon reads them. */
+export interface NativeSlicParams {
+  nSegments: number;
+  compactness: number;
+  sigma: number;
+  maxIter: number;
+  convert2lab: boolean;
+  enforceConnectivity: boolean;
+}
+
+/** SIMD state: the best level the CPU has, the level in use, and the cap set by `simd()`. */
+export interface NativeSimdState {
+  detected: 'scalar' | 'avx2' | 'avx512';
+  active: 'scalar' | 'avx2' | 'avx512';
+  cap: 'scalar' | 'avx2' | 'avx512';
+}
+
+/** The addon's exports (native/addon.cc). Buffers are written in place; sizes are re-checked natively. */
+export interface NativeBinding {
+  quickshift(rgb: Uint8Array, width: number, height: number, params: NativeQuickshiftParams, labels: Int32Array): Promise<number>;
+  slic(rgb: Uint8Array, width: number, height: number, params: NativeSlicParams, labels: Int32Array): Promise<number>;
+  numpyNormal(seed: number, scale: number, out: Float64Array): void;
+  concurrency(threads?: number): number;
+  simd(level?: 'scalar' | 'avx2' | 'avx512'): NativeSimdState;
+}
+
+const root = path.resolve(__dirname, '..', '..');
+
+function load(): NativeBinding {
+  const candidates = [path.join(root, 'build', 'Release', 'limeshap.node'), path.join(root, 'build', 'Debug', 'limeshap.node')];
+  const failures: string[] = [];
+  for (const file of candidates) {
+    if (!fs.existsSync(file)) {
+      failures.push(`${file}: not found`);
+      continue;
+    }
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      return require(file) as NativeBinding;
+    } catch (err) {
+      failures.push(`${file}: ${(err as Error).message}`);
+    }
+  }
+  throw new Error(
+    `limeshap: the native addon could not be loaded.\n  ${failures.join('\n  ')}\n` +
+      `Rebuild it with \`npm rebuild limeshap\` (or \`npm run build:native\` in a checkout); ` +
+      `this needs cmake >= 3.15 and a C++17 compiler.`,
+  );
+}
+
+/** The loaded addon. Loading happens once, at first import. */
+export const binding: NativeBinding = load();

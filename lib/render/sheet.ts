@@ -1,0 +1,143 @@
+/**
+ * Labelled grid of images ("contact sheet").
+ *
+ * @packageDocumentation
+ */
+
+import {
+  type Interpolation,
+  type Rgb,
+  type RgbImage,
+  TEXT_DARK,
+  WHITE,
+  assertPositiveInt,
+  assertRgbImage,
+  blit,
+  createImage,
+  drawText,
+  measureText,
+  wrapText,
+} from './raster';
+import { LINE_ADVANCE } from './font';
+
+/** One cell of a {@link contactSheet}. */
+export interface SheetTile {
+  /** The picture. */
+  image: RgbImage;
+  /** Caption lines drawn under the picture (long lines are wrapped to the tile width). */
+  caption: string[];
+}
+
+/** Options of {@link contactSheet}. */
+export interface ContactSheetOptions {
+  /** Number of grid columns (default `ceil(sqrt(tiles.length))`). */
+  columns?: number;
+  /** Optional title line(s) drawn centred above the grid (default none). */
+  title?: string;
+  /**
+   * Every tile is scaled to this width, keeping its aspect ratio
+   * (default: the widest tile's width, so tiles of that width are not scaled).
+   */
+  tileWidth?: number;
+  /**
+   * Interpolation for scaled tiles (default: `'nearest'` when enlarging, which
+   * keeps label boundaries crisp, `'bilinear'` with area averaging when shrinking).
+   */
+  interpolation?: Interpolation;
+  /** Integer font scale of the captions (default 2 when `tileWidth >= 200`, else 1). */
+  captionScale?: number;
+  /** Integer font scale of the title (default `captionScale + 1`). */
+  titleScale?: number;
+  /** Gap between cells and around the sheet in pixels (default 10). */
+  padding?: number;
+  /** Background colour (default white). */
+  background?: Rgb;
+  /** Text colour (default dark grey `[34, 34, 34]`). */
+  textColor?: Rgb;
+}
+
+/**
+ * Lays tiles out in a grid, each with its caption lines underneath, and an
+ * optional title on top; white background, dark text (built-in bitmap font).
+ * Tiles are placed left-to-right, top-to-bottom, each centred horizontally in
+ * its cell; row height is the tallest tile plus the longest caption of that row.
+ * @param tiles - non-empty list of `{ image, caption }`
+ * @param options - see {@link ContactSheetOptions}
+ * @returns the sheet
+ * @throws TypeError/RangeError on an empty tile list, malformed images or bad options
+ */
+export function contactSheet(tiles: SheetTile[], options: ContactSheetOptions = {}): RgbImage {
+  if (!Array.isArray(tiles) || tiles.length === 0) {
+    throw new TypeError('tiles must be a non-empty array of { image, caption }');
+  }
+  tiles.forEach((t, i) => {
+    assertRgbImage(t.image, `tiles[${i}].image`);
+    if (!Array.isArray(t.caption) || !t.caption.every((c) => typeof c === 'string')) {
+      throw new TypeError(`tiles[${i}].caption must be an array of strings`);
+    }
+  });
+  const n = tiles.length;
+  const columns = options.columns ?? Math.ceil(Math.sqrt(n));
+  assertPositiveInt(columns, 'options.columns');
+  const tileWidth = options.tileWidth ?? Math.max(...tiles.map((t) => t.image.width));
+  assertPositiveInt(tileWidth, 'options.tileWidth');
+  const capScale = options.captionScale ?? (tileWidth >= 200 ? 2 : 1);
+  assertPositiveInt(capScale, 'options.captionScale');
+  const titleScale = options.titleScale ?? capScale + 1;
+  assertPositiveInt(titleScale, 'options.titleScale');
+  const pad = options.padding ?? 10;
+  if (!Number.isInteger(pad) || pad < 0) throw new RangeError('options.padding must be a non-negative integer');
+  const bg = options.background ?? WHITE;
+  const fg = options.textColor ?? TEXT_DARK;
+
+  const cols = Math.min(columns, n);
+  const rows = Math.ceil(n / cols);
+  const placed = tiles.map((t) => {
+    const h = Math.max(1, Math.round((t.image.height * tileWidth) / t.image.width));
+    const lines = t.caption.flatMap((c) => wrapText(c, tileWidth, capScale));
+    const capH = lines.length === 0 ? 0 : measureText(lines.join('\n'), capScale).height + Math.round(pad / 2);
+    return { tile: t, h, lines, capH };
+  });
+  const rowHeights: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    const inRow = placed.slice(r * cols, r * cols + cols);
+    rowHeights.push(Math.max(...inRow.map((p) => p.h + p.capH)));
+  }
+  const titleLines = options.title === undefined ? [] : options.title.split('\n');
+  const gridW = cols * tileWidth + (cols + 1) * pad;
+  const titleWrapped = titleLines.flatMap((l) => wrapText(l, gridW - 2 * pad, titleScale));
+  const titleH = titleWrapped.length === 0 ? 0 : measureText(titleWrapped.join('\n'), titleScale).height + pad;
+  const width = gridW;
+  const height = pad + titleH + rowHeights.reduce((a, b) => a + b, 0) + rows * pad;
+  const sheet = createImage(width, height, bg);
+  if (titleWrapped.length > 0) {
+    drawText(sheet, Math.floor(width / 2), pad, titleWrapped.join('\n'), {
+      color: fg,
+      scale: titleScale,
+      align: 'center',
+    });
+  }
+  let y = pad + titleH;
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      const p = placed[r * cols + c];
+      if (p === undefined) continue;
+      const x = pad + c * (tileWidth + pad);
+      const src = p.tile.image;
+      const interp = options.interpolation ?? (tileWidth > src.width ? 'nearest' : 'bilinear');
+      blit(sheet, src, x, y, { width: tileWidth, height: p.h, interpolation: interp });
+      if (p.lines.length > 0) {
+        const capY = y + p.h + Math.round(pad / 2);
+        p.lines.forEach((line, li) => {
+          drawText(sheet, x + Math.floor(tileWidth / 2), capY + li * LINE_ADVANCE * capScale, line, {
+            color: fg,
+            scale: capScale,
+            align: 'center',
+          });
+        });
+      }
+    }
+    y += (rowHeights[r] ?? 0) + pad;
+  }
+  return sheet;
+}

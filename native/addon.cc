@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: MIT
+// The addon's entry point. Each bind_*.cc reads its JS arguments into plain C++ values (re-checking
+// sizes) and runs its kernels in PromiseWorkers; kernels never see N-API types.
+#include <napi.h>
+
+#include "napi_util.h"
+
+static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
+  limeshap::RegisterSegmentation(env, exports);
+  limeshap::RegisterSettings(env, exports);
+  return exports;
+}
+
+NODE_API_MODULE(limeshap, InitAddon)

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: MIT
+// ExpAvx512: exp of 8 doubles, bit-identical to glibc's exp(double) (glibc >= 2.28 on x86-64 with
+// FMA: the __exp_fma variant), for every input including subnormal results, underflow to 0, +-0,
+// tiny |x| < 2^-54, |x| >= 1024, +-inf and NaN.
+//
+// Why: quickshift's density is a sum of exp terms that scikit-image (the reference) evaluates with
+// libm's exp; the SIMD kernels must give the same densities as the scalar path (std::exp), bit for
+// bit. Same algorithm, same rounding steps and the same fused operations as ExpAvx2 (see
+// exp_avx2.h for which operations glibc fuses and exp_table.h for the algorithm).
+//
+// Only include this header from a translation unit compiled with
+// -mavx512f -mavx512dq -mavx512bw -mavx512vl -mavx2 -mfma. The table comes from GetExpTable(); pass
+// it in hot loops (ExpAvx512(x, table)), the one-argument form fetches it per call.
+//
+// Matching glibc is a property of the process's libm, not of this code: call ExpAvx512MatchesLibm() once
+// before choosing this path over std::exp (false on older glibc, musl or another libm).
+#pragma once
+
+#include <immintrin.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+#include "exp_table.h"
+
+namespace limeshap {
+
+namespace exp_avx512_detail {
+
+// Lanes off the fast path: |x| >= 512, |x| < 2^-54 (incl. 0 and subnormals), inf, NaN.
+inline __m512d ExpAvx512Special(__m512d x, __m512d tmp, __m512i sbits, __m512d fast_res, __mmask8 fast) {
+  const __m512d one = _mm512_set1_pd(1.0);
+  const __m512d zero = _mm512_setzero_pd();
+  const __m512d ax = _mm512_abs_pd(x);
+  const __mmask8 neg = _mm512_cmp_pd_mask(x, zero, _CMP_LT_OQ);
+
+  // |x| in [512, 1024), x < 0: result may be subnormal; round before scaling by 2^-1022. The product
+  // scale*tmp is rounded once and reused (glibc does not fuse here).
+  const __m512d scale_n =
+      _mm512_castsi512_pd(_mm512_add_epi64(sbits, _mm512_set1_epi64(static_cast<long long>(1022ULL << 52))));
+  const __m512d prod = _mm512_mul_pd(scale_n, tmp);
+  __m512d y = _mm512_add_pd(scale_n, prod);
+  {
+    const __m512d hi = _mm512_add_pd(one, y);
+    __m512d lo = _mm512_add_pd(_mm512_sub_pd(scale_n, y), prod);
+    lo = _mm512_add_pd(_mm512_add_pd(_mm512_sub_pd(one, hi), y), lo);
+    __m512d ys = _mm512_sub_pd(_mm512_add_pd(hi, lo), one);
+    ys = _mm512_mask_blend_pd(_mm512_cmp_pd_mask(ys, zero, _CMP_EQ_OQ), ys, zero);  // no -0.0
+    y = _mm512_mask_blend_pd(_mm512_cmp_pd_mask(y, one, _CMP_LT_OQ), y, ys);
+  }
+  const __m512d res_neg = _mm512_mul_pd(y, _mm512_set1_pd(0x1p-1022));
+  // |x| in [512, 1024), x > 0: may overflow.
+  const __m512d scale_p =
+      _mm512_castsi512_pd(_mm512_sub_epi64(sbits, _mm512_set1_epi64(static_cast<long long>(1009ULL << 52))));
+  const __m512d res_pos = _mm512_mul_pd(_mm512_fmadd_pd(scale_p, tmp, scale_p), _mm512_set1_pd(0x1p1009));
+
+  __m512d res = _mm512_mask_blend_pd(neg, res_pos, res_neg);
+  // |x| >= 1024 (and +-inf): 0 or +inf.
+  const __mmask8 huge = _mm512_cmp_pd_mask(ax, _mm512_set1_pd(1024.0), _CMP_GE_OQ);
+  res = _mm512_mask_blend_pd(huge & neg, res, zero);
+  res = _mm512_mask_blend_pd(huge & static_cast<__mmask8>(~neg), res, _mm512_set1_pd(__builtin_inf()));
+  // |x| < 2^-54 or NaN: 1 + x.
+  const __mmask8 tiny = _mm512_cmp_pd_mask(ax, _mm512_set1_pd(0x1p-54), _CMP_NGE_UQ);
+  res = _mm512_mask_blend_pd(tiny, res, _mm512_add_pd(one, x));
+  return _mm512_mask_blend_pd(fast, res, fast_res);
+}
+
+}  // namespace exp_avx512_detail
+
+/// exp of each lane, bit-identical to glibc's exp. `table` = GetExpTable().
+inline __m512d ExpAvx512(__m512d x, const ExpTable* table) {
+  using namespace exp_detail;
+  const __m512d shift = _mm512_set1_pd(kShift);
+  const __m512d kd_shifted = _mm512_fmadd_pd(x, _mm512_set1_pd(kInvLn2N), shift);
+  const __m512i ki = _mm512_castpd_si512(kd_shifted);
+  const __m512d kd = _mm512_sub_pd(kd_shifted, shift);
+  __m512d r = _mm512_fmadd_pd(kd, _mm512_set1_pd(kNegLn2HiN), x);
+  r = _mm512_fmadd_pd(kd, _mm512_set1_pd(kNegLn2LoN), r);
+  const __m512i idx = _mm512_and_si512(ki, _mm512_set1_epi64(kExpTableSize - 1));
+  // Masked/zeroing forms: the plain intrinsics start from _mm512_undefined_*(), which makes GCC 12
+  // warn (-Wmaybe-uninitialized, GCC bug 105593) in every caller.
+  const __mmask8 all = 0xff;
+  const __m512d tail = _mm512_mask_i64gather_pd(_mm512_setzero_pd(), all, idx, table->tail, 8);
+  const __m512i sbits = _mm512_add_epi64(_mm512_mask_i64gather_epi64(_mm512_setzero_si512(), all, idx, table->sbits, 8),
+                                         _mm512_maskz_slli_epi64(all, ki, 45));
+  const __m512d r2 = _mm512_mul_pd(r, r);
+  const __m512d p23 = _mm512_fmadd_pd(r, _mm512_set1_pd(kC3), _mm512_set1_pd(kC2));
+  const __m512d p45 = _mm512_fmadd_pd(r, _mm512_set1_pd(kC5), _mm512_set1_pd(kC4));
+  __m512d tmp = _mm512_fmadd_pd(r2, p23, _mm512_add_pd(tail, r));
+  tmp = _mm512_fmadd_pd(_mm512_mul_pd(r2, r2), p45, tmp);
+  const __m512d scale = _mm512_castsi512_pd(sbits);
+  const __m512d res = _mm512_fmadd_pd(scale, tmp, scale);
+
+  // Fast path iff 2^-54 <= |x| < 512 (false for NaN).
+  const __m512d ax = _mm512_abs_pd(x);
+  const __mmask8 fast = _mm512_cmp_pd_mask(ax, _mm512_set1_pd(512.0), _CMP_LT_OQ) &
+                        _mm512_cmp_pd_mask(ax, _mm512_set1_pd(0x1p-54), _CMP_GE_OQ);
+  if (__builtin_expect(fast == 0xff, 1)) return res;
+  // glibc returns exactly +0 for x <= -746 (and -inf); a cheap exit when those are the only others.
+  const __mmask8 zero_lanes = _mm512_cmp_pd_mask(x, _mm512_set1_pd(-746.0), _CMP_LE_OQ);
+  if ((fast | zero_lanes) == 0xff) return _mm512_maskz_mov_pd(static_cast<__mmask8>(~zero_lanes), res);
+  return exp_avx512_detail::ExpAvx512Special(x, tmp, sbits, res, fast);
+}
+
+/// Same, fetching the table itself (an out-of-line call per use: prefer the two-argument form).
+inline __m512d ExpAvx512(__m512d x) { return ExpAvx512(x, GetExpTable()); }
+
+/// Run-time guard: true when ExpAvx512 agrees bit for bit with this process's std::exp on a fixed set of
+/// ~4000 arguments (uniform and log-spaced over [-800, 0], the underflow range, the 512 boundary,
+/// +-0, tiny values, +-inf, NaN). It can be false where libm is not glibc >= 2.28's FMA exp (older
+/// glibc, musl, another libm): callers should then keep the scalar std::exp path. About 20 us.
+inline bool ExpAvx512MatchesLibm() {
+  const ExpTable* table = GetExpTable();
+  constexpr int kCount = 4096;
+  alignas(64) double x[kCount];
+  const double specials[] = {0.0, -0.0, -0x1p-54, -0x1p-55, -0x1p-1074, -512.0, -0x1.fffffffffffffp8,
+                              -708.3964185322641, -745.1332191019411, -745.1332191019412, -746.0,
+                              -1024.0, -__builtin_inf(), __builtin_nan(""), 1.0, 700.0};
+  constexpr int kSpecials = static_cast<int>(sizeof(specials) / sizeof(specials[0]));
+  std::uint64_t state = 0x9e3779b97f4a7c15ULL;
+  for (int i = 0; i < kCount; ++i) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    const double u = static_cast<double>(state >> 11) * 0x1p-53;  // [0, 1)
+    switch (i % 4) {
+      case 0: x[i] = -800.0 * u; break;
+      case 1: x[i] = -std::exp2(-60.0 + 69.6 * u); break;  // log-uniform down to -800
+      case 2: x[i] = -700.0 - 50.0 * u; break;               // subnormal results, underflow
+      default: x[i] = -40.0 * u; break;                     // typical quickshift arguments
+    }
+    if (i < kSpecials) x[i] = specials[i];
+  }
+  for (int i = 0; i < kCount; i += 8) {
+    alignas(64) double y[8];
+    _mm512_storeu_pd(y, ExpAvx512(_mm512_loadu_pd(x + i), table));
+    for (int j = 0; j < 8; ++j) {
+      const double ref = std::exp(x[i + j]);
+      if (ref != ref && y[j] != y[j]) continue;  // both NaN
+      std::uint64_t a, b;
+      std::memcpy(&a, &ref, sizeof a);
+      std::memcpy(&b, &y[j], sizeof b);
+      if (a != b) return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace limeshap
