@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: MIT
+/** Shared benchmark plumbing: timing statistics, the environment banner, and the JSON writer. */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { concurrency, simdLevel } from '../lib';
+
+export interface Stats {
+  median: number;
+  min: number;
+  max: number;
+  /** Half the interquartile range, relative to the median (a robust spread). */
+  spread: number;
+  runs: number;
+}
+
+export function stats(samples: number[]): Stats {
+  const s = [...samples].sort((a, b) => a - b);
+  const q = (p: number) => {
+    const x = p * (s.length - 1);
+    const lo = Math.floor(x);
+    return s[lo] + (s[Math.min(lo + 1, s.length - 1)] - s[lo]) * (x - lo);
+  };
+  const median = q(0.5);
+  return { median, min: s[0], max: s[s.length - 1], spread: (q(0.75) - q(0.25)) / 2 / median, runs: s.length };
+}
+
+/** Runs fn `warmup` times untimed, then `runs` times, and returns the wall times in ms. */
+export async function time(fn: () => Promise<unknown>, runs: number, warmup = 1): Promise<number[]> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const out: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await fn();
+    out.push(performance.now() - t0);
+  }
+  return out;
+}
+
+export function environment(): Record<string, unknown> {
+  return {
+    cpu: os.cpus()[0]?.model,
+    cores: os.availableParallelism(),
+    node: process.version,
+    threads: concurrency(),
+    simd: simdLevel(),
+    date: new Date().toISOString(),
+  };
+}
+
+/** Writes bench/results/<name>-<timestamp>.json and returns its path. */
+export function writeResults(name: string, data: unknown): string {
+  const dir = path.resolve(__dirname, '..', '..', 'bench', 'results');
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  fs.writeFileSync(file, JSON.stringify(data, null, 1) + '\n');
+  return file;
+}
+
+export const fmt = (x: number, digits = 1) => x.toFixed(digits);
