@@ -33,11 +33,53 @@ export interface NativeSimdState {
   cap: 'scalar' | 'avx2' | 'avx512';
 }
 
+/** Preprocessing applied while compositing: value = (pixel * scale - mean[c]) / std[c]. */
+export interface NativeCompositeParams {
+  scale: number;
+  mean: number[];
+  std: number[];
+  layout: 'nchw' | 'nhwc';
+  channels: 'rgb' | 'bgr';
+}
+
+/** LIME fit parameters (native/lime_fit.h). */
+export interface NativeLimeFitParams {
+  kernelWidth: number;
+  regressor: 'ridge' | 'linear' | 'lasso';
+  alpha: number;
+  featureSelection: string;
+  numFeatures: number;
+}
+
+/** LIME fit outputs, caller-allocated. */
+export interface NativeLimeFitOutput {
+  distances: Float64Array;
+  sampleWeights: Float64Array;
+  intercept: Float64Array;
+  coef: Float64Array;
+  score: Float64Array;
+  localPrediction: Float64Array;
+}
+
 /** The addon's exports (native/addon.cc). Buffers are written in place; sizes are re-checked natively. */
 export interface NativeBinding {
   quickshift(rgb: Uint8Array, width: number, height: number, params: NativeQuickshiftParams, labels: Int32Array): Promise<number>;
   slic(rgb: Uint8Array, width: number, height: number, params: NativeSlicParams, labels: Int32Array): Promise<number>;
   numpyNormal(seed: number, scale: number, out: Float64Array): void;
+  /** Writes masks.length / segments perturbed, preprocessed samples into out, starting at sample `offset`. */
+  composite(
+    image: Uint8Array,
+    hide: Uint8Array,
+    labels: Int32Array,
+    width: number,
+    height: number,
+    masks: Uint8Array,
+    segments: number,
+    params: NativeCompositeParams,
+    out: Float32Array | Uint16Array,
+    offset: number,
+  ): Promise<void>;
+  limeFit(masks: Uint8Array, n: number, m: number, targets: Float64Array, K: number, params: NativeLimeFitParams, out: NativeLimeFitOutput): Promise<void>;
   concurrency(threads?: number): number;
   simd(level?: 'scalar' | 'avx2' | 'avx512'): NativeSimdState;
 }

@@ -8,6 +8,7 @@
 static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   limeshap::RegisterSegmentation(env, exports);
   limeshap::RegisterSettings(env, exports);
+  limeshap::RegisterLime(env, exports);
   return exports;
 }
 

@@ -129,5 +129,6 @@ void Export(Napi::Env env, Napi::Object exports, const char* name) {
 /// Each bind_*.cc adds its module's functions to the exports.
 void RegisterSegmentation(Napi::Env env, Napi::Object exports);
 void RegisterSettings(Napi::Env env, Napi::Object exports);
+void RegisterLime(Napi::Env env, Napi::Object exports);
 
 }  // namespace limeshap

@@ -717,8 +717,8 @@ LarsResult LarsPathGram(const double* gram, const double* xy, size_t m, double n
       C = std::fabs(Cs);
     }
     ensureRow(nIter);
-    double* coef = &coefs[nIter * m];
-    const double* prevCoef = nIter > 0 ? &coefs[(nIter - 1) * m] : &coefs[0];
+    double* coef = coefs.data() + nIter * m;
+    const double* prevCoef = nIter > 0 ? coefs.data() + (nIter - 1) * m : coefs.data();
     const double prevAlpha = nIter > 0 ? alphas[nIter - 1] : alphas[0];
     alphas[nIter] = C / nSamples;
     if (alphas[nIter] <= params.alphaMin + eqTol) {  // early stopping
@@ -814,8 +814,8 @@ LarsResult LarsPathGram(const double* gram, const double* xy, size_t m, double n
     }
     nIter += 1;
     ensureRow(nIter);
-    coef = &coefs[nIter * m];
-    prevCoef = &coefs[(nIter - 1) * m];
+    coef = coefs.data() + nIter * m;
+    prevCoef = coefs.data() + (nIter - 1) * m;
     for (size_t a = 0; a < nActive; ++a) coef[active[a]] = prevCoef[active[a]] + gamma * ls[a];
     // A lasso drop happens where the coefficient crosses zero (gamma = -coef / ls). sklearn stores
     // prev + gamma * ls, which is 0 or a +-1e-16 residue depending on rounding, and lime's

@@ -31,10 +31,17 @@
 //  * LarsPath: sklearn lars_path(X, y, method='lar'|'lasso', max_iter, alpha_min=0) (the Gram
 //      variant: same steps, same argmax / tie / drop / early-stop rules, same index permutation so
 //      ties resolve the same way). Returns alphas, the active list in order of entry, and the path.
+//      One deliberate difference: when the lasso variant drops a variable (its coefficient crosses
+//      zero) the stored coefficient is exactly 0, where sklearn leaves a 0-or-1e-16 rounding residue
+//      that lime's lasso_path would count as a non-zero. Past rank(X) (n < m) the path is
+//      numerically degenerate (in sklearn too) and only agrees up to rounding-driven choices.
 //  * KernelShapSolve: shap KernelExplainer.solve: with the selected features s_1..s_p (all when no
 //      subset), eliminate s_p through Σφ = Δ:  X_j = mask_{s_j} - mask_{s_p} (j < p),
 //      y' = y - mask_{s_p} Δ, solve (XᵀWX) φ = XᵀW y' (fallback: min-norm lstsq), φ_{s_p} = Δ - Σφ_j.
 //      Unselected features get 0. Values with |φ| < zeroTol (shap: 1e-10) are set to 0 afterwards.
+//
+// Speed: the normal-matrix build has an AVX2 clone of the same kernel (picked through cpu.h's
+// ActiveSimd(); same operations in the same order, so bit-identical to the baseline path).
 //
 // All functions throw std::invalid_argument for inconsistent sizes, out-of-range column indices or
 // negative / non-finite weights. None keeps state; all may be called from several threads at once
