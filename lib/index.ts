@@ -3,3 +3,8 @@
 export { segment, SEGMENT_METHODS, type Segmentation, type SegmentOptions, type SegmentMethod } from './segment';
 export { loadImage, MAX_PIXELS, type ImageInput, type RawImage, type RgbImage, type ResizeOptions } from './image';
 export { concurrency, simd, simdLevel } from './config';
+export { createExplainer, Explainer, type ExplainerOptions, type Classification } from './explainer';
+export type { LimeOptions, LimeResult, LimeExplanation } from './lime';
+export type { Model, LoadModelOptions, ExecutionProvider } from './model';
+export type { PreprocessSpec, PreprocessOptions, ResolvedPreprocess } from './preprocess';
+export type { HideSpec } from './hide';

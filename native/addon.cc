@@ -9,6 +9,7 @@ static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   limeshap::RegisterSegmentation(env, exports);
   limeshap::RegisterSettings(env, exports);
   limeshap::RegisterLime(env, exports);
+  limeshap::RegisterComposite(env, exports);
   return exports;
 }
 

@@ -130,5 +130,6 @@ void Export(Napi::Env env, Napi::Object exports, const char* name) {
 void RegisterSegmentation(Napi::Env env, Napi::Object exports);
 void RegisterSettings(Napi::Env env, Napi::Object exports);
 void RegisterLime(Napi::Env env, Napi::Object exports);
+void RegisterComposite(Napi::Env env, Napi::Object exports);
 
 }  // namespace limeshap

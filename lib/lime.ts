@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: MIT
+/**
+ * LIME for images (lime_image semantics, marcotcr/lime 0.2.0.1): segment the model-sized image,
+ * draw Bernoulli(0.5) on/off vectors over segments (row 0 all on), composite and evaluate them,
+ * weight each sample by sqrt(exp(-d²/w²)) of its cosine distance to row 0, and fit a weighted linear
+ * surrogate per explained class. Sampling comes from `seed`; results echo it.
+ */
+import { performance } from 'node:perf_hooks';
+import { maskEvaluator } from './evaluate';
+import { hideImage, type HideSpec } from './hide';
+import type { RgbImage } from './image';
+import type { Model } from './model';
+import { binding } from './native';
+import type { ResolvedPreprocess } from './preprocess';
+import { Rng } from './rng';
+import { segmentRgb, type Segmentation, type SegmentOptions } from './segment';
+import { checkChoice, checkNumber, checkOptions, optionalNumber, optionalSeed, rangeError, typeError } from './validate';
+
+/** Options of `explainer.lime()`. */
+export interface LimeOptions {
+  /** Segmentation options for `segment()` (default quickshift, kernelSize 4, maxDist 200, ratio 0.2), or a ready Segmentation of the model-sized image. */
+  segmentation?: SegmentOptions | Segmentation;
+  /** Perturbed samples, row 0 being the image itself. Default 1000, >= 2. */
+  numSamples?: number;
+  /** What a switched-off segment shows: 'mean' (default, its mean colour, as lime), 'black', { color: [r,g,b] } or 'blur'. */
+  hide?: HideSpec;
+  /** Box-blur window for hide 'blur', in pixels. Default 16. */
+  blurSize?: number;
+  /** Width of the similarity kernel on cosine distance. Default 0.25 (lime's). */
+  kernelWidth?: number;
+  /** 'ridge' (default, alpha 1, with intercept, as lime), 'linear' (plain weighted least squares) or 'lasso' (L1, alpha). */
+  regressor?: 'ridge' | 'linear' | 'lasso';
+  /** Regularisation strength: ridge default 1, lasso default 0.01; >= 0. */
+  alpha?: number;
+  /** lime's feature selection: 'auto' (default: forward if numFeatures <= 6 else highest-weights), 'none', 'forward', 'highest-weights', 'lasso-path'. */
+  featureSelection?: 'auto' | 'none' | 'forward' | 'highest-weights' | 'lasso-path';
+  /** Segments kept by feature selection. Default: all. */
+  numFeatures?: number;
+  /** Explain the k most probable classes, highest first. Default 5 (or all classes when fewer). Ignored when `labels` is given. */
+  topLabels?: number;
+  /** Explain these class indices instead of the top ones. */
+  labels?: number[];
+  /** Seed of the perturbations (and of quickshift's noise unless the segmentation names its own). Default 42. */
+  seed?: number;
+}
+
+/** One explained class. */
+export interface LimeExplanation {
+  index: number;
+  label: string;
+  /** The model's output for this class on the unperturbed image. */
+  probability: number;
+  intercept: number;
+  /** One coefficient per segment (0 for segments left out by feature selection). */
+  weights: Float64Array;
+  /** Segment ids by decreasing |weight|. */
+  ranking: Int32Array;
+  /** Weighted R² of the surrogate on the samples. */
+  score: number;
+  /** The surrogate's prediction for the unperturbed image. */
+  localPrediction: number;
+}
+
+export interface LimeResult {
+  explanations: LimeExplanation[];
+  /** The model-sized segmentation used. */
+  segmentation: Segmentation;
+  seed: number;
+  numSamples: number;
+  /** Model evaluations run (identical samples are evaluated once). */
+  evaluations: number;
+  provider: string;
+  /** Milliseconds per stage: segment, composite (overlapped with infer), infer (inside session.run), fit, total. */
+  timings: { segment: number; composite: number; infer: number; fit: number; total: number };
+}
+
+const KNOWN = ['segmentation', 'numSamples', 'hide', 'blurSize', 'kernelWidth', 'regressor', 'alpha', 'featureSelection', 'numFeatures', 'topLabels', 'labels', 'seed'];
+
+function isSegmentation(s: unknown): s is Segmentation {
+  return typeof s === 'object' && s !== null && (s as Segmentation).labels instanceof Int32Array;
+}
+
+/** Validates LIME options and fills the defaults. */
+export function resolveLimeOptions(options: LimeOptions | undefined, classes: number) {
+  const o = checkOptions('options', options, KNOWN) as LimeOptions;
+  const regressor = o.regressor === undefined ? 'ridge' : checkChoice('regressor', o.regressor, ['ridge', 'linear', 'lasso'] as const);
+  const featureSelection = o.featureSelection === undefined ? 'auto' : checkChoice('featureSelection', o.featureSelection, ['auto', 'none', 'forward', 'highest-weights', 'lasso-path'] as const);
+  let labels: number[] | undefined;
+  if (o.labels !== undefined) {
+    if (!Array.isArray(o.labels) || o.labels.length === 0) throw typeError('labels', 'a non-empty array of class indices', o.labels);
+    labels = o.labels.map((l, i) => checkNumber(`labels[${i}]`, l, { integer: true, min: 0, max: classes - 1 }));
+  }
+  return {
+    numSamples: optionalNumber('numSamples', o.numSamples, 1000, { integer: true, min: 2, max: 1e7 }),
+    hide: o.hide ?? 'mean',
+    blurSize: optionalNumber('blurSize', o.blurSize, 16, { integer: true, min: 1, max: 4096 }),
+    kernelWidth: optionalNumber('kernelWidth', o.kernelWidth, 0.25, { min: 0, minExclusive: true }),
+    regressor,
+    alpha: optionalNumber('alpha', o.alpha, regressor === 'lasso' ? 0.01 : regressor === 'ridge' ? 1 : 0, { min: 0 }),
+    featureSelection,
+    numFeatures: optionalNumber('numFeatures', o.numFeatures, 100000, { integer: true, min: 1 }),
+    topLabels: o.topLabels === undefined ? undefined : checkNumber('topLabels', o.topLabels, { integer: true, min: 1, max: classes }),
+    labels,
+    seed: optionalSeed('seed', o.seed, 42),
+    segmentation: o.segmentation,
+  };
+}
+
+/** Indices of the k largest values of row (ties: lower index first), highest first. */
+export function topK(row: ArrayLike<number>, k: number): number[] {
+  return Array.from({ length: row.length }, (_, i) => i)
+    .sort((a, b) => row[b] - row[a] || a - b)
+    .slice(0, k);
+}
+
+/** Runs LIME on a model-sized image. Called by `Explainer.lime()`. */
+export async function runLime(model: Model, pre: ResolvedPreprocess, rgb: RgbImage, options: LimeOptions | undefined, classNames: (i: number) => string): Promise<LimeResult> {
+  const start = performance.now();
+  const o = resolveLimeOptions(options, model.classes ?? Number.MAX_SAFE_INTEGER);
+
+  // 1. Segments of the model-sized image.
+  let seg: Segmentation;
+  const t0 = performance.now();
+  if (isSegmentation(o.segmentation)) {
+    seg = o.segmentation;
+    if (seg.width !== rgb.width || seg.height !== rgb.height)
+      throw rangeError('segmentation', `a segmentation of the model-sized image (${rgb.width}x${rgb.height})`, `${seg.width}x${seg.height}`);
+  } else {
+    seg = await segmentRgb(rgb, { seed: o.seed, ...(o.segmentation ?? {}) });
+  }
+  const segmentMs = performance.now() - t0;
+  const M = seg.count;
+
+  // 2. Perturbations: row 0 all on, the rest i.i.d. fair bits from the seed.
+  const n = o.numSamples;
+  const masks = new Uint8Array(n * M);
+  masks.fill(1, 0, M);
+  new Rng(o.seed).fillBits(masks, M);
+
+  // 3. Composite and evaluate.
+  const hide = hideImage(o.hide, rgb, seg.labels, M, o.blurSize);
+  const evaluator = maskEvaluator(model, pre, rgb, hide, seg.labels, M);
+  const y = await evaluator.evaluate(masks, n);
+  const K = evaluator.classes();
+  if (o.labels) {
+    for (const l of o.labels) if (l >= K) throw rangeError('labels', `class indices below ${K}`, l);
+  } else if (o.topLabels !== undefined && o.topLabels > K) {
+    throw rangeError('topLabels', `at most ${K} (the model's classes)`, o.topLabels);
+  }
+  const explained = o.labels ?? topK(y.subarray(0, K), o.topLabels ?? Math.min(5, K));
+
+  // 4. Weighted fits, all classes from one native call.
+  const t1 = performance.now();
+  const L = explained.length;
+  const targets = new Float64Array(n * L);
+  for (let i = 0; i < n; i++) for (let j = 0; j < L; j++) targets[i * L + j] = y[i * K + explained[j]];
+  const fit = {
+    distances: new Float64Array(n),
+    sampleWeights: new Float64Array(n),
+    intercept: new Float64Array(L),
+    coef: new Float64Array(L * M),
+    score: new Float64Array(L),
+    localPrediction: new Float64Array(L),
+  };
+  await binding.limeFit(masks, n, M, targets, L, { kernelWidth: o.kernelWidth, regressor: o.regressor, alpha: o.alpha, featureSelection: o.featureSelection, numFeatures: o.numFeatures }, fit);
+  const fitMs = performance.now() - t1;
+
+  const explanations: LimeExplanation[] = explained.map((index, j) => {
+    const weights = fit.coef.slice(j * M, (j + 1) * M);
+    const ranking = Int32Array.from(topK(weights.map(Math.abs), M));
+    return { index, label: classNames(index), probability: y[index], intercept: fit.intercept[j], weights, ranking, score: fit.score[j], localPrediction: fit.localPrediction[j] };
+  });
+  return {
+    explanations,
+    segmentation: seg,
+    seed: o.seed,
+    numSamples: n,
+    evaluations: evaluator.stats.evaluations,
+    provider: model.provider,
+    timings: { segment: segmentMs, composite: evaluator.stats.compositeMs, infer: evaluator.stats.inferMs, fit: fitMs, total: performance.now() - start },
+  };
+}
