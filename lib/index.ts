@@ -8,3 +8,4 @@ export type { LimeOptions, LimeResult, LimeExplanation } from './lime';
 export type { Model, LoadModelOptions, ExecutionProvider } from './model';
 export type { PreprocessSpec, PreprocessOptions, ResolvedPreprocess } from './preprocess';
 export type { HideSpec } from './hide';
+export { renderLime, limeToJson, type RenderLimeOptions } from './pictures';

@@ -63,6 +63,8 @@ export interface LimeExplanation {
 
 export interface LimeResult {
   explanations: LimeExplanation[];
+  /** The model-sized 8-bit RGB image that was explained (what the pictures are drawn on). */
+  image: RgbImage;
   /** The model-sized segmentation used. */
   segmentation: Segmentation;
   seed: number;
@@ -172,6 +174,7 @@ export async function runLime(model: Model, pre: ResolvedPreprocess, rgb: RgbIma
   });
   return {
     explanations,
+    image: rgb,
     segmentation: seg,
     seed: o.seed,
     numSamples: n,

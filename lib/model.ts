@@ -22,12 +22,13 @@ export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
  * Default number of images per `session.run` for models with a dynamic batch dimension.
  *
  * Measured with the shared mobilenetv2-12-int8 on the 2-core development machine (CPU EP,
- * onnxruntime-node 1.30.0, default threads), 1000 images of 224×224, median of 3:
- * batch 8: 3.93 s, 16: 3.84 s, 32: 3.81 s, 64: 3.85 s (about 3.8 ms per image whatever the batch).
- * Throughput is flat from 16 up, so 32 is chosen: near the fastest, a 19 MB float32 input batch,
- * and each blocking `run` (about 0.12 s) stays short enough to keep the event loop responsive.
+ * onnxruntime-node 1.30.0, default threads), 1000 images of 224×224 per timing, median of 3 on a
+ * quiet machine: batch 8: 1.22 s, 16: 1.21 s, 32: 1.30 s, 64: 1.86 s (about 1.2 ms per image at
+ * best). With other jobs loading the machine the best of 5 was 8: 1.81 s, 16: 1.29 s, 32: 1.88 s,
+ * 64: 1.60 s. Larger batches only add cache pressure on a CPU, so 16 is chosen: the fastest, and each
+ * blocking `session.run` (about 20 ms) keeps the event loop responsive. On a GPU try 64 or more.
  */
-export const DEFAULT_BATCH_SIZE = 32;
+export const DEFAULT_BATCH_SIZE = 16;
 
 /** Options of {@link loadModel}. */
 export interface LoadModelOptions {
@@ -54,7 +55,7 @@ export interface LoadModelOptions {
   softmax?: 'auto' | boolean;
   /**
    * Images per `session.run` for a dynamic-batch model, integer 1..65536. Default
-   * {@link DEFAULT_BATCH_SIZE} (32). A model with a fixed batch dimension always runs that many
+   * {@link DEFAULT_BATCH_SIZE} (16). A model with a fixed batch dimension always runs that many
    * (padding the last run); a different `batchSize` is then a RangeError.
    */
   batchSize?: number;

@@ -82,6 +82,28 @@ export interface NativeBinding {
   limeFit(masks: Uint8Array, n: number, m: number, targets: Float64Array, K: number, params: NativeLimeFitParams, out: NativeLimeFitOutput): Promise<void>;
   concurrency(threads?: number): number;
   simd(level?: 'scalar' | 'avx2' | 'avx512'): NativeSimdState;
+  /**
+   * Kernel SHAP's constrained weighted least squares (native/bind_shap.cc over wls.h): for each of the K
+   * targets, optional L1 selection on shap's augmented system, then Σφ = delta enforced by elimination.
+   * masks n × M (0/1), weights n, y n × K (f(S) − f(∅)), delta K (f(all) − f(∅)); writes out (K × M).
+   */
+  kernelShapSolve(
+    masks: Uint8Array,
+    n: number,
+    M: number,
+    weights: Float64Array,
+    y: Float64Array,
+    K: number,
+    delta: Float64Array,
+    params: NativeKernelShapParams,
+    out: Float64Array,
+  ): Promise<void>;
+}
+
+/** Kernel SHAP L1 selection: 'num-features' (l1Value = r, LARS), 'alpha' (l1Value = Lasso alpha), 'aic'/'bic' (LassoLarsIC). */
+export interface NativeKernelShapParams {
+  l1: 'none' | 'num-features' | 'alpha' | 'aic' | 'bic';
+  l1Value: number;
 }
 
 const root = path.resolve(__dirname, '..', '..');

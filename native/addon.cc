@@ -10,6 +10,7 @@ static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   limeshap::RegisterSettings(env, exports);
   limeshap::RegisterLime(env, exports);
   limeshap::RegisterComposite(env, exports);
+  limeshap::RegisterShap(env, exports);
   return exports;
 }
 

@@ -131,5 +131,6 @@ void RegisterSegmentation(Napi::Env env, Napi::Object exports);
 void RegisterSettings(Napi::Env env, Napi::Object exports);
 void RegisterLime(Napi::Env env, Napi::Object exports);
 void RegisterComposite(Napi::Env env, Napi::Object exports);
+void RegisterShap(Napi::Env env, Napi::Object exports);
 
 }  // namespace limeshap

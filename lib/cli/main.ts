@@ -1,20 +1,26 @@
 #!/usr/bin/env node
 // SPDX-License-Identifier: MIT
 /** The `limeshap` command. */
+import { explainCommand, EXPLAIN_USAGE } from './explain-command';
 import { segmentCommand, SEGMENT_USAGE } from './segment-command';
 
 const USAGE = `Usage: limeshap <command> [options]
 
 Commands:
+  explain    classify images and explain them with LIME (JSON + pictures per image)
   segment    compare segmentation parameters on images (table, CSV/JSON, overlays, contact sheets)
 
 Run "limeshap <command> --help" for a command's options.
+
+${EXPLAIN_USAGE}
 
 ${SEGMENT_USAGE}`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
+    case 'explain':
+      return explainCommand(rest);
     case 'segment':
       return segmentCommand(rest);
     case undefined:

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: MIT
+/**
+ * PNG pictures of explanation results, for code and for the command line.
+ */
+import type { LimeResult } from './lime';
+import { encodePng, heatmap, limeImage } from './render';
+import { checkChoice, checkNumber, checkOptions, rangeError } from './validate';
+
+/** Options of {@link renderLime}. */
+export interface RenderLimeOptions {
+  /** `'lime'` (default): lime's `get_image_and_mask` + `mark_boundaries` picture; `'heatmap'`: every segment's weight as colour, with a colour bar. */
+  kind?: 'lime' | 'heatmap';
+  /** Class index to draw (default: the first explained class, the most probable). */
+  classIndex?: number;
+  /** 'lime' kind: segments with positive weight only (default true). */
+  positiveOnly?: boolean;
+  /** 'lime' kind: segments with negative weight only (default false). */
+  negativeOnly?: boolean;
+  /** 'lime' kind: black out the rest (default false: the rest is dimmed). */
+  hideRest?: boolean;
+  /** 'lime' kind: number of top-|weight| segments (default 5). */
+  numFeatures?: number;
+  /** 'lime' kind: minimum |weight| (default 0). */
+  minWeight?: number;
+}
+
+/**
+ * Draws a LIME result as a PNG.
+ * @param result - what `explainer.lime()` returned.
+ * @param options - see {@link RenderLimeOptions}.
+ * @returns PNG bytes.
+ */
+export async function renderLime(result: LimeResult, options?: RenderLimeOptions): Promise<Buffer> {
+  const o = checkOptions('options', options, ['kind', 'classIndex', 'positiveOnly', 'negativeOnly', 'hideRest', 'numFeatures', 'minWeight']) as RenderLimeOptions;
+  const kind = o.kind === undefined ? 'lime' : checkChoice('kind', o.kind, ['lime', 'heatmap'] as const);
+  const explanation =
+    o.classIndex === undefined
+      ? result.explanations[0]
+      : result.explanations.find((e) => e.index === checkNumber('classIndex', o.classIndex, { integer: true, min: 0 }));
+  if (!explanation) throw rangeError('classIndex', `one of the explained classes (${result.explanations.map((e) => e.index).join(', ')})`, o.classIndex);
+  const { image, segmentation } = result;
+  if (kind === 'heatmap') {
+    const values = new Float64Array(segmentation.labels.length);
+    for (let p = 0; p < values.length; p++) values[p] = explanation.weights[segmentation.labels[p]];
+    return encodePng(heatmap(image, values, { title: `${explanation.label} (${(explanation.probability * 100).toFixed(1)}%)`, label: 'LIME weight' }));
+  }
+  return encodePng(
+    limeImage(image, segmentation.labels, explanation.weights, {
+      positiveOnly: o.positiveOnly ?? (o.negativeOnly ? false : true),
+      negativeOnly: o.negativeOnly ?? false,
+      hideRest: o.hideRest ?? false,
+      numFeatures: o.numFeatures ?? 5,
+      minWeight: o.minWeight ?? 0,
+    }),
+  );
+}
+
+/** A LIME result as plain JSON (typed arrays as arrays; the image left out). */
+export function limeToJson(result: LimeResult): Record<string, unknown> {
+  const { segmentation: seg } = result;
+  return {
+    seed: result.seed,
+    numSamples: result.numSamples,
+    evaluations: result.evaluations,
+    provider: result.provider,
+    timings: result.timings,
+    segmentation: { method: seg.method, params: seg.params, count: seg.count, width: seg.width, height: seg.height, seed: seg.seed, ms: seg.ms },
+    explanations: result.explanations.map((e) => ({
+      index: e.index,
+      label: e.label,
+      probability: e.probability,
+      intercept: e.intercept,
+      score: e.score,
+      localPrediction: e.localPrediction,
+      ranking: [...e.ranking],
+      weights: [...e.weights],
+    })),
+  };
+}

@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: MIT
+// Binding of Kernel SHAP's constrained weighted least squares (wls.h: KernelShapSolve and the L1
+// selections shap's KernelExplainer runs before it).
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "napi_util.h"
+#include "wls.h"
+
+namespace limeshap {
+namespace {
+
+enum class L1Mode { kNone, kNumFeatures, kAlpha, kAic, kBic };
+
+std::string StringField(const Napi::Object& o, const char* name) {
+  Napi::Value v = o.Get(name);
+  if (!v.IsString()) throw ArgError{false, std::string(name) + " must be a string"};
+  return v.As<Napi::String>().Utf8Value();
+}
+
+// sklearn LassoLarsIC(criterion='aic'|'bic', fit_intercept=True, max_iter=500).fit(X, y).coef_'s
+// non-zero indices (ascending, np.nonzero order), on shap's augmented system. X: rows x M.
+//   Xc, yc = centred X, y;  path = lars_path(Xc, yc, method='lasso', alpha_min=0, max_iter=500)
+//   σ² = |yc - Xc β_ols|² / (rows - M - 1)   (OLS without intercept on the centred data)
+//   criterion_t = rows · log(2π σ²) + RSS_t / σ² + factor · df_t,  factor = 2 (AIC) or log(rows)
+//   df_t = #{ |β_tj| > eps };  best = first argmin.
+std::vector<int32_t> SelectInformationCriterion(const double* masks, size_t n, size_t M, const double* w, const double* y,
+                                                double delta, bool bic) {
+  const size_t rows = 2 * n;
+  if (rows <= M + 1)
+    throw std::invalid_argument("l1 'aic'/'bic' needs more samples than features: the augmented system has " +
+                                std::to_string(rows) + " rows for " + std::to_string(M) +
+                                " features (sklearn LassoLarsIC refuses this too); use more evaluations or another l1");
+  // shap's augmented system (same as KernelShapSelectNumFeatures / KernelShapSelectLasso).
+  std::vector<double> X(rows * M, 0.0), t(rows, 0.0);
+  for (size_t i = 0; i < n; ++i) {
+    const double* mr = masks + i * M;
+    double s = 0;
+    for (size_t j = 0; j < M; ++j) s += mr[j];
+    const double a = std::sqrt(w[i] * (static_cast<double>(M) - s));
+    const double b = std::sqrt(w[i] * s);
+    for (size_t j = 0; j < M; ++j) {
+      X[i * M + j] = a * mr[j];
+      X[(n + i) * M + j] = b * (mr[j] - 1.0);
+    }
+    t[i] = y[i] * a;
+    t[n + i] = (y[i] - delta) * b;
+  }
+  // Centre (fit_intercept=True, unweighted).
+  std::vector<double> xm(M, 0.0);
+  double ym = 0;
+  for (size_t i = 0; i < rows; ++i) {
+    for (size_t j = 0; j < M; ++j) xm[j] += X[i * M + j];
+    ym += t[i];
+  }
+  for (size_t j = 0; j < M; ++j) xm[j] /= static_cast<double>(rows);
+  ym /= static_cast<double>(rows);
+  for (size_t i = 0; i < rows; ++i) {
+    for (size_t j = 0; j < M; ++j) X[i * M + j] -= xm[j];
+    t[i] -= ym;
+  }
+  LarsParams lp;
+  lp.method = LarsMethod::kLasso;
+  lp.maxIter = 500;
+  LarsResult path = LarsPath(X.data(), rows, M, t.data(), lp);
+
+  // Noise variance from the OLS fit on the centred data (no intercept).
+  RidgeParams rp;
+  rp.alpha = 0;
+  rp.fitIntercept = false;
+  rp.predictRow = -1;
+  rp.computeScore = false;
+  RidgeResult ols = RidgeFit(X.data(), rows, M, nullptr, t.data(), 1, rp);
+  auto rss = [&](const double* beta) {
+    double sum = 0;
+    for (size_t i = 0; i < rows; ++i) {
+      double r = t[i];
+      for (size_t j = 0; j < M; ++j) r -= X[i * M + j] * beta[j];
+      sum += r * r;
+    }
+    return sum;
+  };
+  const double sigma2 = rss(ols.coef.data()) / static_cast<double>(rows - M - 1);
+  const double factor = bic ? std::log(static_cast<double>(rows)) : 2.0;
+  const double eps = std::numeric_limits<double>::epsilon();
+  size_t best = 0;
+  double bestValue = std::numeric_limits<double>::infinity();
+  for (size_t k = 0; k < path.numPoints(); ++k) {
+    const double* beta = &path.coefs[k * M];
+    size_t df = 0;
+    for (size_t j = 0; j < M; ++j)
+      if (std::fabs(beta[j]) > eps) ++df;
+    double value = static_cast<double>(rows) * std::log(2 * M_PI * sigma2) + rss(beta) / sigma2 +
+                   factor * static_cast<double>(df);
+    // np.argmin: the first minimum; NaN (σ² = 0, an exact fit) counts as the minimum as numpy does.
+    if (std::isnan(value)) {
+      if (!std::isnan(bestValue)) {
+        best = k;
+        bestValue = value;
+      }
+      break;
+    }
+    if (value < bestValue) {
+      best = k;
+      bestValue = value;
+    }
+  }
+  std::vector<int32_t> out;
+  const double* beta = &path.coefs[best * M];
+  for (size_t j = 0; j < M; ++j)
+    if (beta[j] != 0.0) out.push_back(static_cast<int32_t>(j));
+  return out;
+}
+
+void RunKernelShap(const uint8_t* masks8, size_t n, size_t M, const double* w, const double* y, size_t K,
+                   const double* delta, L1Mode mode, double l1Value, double* out) {
+  std::vector<double> masks(n * M);
+  for (size_t i = 0; i < n * M; ++i) masks[i] = masks8[i] ? 1.0 : 0.0;
+  if (mode == L1Mode::kNone) {
+    KernelShapResult r = KernelShapSolve(masks.data(), n, M, w, y, K, delta);
+    for (size_t i = 0; i < K * M; ++i) out[i] = r.phi[i];
+    return;
+  }
+  // Selection is per target (shap runs it per output dimension), so each target is solved alone.
+  std::vector<double> col(n);
+  for (size_t k = 0; k < K; ++k) {
+    for (size_t i = 0; i < n; ++i) col[i] = y[i * K + k];
+    std::vector<int32_t> sel;
+    switch (mode) {
+      case L1Mode::kNumFeatures:
+        sel = KernelShapSelectNumFeatures(masks.data(), n, M, w, col.data(), delta[k], static_cast<size_t>(l1Value));
+        break;
+      case L1Mode::kAlpha:
+        sel = KernelShapSelectLasso(masks.data(), n, M, w, col.data(), delta[k], l1Value);
+        break;
+      case L1Mode::kAic:
+      case L1Mode::kBic:
+        sel = SelectInformationCriterion(masks.data(), n, M, w, col.data(), delta[k], mode == L1Mode::kBic);
+        break;
+      case L1Mode::kNone:
+        break;
+    }
+    double* phi = out + k * M;
+    if (sel.empty()) {
+      // shap: nothing selected → all zeros (efficiency cannot hold then, as in shap).
+      for (size_t j = 0; j < M; ++j) phi[j] = 0;
+      continue;
+    }
+    KernelShapParams p;
+    p.selected = sel.data();
+    p.numSelected = sel.size();
+    KernelShapResult r = KernelShapSolve(masks.data(), n, M, w, col.data(), 1, &delta[k], p);
+    for (size_t j = 0; j < M; ++j) phi[j] = r.phi[j];
+  }
+}
+
+// kernelShapSolve(masks: Uint8Array n*M, n, M, weights: Float64Array n, y: Float64Array n*K, K,
+//                 delta: Float64Array K, params { l1, l1Value }, out: Float64Array K*M) -> Promise<void>
+Napi::Value KernelShapSolveBinding(const Napi::CallbackInfo& info) {
+  if (info.Length() < 9) throw ArgError{false, "expected (masks, n, M, weights, y, K, delta, params, out)"};
+  for (size_t i : {1, 2, 5})
+    if (!info[i].IsNumber()) throw ArgError{false, "n, M and K must be numbers"};
+  double nd = info[1].As<Napi::Number>().DoubleValue(), md = info[2].As<Napi::Number>().DoubleValue(),
+         kd = info[5].As<Napi::Number>().DoubleValue();
+  if (!(nd >= 1 && nd <= 1e8 && md >= 1 && md <= 1e6 && kd >= 1 && kd <= 1e5) || nd != std::floor(nd) ||
+      md != std::floor(md) || kd != std::floor(kd))
+    throw ArgError{true, "need integers n >= 1 samples, M >= 1 features and K >= 1 targets"};
+  const size_t n = static_cast<size_t>(nd), M = static_cast<size_t>(md), K = static_cast<size_t>(kd);
+  if (static_cast<double>(n) * static_cast<double>(M) > 4e9) throw ArgError{true, "n x M is too large"};
+  auto masks = ArrayArg<uint8_t>(info[0], "masks", n * M);
+  auto weights = ArrayArg<double>(info[3], "weights", n);
+  auto y = ArrayArg<double>(info[4], "y", n * K);
+  auto delta = ArrayArg<double>(info[6], "delta", K);
+  Napi::Object po = ObjectArg(info, 7, "params");
+  auto out = ArrayArg<double>(info[8], "out", K * M);
+  const std::string l1 = StringField(po, "l1");
+  L1Mode mode;
+  double l1Value = 0;
+  if (l1 == "none") {
+    mode = L1Mode::kNone;
+  } else if (l1 == "num-features") {
+    mode = L1Mode::kNumFeatures;
+    l1Value = IntField(po, "l1Value", 1, 1e9);
+  } else if (l1 == "alpha") {
+    mode = L1Mode::kAlpha;
+    l1Value = NumberField(po, "l1Value", 0, 1e300);
+  } else if (l1 == "aic") {
+    mode = L1Mode::kAic;
+  } else if (l1 == "bic") {
+    mode = L1Mode::kBic;
+  } else {
+    throw ArgError{true, "l1 must be 'none', 'num-features', 'alpha', 'aic' or 'bic'"};
+  }
+  const double* wd = weights.Data();
+  for (size_t i = 0; i < n; ++i)
+    if (!(wd[i] >= 0 && std::isfinite(wd[i]))) throw ArgError{true, "weights must be finite and >= 0"};
+  const uint8_t* m8 = masks.Data();
+  const double* yd = y.Data();
+  const double* dd = delta.Data();
+  double* od = out.Data();
+  auto* worker = new PromiseWorker(
+      info.Env(), "kernelShapSolve", [=] { RunKernelShap(m8, n, M, wd, yd, K, dd, mode, l1Value, od); },
+      [](Napi::Env env) { return env.Undefined(); }, {masks, weights, y, delta, out});
+  worker->Queue();
+  return worker->Promise();
+}
+
+}  // namespace
+
+void RegisterShap(Napi::Env env, Napi::Object exports) { Export<KernelShapSolveBinding>(env, exports, "kernelShapSolve"); }
+
+}  // namespace limeshap
