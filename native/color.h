@@ -7,6 +7,10 @@ namespace limeshap {
 /// sRGB in [0, 1] -> CIE Lab, operation for operation as skimage.color.rgb2lab in float64.
 void RgbToLab(const double rgb[3], double lab[3]);
 
+/// RgbToLab of an 8-bit pixel taken as u8 * (1/255) (skimage's img_as_float): the same numbers, with the
+/// gamma step read from a 256-entry table (computed by the same expression, so identical).
+void RgbU8ToLab(const unsigned char rgb[3], double lab[3]);
+
 /// Cube root rounded to the nearest double. numpy's cbrt (what skimage calls) is vectorised and,
 /// unlike glibc's cbrt (off by one ulp in about half of all inputs), almost always correctly rounded;
 /// with glibc's cbrt 7 pixels of the horses_299 reference land in another segment, with this none.

@@ -146,16 +146,18 @@ int Quickshift(const uint8_t* rgb, int height, int width, const QuickshiftParams
   std::vector<double> planes[3];
   for (auto& plane : planes) plane.resize(n);
   const double scale = 1.0 / 255;
-  for (size_t i = 0; i < n; ++i) {
-    double x[3] = {rgb[3 * i] * scale, rgb[3 * i + 1] * scale, rgb[3 * i + 2] * scale};
-    double f[3];
-    if (params.convert2lab) {
-      RgbToLab(x, f);
-    } else {
-      f[0] = x[0], f[1] = x[1], f[2] = x[2];
+  // Per-pixel colour conversion (a cube root each) is a good share of the work: split it too.
+  ParallelFor(0, n, 4096, [&](size_t i0, size_t i1) {
+    for (size_t i = i0; i < i1; ++i) {
+      double f[3];
+      if (params.convert2lab) {
+        RgbU8ToLab(rgb + 3 * i, f);
+      } else {
+        for (int ch = 0; ch < 3; ++ch) f[ch] = rgb[3 * i + ch] * scale;
+      }
+      for (int ch = 0; ch < 3; ++ch) planes[ch][i] = f[ch];
     }
-    for (int ch = 0; ch < 3; ++ch) planes[ch][i] = f[ch];
-  }
+  });
   if (params.sigma > 1e-15) {  // scipy skips axes whose sigma is ~0
     for (auto& plane : planes) {
       GaussianAxis(plane, height, width, params.sigma, true);
