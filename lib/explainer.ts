@@ -5,6 +5,7 @@
  */
 import { loadImage, type ImageInput, type RgbImage } from './image';
 import { runLime, type LimeOptions, type LimeResult } from './lime';
+import { runShap, type ShapOptions, type ShapResult } from './shap';
 import { loadModel, type LoadModelOptions, type Model } from './model';
 import { fitToModel, resolvePreprocess, toTensorData, type PreprocessSpec, type ResolvedPreprocess } from './preprocess';
 import { topK } from './lime';
@@ -84,6 +85,23 @@ export class Explainer {
   async lime(image: ImageInput, options?: LimeOptions): Promise<LimeResult> {
     const rgb = await this.prepare(image);
     return runLime(this.model, this.preprocess, rgb, options, (i) => this.label(i));
+  }
+
+  /**
+   * Explains the model's prediction for one image with SHAP: Partition (Owen values; default, as
+   * shap picks for images), Kernel, Permutation or exact Shapley values, over pixels or superpixels,
+   * with shap's blur(128,128) masker by default. Values always satisfy efficiency:
+   * Σ values = probability − baseValue.
+   *
+   * Note: onnxruntime-node's `session.run` blocks the event loop while it runs.
+   *
+   * @param options - see {@link ShapOptions} for every option and its default.
+   * @example
+   * const { explanations } = await explainer.shap('cat.jpg', { algorithm: 'partition', maxEvals: 500 });
+   */
+  async shap(image: ImageInput, options?: ShapOptions): Promise<ShapResult> {
+    const rgb = await this.prepare(image);
+    return runShap(this.model, this.preprocess, rgb, options, (i) => this.label(i));
   }
 
   /** Releases the model. The explainer cannot be used afterwards. */

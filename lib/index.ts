@@ -8,4 +8,6 @@ export type { LimeOptions, LimeResult, LimeExplanation } from './lime';
 export type { Model, LoadModelOptions, ExecutionProvider } from './model';
 export type { PreprocessSpec, PreprocessOptions, ResolvedPreprocess } from './preprocess';
 export type { HideSpec } from './hide';
-export { renderLime, limeToJson, type RenderLimeOptions } from './pictures';
+export { renderLime, limeToJson, renderShap, shapToJson, type RenderLimeOptions } from './pictures';
+export type { ShapOptions, ShapResult, ShapExplanation, ShapAlgorithm, MaskerSpec } from './shap';
+export type { PartitionTree } from './shap/tree';

@@ -104,6 +104,8 @@ export interface NativeBinding {
 export interface NativeKernelShapParams {
   l1: 'none' | 'num-features' | 'alpha' | 'aic' | 'bic';
   l1Value: number;
+  /** |φ| below this is set to 0 afterwards. Default 1e-10 (shap's); 0 keeps Σφ = delta to rounding. */
+  zeroTol?: number;
 }
 
 const root = path.resolve(__dirname, '..', '..');

@@ -3,7 +3,8 @@
  * PNG pictures of explanation results, for code and for the command line.
  */
 import type { LimeResult } from './lime';
-import { encodePng, heatmap, limeImage } from './render';
+import type { ShapResult } from './shap';
+import { encodePng, heatmap, limeImage, shapPlot } from './render';
 import { checkChoice, checkNumber, checkOptions, rangeError } from './validate';
 
 /** Options of {@link renderLime}. */
@@ -74,6 +75,44 @@ export function limeToJson(result: LimeResult): Record<string, unknown> {
       localPrediction: e.localPrediction,
       ranking: [...e.ranking],
       weights: [...e.weights],
+    })),
+  };
+}
+
+/**
+ * Draws a SHAP result as shap's `image_plot`: the image, then one panel per explained class titled
+ * with its label and probability, red for positive and blue for negative over a grey copy of the
+ * image, symmetric limits at the 99.9th percentile of |values| over all panels, and a colour bar.
+ * @param options.limit - fixed colour limit instead of the percentile.
+ * @returns PNG bytes.
+ */
+export async function renderShap(result: ShapResult, options?: { limit?: number }): Promise<Buffer> {
+  const o = checkOptions('options', options, ['limit']) as { limit?: number };
+  const panels = result.explanations.map((e) => ({ title: `${e.label} (${(e.probability * 100).toFixed(1)}%)`, values: e.values }));
+  return encodePng(shapPlot(result.image, panels, o.limit === undefined ? {} : { limit: checkNumber('limit', o.limit, { min: 0, minExclusive: true }) }));
+}
+
+/** A SHAP result as plain JSON (typed arrays as arrays; per-pixel values left out for superpixels). */
+export function shapToJson(result: ShapResult): Record<string, unknown> {
+  const seg = result.segmentation;
+  return {
+    algorithm: result.algorithm,
+    features: result.features,
+    seed: result.seed,
+    maxEvals: result.maxEvals,
+    evaluations: result.evaluations,
+    provider: result.provider,
+    timings: result.timings,
+    segmentation: seg ? { method: seg.method, params: seg.params, count: seg.count, width: seg.width, height: seg.height, seed: seg.seed } : undefined,
+    explanations: result.explanations.map((e) => ({
+      index: e.index,
+      label: e.label,
+      probability: e.probability,
+      baseValue: e.baseValue,
+      sum: e.values.reduce((a, b) => a + b, 0),
+      segmentValues: e.segmentValues ? [...e.segmentValues] : undefined,
+      standardErrors: e.standardErrors ? [...e.standardErrors] : undefined,
+      values: e.segmentValues ? undefined : [...e.values],
     })),
   };
 }

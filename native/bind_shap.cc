@@ -94,7 +94,7 @@ std::vector<int32_t> SelectInformationCriterion(const double* masks, size_t n, s
     size_t df = 0;
     for (size_t j = 0; j < M; ++j)
       if (std::fabs(beta[j]) > eps) ++df;
-    double value = static_cast<double>(rows) * std::log(2 * M_PI * sigma2) + rss(beta) / sigma2 +
+    double value = static_cast<double>(rows) * std::log(2 * 3.14159265358979323846 * sigma2) + rss(beta) / sigma2 +
                    factor * static_cast<double>(df);
     // np.argmin: the first minimum; NaN (σ² = 0, an exact fit) counts as the minimum as numpy does.
     if (std::isnan(value)) {
@@ -117,11 +117,13 @@ std::vector<int32_t> SelectInformationCriterion(const double* masks, size_t n, s
 }
 
 void RunKernelShap(const uint8_t* masks8, size_t n, size_t M, const double* w, const double* y, size_t K,
-                   const double* delta, L1Mode mode, double l1Value, double* out) {
+                   const double* delta, L1Mode mode, double l1Value, double zeroTol, double* out) {
   std::vector<double> masks(n * M);
   for (size_t i = 0; i < n * M; ++i) masks[i] = masks8[i] ? 1.0 : 0.0;
   if (mode == L1Mode::kNone) {
-    KernelShapResult r = KernelShapSolve(masks.data(), n, M, w, y, K, delta);
+    KernelShapParams p;
+    p.zeroTol = zeroTol;
+    KernelShapResult r = KernelShapSolve(masks.data(), n, M, w, y, K, delta, p);
     for (size_t i = 0; i < K * M; ++i) out[i] = r.phi[i];
     return;
   }
@@ -153,13 +155,14 @@ void RunKernelShap(const uint8_t* masks8, size_t n, size_t M, const double* w, c
     KernelShapParams p;
     p.selected = sel.data();
     p.numSelected = sel.size();
+    p.zeroTol = zeroTol;
     KernelShapResult r = KernelShapSolve(masks.data(), n, M, w, col.data(), 1, &delta[k], p);
     for (size_t j = 0; j < M; ++j) phi[j] = r.phi[j];
   }
 }
 
 // kernelShapSolve(masks: Uint8Array n*M, n, M, weights: Float64Array n, y: Float64Array n*K, K,
-//                 delta: Float64Array K, params { l1, l1Value }, out: Float64Array K*M) -> Promise<void>
+//                 delta: Float64Array K, params { l1, l1Value, zeroTol? }, out: Float64Array K*M) -> Promise<void>
 Napi::Value KernelShapSolveBinding(const Napi::CallbackInfo& info) {
   if (info.Length() < 9) throw ArgError{false, "expected (masks, n, M, weights, y, K, delta, params, out)"};
   for (size_t i : {1, 2, 5})
@@ -195,6 +198,9 @@ Napi::Value KernelShapSolveBinding(const Napi::CallbackInfo& info) {
   } else {
     throw ArgError{true, "l1 must be 'none', 'num-features', 'alpha', 'aic' or 'bic'"};
   }
+  // Optional: |φ| below this is set to 0 afterwards (shap: 1e-10, the default); 0 keeps Σφ = delta exact.
+  double zeroTol = 1e-10;
+  if (!po.Get("zeroTol").IsUndefined()) zeroTol = NumberField(po, "zeroTol", 0, 1e300);
   const double* wd = weights.Data();
   for (size_t i = 0; i < n; ++i)
     if (!(wd[i] >= 0 && std::isfinite(wd[i]))) throw ArgError{true, "weights must be finite and >= 0"};
@@ -203,7 +209,7 @@ Napi::Value KernelShapSolveBinding(const Napi::CallbackInfo& info) {
   const double* dd = delta.Data();
   double* od = out.Data();
   auto* worker = new PromiseWorker(
-      info.Env(), "kernelShapSolve", [=] { RunKernelShap(m8, n, M, wd, yd, K, dd, mode, l1Value, od); },
+      info.Env(), "kernelShapSolve", [=] { RunKernelShap(m8, n, M, wd, yd, K, dd, mode, l1Value, zeroTol, od); },
       [](Napi::Env env) { return env.Undefined(); }, {masks, weights, y, delta, out});
   worker->Queue();
   return worker->Promise();

@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: MIT
+/**
+ * SHAP for images (`explainer.shap()`): the same mathematics as Python's shap — Partition (Owen
+ * values over a hierarchy, shap's default for images), Kernel, Permutation and exact Shapley values —
+ * seeded, batched, with every coalition composited natively and identical coalitions evaluated once.
+ * Features are pixels (channels kept together; shap's axis-aligned partition tree) or superpixels
+ * (segments of `segment()`; for Partition, a hierarchy merging adjacent segments by colour).
+ */
+import { performance } from 'node:perf_hooks';
+import { maskEvaluator } from './evaluate';
+import { boxBlur, segmentMeanImage, solidImage } from './hide';
+import { loadImage, type ImageInput, type RgbImage } from './image';
+import type { Model } from './model';
+import type { ResolvedPreprocess } from './preprocess';
+import { exactShap, EXACT_MAX_PLAYERS } from './shap/exact';
+import type { ShapGame, ShapValues } from './shap/game';
+import { kernelShap } from './shap/kernel';
+import { partitionShap } from './shap/partition';
+import { permutationShap } from './shap/permutation';
+import { imageTree, segmentTree, validateTree, type PartitionTree } from './shap/tree';
+import { topK } from './lime';
+import { segmentRgb, type Segmentation, type SegmentOptions } from './segment';
+import { checkChoice, checkNumber, checkOptions, optionalNumber, optionalSeed, rangeError, typeError } from './validate';
+
+export const SHAP_ALGORITHMS = ['partition', 'kernel', 'permutation', 'exact'] as const;
+export type ShapAlgorithm = (typeof SHAP_ALGORITHMS)[number];
+
+/**
+ * What masked features show: `'blur(128,128)'` (default, a box blur of the whole image as shap's
+ * Image masker), `'blur(kx,ky)'`, `'mean'` (each superpixel's mean colour; the image's mean colour for
+ * pixel features), `'black'`, `{ color: [r, g, b] }`, or a background image of the model's size.
+ */
+export type MaskerSpec = string | { color: [number, number, number] } | { background: ImageInput };
+
+/** Options of `explainer.shap()`. */
+export interface ShapOptions {
+  /** 'partition' (default, as shap.Explainer picks for images), 'kernel', 'permutation' or 'exact'. */
+  algorithm?: ShapAlgorithm;
+  /**
+   * Budget of model evaluations (coalitions), the two base evaluations included. Defaults: partition
+   * 500 (as shap), permutation 500, kernel 2M + 2048 capped at 2^M (shap's nsamples='auto'), exact 2^M.
+   */
+  maxEvals?: number;
+  /** Coalitions per evaluation round (model batches are filled from them). Default 64. */
+  batchSize?: number;
+  /** Seed of sampling, coalitions and tie-breaks. Default 42. */
+  seed?: number;
+  /** Explain the k most probable classes. Default 5 (or all when fewer). Ignored when `labels` is given. */
+  topLabels?: number;
+  /** Explain these class indices. */
+  labels?: number[];
+  /** What masked features show. Default 'blur(128,128)'. */
+  masker?: MaskerSpec;
+  /** 'pixels' (default for partition) or 'superpixels' (default for kernel, permutation, exact). */
+  features?: 'pixels' | 'superpixels';
+  /** Superpixels: options for `segment()` (default quickshift with LIME's parameters) or a ready Segmentation. */
+  segmentation?: SegmentOptions | Segmentation;
+  /** Partition with superpixels: your own hierarchy instead of merging adjacent segments by colour. */
+  hierarchy?: PartitionTree;
+  /** Kernel: L1 feature selection: false (default; note shap >= 0.47 silently keeps only 10 features), 'num-features(k)', an alpha, 'aic' or 'bic'. */
+  l1?: false | number | 'aic' | 'bic' | `num-features(${number})`;
+}
+
+export interface ShapExplanation {
+  index: number;
+  label: string;
+  /** The model's output for this class on the image. */
+  probability: number;
+  /** The output with every feature masked: Σ values = probability − baseValue. */
+  baseValue: number;
+  /** Attribution per pixel (H × W, model-sized); a superpixel's value is spread evenly over its pixels. */
+  values: Float32Array;
+  /** Attribution per superpixel, when features are superpixels. */
+  segmentValues?: Float64Array;
+  /** Standard error per feature (permutation only). */
+  standardErrors?: Float64Array;
+}
+
+export interface ShapResult {
+  explanations: ShapExplanation[];
+  /** The model-sized image explained. */
+  image: RgbImage;
+  /** The superpixels used, when features are superpixels. */
+  segmentation?: Segmentation;
+  algorithm: ShapAlgorithm;
+  features: 'pixels' | 'superpixels';
+  /** Model evaluations run (distinct coalitions). */
+  evaluations: number;
+  /** The budget the algorithm worked to. */
+  maxEvals: number;
+  seed: number;
+  provider: string;
+  timings: { segment: number; composite: number; infer: number; solve: number; total: number };
+}
+
+const KNOWN = ['algorithm', 'maxEvals', 'batchSize', 'seed', 'topLabels', 'labels', 'masker', 'features', 'segmentation', 'hierarchy', 'l1'];
+
+function isSegmentation(s: unknown): s is Segmentation {
+  return typeof s === 'object' && s !== null && (s as Segmentation).labels instanceof Int32Array;
+}
+
+/** Parses 'blur(kx,ky)'; undefined for other strings. */
+function parseBlur(spec: string): [number, number] | undefined {
+  const m = /^blur\((\d+),\s*(\d+)\)$/.exec(spec.trim());
+  if (!m) return undefined;
+  const kx = Number(m[1]), ky = Number(m[2]);
+  if (kx < 1 || ky < 1) throw rangeError('masker', "'blur(kx,ky)' with kx, ky >= 1", spec);
+  return [kx, ky];
+}
+
+async function maskImage(masker: MaskerSpec, rgb: RgbImage, labels: Int32Array | undefined, count: number): Promise<RgbImage> {
+  const expected = "'blur(kx,ky)', 'mean', 'black', { color: [r, g, b] } or { background: image }";
+  if (typeof masker === 'string') {
+    const blur = parseBlur(masker);
+    if (blur) return boxBlur(rgb, blur[0], blur[1]);
+    if (masker === 'black') return solidImage(rgb.width, rgb.height, [0, 0, 0]);
+    if (masker === 'mean') {
+      if (labels) return segmentMeanImage(rgb, labels, count);
+      return segmentMeanImage(rgb, new Int32Array(rgb.width * rgb.height), 1);
+    }
+    throw rangeError('masker', expected, masker);
+  }
+  if (typeof masker === 'object' && masker !== null && 'color' in masker) {
+    const color = masker.color;
+    if (!Array.isArray(color) || color.length !== 3) throw typeError('masker.color', 'an array [r, g, b]', color);
+    color.forEach((v, i) => checkNumber(`masker.color[${i}]`, v, { integer: true, min: 0, max: 255 }));
+    return solidImage(rgb.width, rgb.height, color);
+  }
+  if (typeof masker === 'object' && masker !== null && 'background' in masker) {
+    const bg = await loadImage(masker.background);
+    if (bg.width !== rgb.width || bg.height !== rgb.height)
+      throw rangeError('masker.background', `an image of the model's size (${rgb.width}x${rgb.height})`, `${bg.width}x${bg.height}`);
+    return bg;
+  }
+  throw typeError('masker', expected, masker);
+}
+
+/** A game whose coalitions are remembered across calls, so no coalition is evaluated twice. */
+function cachedGame(players: number, evaluate: (masks: Uint8Array, n: number) => Promise<Float32Array>, outputs: () => number): ShapGame {
+  const cache = new Map<string, Float32Array>();
+  return {
+    players,
+    outputs,
+    async evaluate(masks: Uint8Array, n: number): Promise<Float32Array> {
+      const keys: string[] = [];
+      const missing: number[] = [];
+      const seen = new Set<string>();
+      for (let i = 0; i < n; i++) {
+        const key = Buffer.from(masks.buffer, masks.byteOffset + i * players, players).toString('latin1');
+        keys.push(key);
+        if (!cache.has(key) && !seen.has(key)) {
+          seen.add(key);
+          missing.push(i);
+        }
+      }
+      if (missing.length) {
+        const sub = new Uint8Array(missing.length * players);
+        missing.forEach((row, j) => sub.set(masks.subarray(row * players, (row + 1) * players), j * players));
+        const y = await evaluate(sub, missing.length);
+        const K = outputs();
+        missing.forEach((row, j) => cache.set(keys[row], y.slice(j * K, (j + 1) * K)));
+      }
+      const K = outputs();
+      const out = new Float32Array(n * K);
+      for (let i = 0; i < n; i++) out.set(cache.get(keys[i]) as Float32Array, i * K);
+      return out;
+    },
+  };
+}
+
+/** Runs SHAP on a model-sized image. Called by `Explainer.shap()`. */
+export async function runShap(model: Model, pre: ResolvedPreprocess, rgb: RgbImage, options: ShapOptions | undefined, classNames: (i: number) => string): Promise<ShapResult> {
+  const start = performance.now();
+  const o = checkOptions('options', options, KNOWN) as ShapOptions;
+  const algorithm = o.algorithm === undefined ? 'partition' : checkChoice('algorithm', o.algorithm, SHAP_ALGORITHMS);
+  const features = o.features === undefined ? (algorithm === 'partition' ? 'pixels' : 'superpixels') : checkChoice('features', o.features, ['pixels', 'superpixels'] as const);
+  const seed = optionalSeed('seed', o.seed, 42);
+  const batchSize = optionalNumber('batchSize', o.batchSize, 64, { integer: true, min: 2, max: 65536 });
+  if (o.topLabels !== undefined) checkNumber('topLabels', o.topLabels, { integer: true, min: 1 });
+  if (o.labels !== undefined && (!Array.isArray(o.labels) || o.labels.length === 0)) throw typeError('labels', 'a non-empty array of class indices', o.labels);
+  o.labels?.forEach((l, i) => checkNumber(`labels[${i}]`, l, { integer: true, min: 0 }));
+  if (o.hierarchy !== undefined && (algorithm !== 'partition' || features !== 'superpixels'))
+    throw rangeError('hierarchy', "only with algorithm 'partition' and features 'superpixels'", 'a hierarchy');
+  if (o.l1 !== undefined && algorithm !== 'kernel') throw rangeError('l1', "only with algorithm 'kernel'", o.l1);
+
+  // Features: superpixels (a segmentation) or pixels (each pixel its own player).
+  const t0 = performance.now();
+  let seg: Segmentation | undefined;
+  let labels: Int32Array;
+  let M: number;
+  if (features === 'superpixels') {
+    if (isSegmentation(o.segmentation)) {
+      seg = o.segmentation;
+      if (seg.width !== rgb.width || seg.height !== rgb.height)
+        throw rangeError('segmentation', `a segmentation of the model-sized image (${rgb.width}x${rgb.height})`, `${seg.width}x${seg.height}`);
+    } else {
+      seg = await segmentRgb(rgb, { seed, ...(o.segmentation ?? {}) });
+    }
+    labels = seg.labels;
+    M = seg.count;
+  } else {
+    if (o.segmentation !== undefined) throw rangeError('segmentation', "only with features 'superpixels'", 'a segmentation');
+    M = rgb.width * rgb.height;
+    labels = Int32Array.from({ length: M }, (_, i) => i);
+  }
+  const segmentMs = performance.now() - t0;
+
+  // Budget.
+  const defaultEvals = algorithm === 'partition' || algorithm === 'permutation' ? 500 : algorithm === 'kernel' ? Math.min(2 * M + 2048, M <= 30 ? 2 ** M : Infinity) : 2 ** M;
+  if (algorithm === 'exact' && M > EXACT_MAX_PLAYERS)
+    throw rangeError('features', `at most ${EXACT_MAX_PLAYERS} features for algorithm 'exact' (2^M evaluations)`, `${M} features`);
+  if (algorithm !== 'partition' && features === 'pixels' && M > 4096)
+    throw rangeError('features', `'superpixels' for algorithm '${algorithm}' (pixel features make ${M} players)`, 'pixels');
+  const maxEvals = optionalNumber('maxEvals', o.maxEvals, defaultEvals, { integer: true, min: 2 });
+
+  const hide = await maskImage(o.masker ?? 'blur(128,128)', rgb, seg?.labels, M);
+  const evaluator = maskEvaluator(model, pre, rgb, hide, labels, M, { dedupe: false });
+  const game = cachedGame(M, (m, n) => evaluator.evaluate(m, n), () => evaluator.classes());
+
+  // The classes to explain come from f(image), the full coalition (cached: the algorithms need it too).
+  const fx = await game.evaluate(new Uint8Array(M).fill(1), 1);
+  const K = fx.length;
+  o.labels?.forEach((l, i) => {
+    if (l >= K) throw rangeError(`labels[${i}]`, `a class index below ${K}`, l);
+  });
+  if (o.topLabels !== undefined && o.topLabels > K) throw rangeError('topLabels', `at most ${K} (the model's classes)`, o.topLabels);
+  const explained = o.labels ?? topK(fx, o.topLabels ?? Math.min(5, K));
+  const run = { explained, maxEvals, seed, batchSize };
+
+  const t1 = performance.now();
+  let result: ShapValues;
+  switch (algorithm) {
+    case 'partition': {
+      let tree: PartitionTree;
+      if (features === 'pixels') {
+        tree = imageTree(rgb.height, rgb.width);
+      } else if (o.hierarchy) {
+        tree = validateTree(o.hierarchy, 'hierarchy');
+        if (tree.players !== M) throw rangeError('hierarchy', `a tree over the ${M} superpixels`, `a tree over ${tree.players} players`);
+      } else {
+        tree = segmentTree(labels, rgb.width, rgb.height, M, rgb.data);
+      }
+      result = await partitionShap(game, tree, run);
+      break;
+    }
+    case 'kernel':
+      result = await kernelShap(game, { ...run, l1: o.l1 ?? false });
+      break;
+    case 'permutation':
+      result = await permutationShap(game, run);
+      break;
+    case 'exact':
+      result = await exactShap(game, run);
+      break;
+  }
+  const solveMs = performance.now() - t1 - evaluator.stats.inferMs;
+
+  const pixels = rgb.width * rgb.height;
+  const sizes = new Float64Array(M);
+  if (seg) for (let p = 0; p < pixels; p++) sizes[labels[p]]++;
+  const explanations: ShapExplanation[] = explained.map((index, j) => {
+    const phi = result.values.subarray(j * M, (j + 1) * M);
+    const values = new Float32Array(pixels);
+    for (let p = 0; p < pixels; p++) values[p] = seg ? phi[labels[p]] / sizes[labels[p]] : phi[p];
+    const e: ShapExplanation = { index, label: classNames(index), probability: fx[index], baseValue: result.base[j], values };
+    if (seg) e.segmentValues = Float64Array.from(phi);
+    if (result.standardErrors) e.standardErrors = result.standardErrors.slice(j * M, (j + 1) * M);
+    return e;
+  });
+  return {
+    explanations,
+    image: rgb,
+    segmentation: seg,
+    algorithm,
+    features,
+    evaluations: evaluator.stats.evaluations,
+    maxEvals,
+    seed,
+    provider: model.provider,
+    timings: { segment: segmentMs, composite: evaluator.stats.compositeMs, infer: evaluator.stats.inferMs, solve: Math.max(0, solveMs), total: performance.now() - start },
+  };
+}

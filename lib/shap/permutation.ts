@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Permutation SHAP (shap's PermutationExplainer, `shap/explainers/_permutation.py`) on a
+ * {@link ShapGame}: each seeded random order p_1..p_M of the players gives an antithetic pair of passes,
+ *
+ * - forward: add p_1, p_2, … to the empty coalition; p_t is credited v({p_1..p_t}) − v({p_1..p_{t−1}});
+ * - backward: remove p_1, p_2, … from the full coalition; p_t is credited
+ *   v({p_t..p_M}) − v({p_{t+1}..p_M}).
+ *
+ * Values are the average of the 2P marginal contributions (P permutations); each pass telescopes to
+ * f(all) − f(∅), so efficiency holds to rounding, and the result is exact after one permutation for
+ * games with at most pairwise interactions. standardErrors = (population) std over the 2P passes /
+ * sqrt(2P); forward and backward passes are anti-correlated, so this is conservative.
+ *
+ * Evaluation count, honestly: the empty and full coalitions are shared by every pass of every
+ * permutation and evaluated once; each permutation then needs its 2(M−1) intermediate coalitions. So
+ * P = ⌊(maxEvals − 2) / (2(M−1))⌋ permutations and evaluations = 2 + 2(M−1)·P; the minimum budget is
+ * 2M (shap asks for 2M + 1 because it sends ∅ twice per permutation, and spends 2M + 1 per
+ * permutation). Several permutations' coalitions are sent per game.evaluate call (batchSize rows).
+ */
+import { Rng } from '../rng';
+import { checkRunOptions, evaluateExplained } from './exact';
+import type { ShapGame, ShapRunOptions, ShapValues } from './game';
+
+/** The smallest maxEvals that buys one permutation of M players. */
+export function permutationMinEvals(M: number): number {
+  return M <= 1 ? 2 : 2 * M;
+}
+
+/** Permutation SHAP values of the explained outputs. */
+export async function permutationShap(game: ShapGame, options: ShapRunOptions): Promise<ShapValues> {
+  checkRunOptions(game, options, 1);
+  const M = game.players;
+  const min = permutationMinEvals(M);
+  if (options.maxEvals < min)
+    throw new RangeError(
+      `maxEvals = ${options.maxEvals} is too small for one permutation of M = ${M} players: it needs at least 2M = ${min} ` +
+        `(the empty and full coalitions once plus 2(M−1) = ${2 * (M - 1)} intermediate ones; shap's PermutationExplainer asks for 2M + 1 = ${2 * M + 1})`,
+    );
+  const L = options.explained.length;
+  const ends = new Uint8Array(2 * M);
+  ends.fill(1, M);
+  const f = await evaluateExplained(game, ends, 2, options.batchSize, options.explained);
+  const base = f.slice(0, L);
+  const full = f.slice(L, 2 * L);
+  if (M === 1) {
+    const values = new Float64Array(L);
+    for (let l = 0; l < L; l++) values[l] = full[l] - base[l];
+    return { values, base, full, evaluations: 2, standardErrors: new Float64Array(L) };
+  }
+
+  const inner = 2 * (M - 1); // intermediate coalitions per permutation
+  const P = Math.floor((options.maxEvals - 2) / inner);
+  const group = Math.max(1, Math.floor(options.batchSize / inner)); // permutations per evaluation round
+  const rng = new Rng(options.seed);
+  // Welford's running mean and sum of squared deviations (no cancellation when the spread is 0).
+  const mean = new Float64Array(L * M);
+  const m2 = new Float64Array(L * M);
+  let passes = 0;
+  const perms = new Int32Array(group * M);
+  const masks = new Uint8Array(group * inner * M);
+  const pass = new Float64Array(L * M); // one pass's contributions
+  const addPass = () => {
+    passes++;
+    for (let i = 0; i < L * M; i++) {
+      const d = pass[i] - mean[i];
+      mean[i] += d / passes;
+      m2[i] += d * (pass[i] - mean[i]);
+    }
+  };
+  for (let done = 0; done < P; ) {
+    const g = Math.min(group, P - done);
+    masks.fill(0);
+    for (let q = 0; q < g; q++) {
+      const p = rng.permutation(M);
+      perms.set(p, q * M);
+      const rows = masks.subarray(q * inner * M, (q + 1) * inner * M);
+      // Rows 0..M−2: prefixes {p[0..t−1]}, t = 1..M−1. Rows M−1..2M−3: suffixes {p[t..M−1]}, t = 1..M−1.
+      for (let t = 1; t < M; t++) {
+        const row = rows.subarray((t - 1) * M, t * M);
+        for (let k = 0; k < t; k++) row[p[k]] = 1;
+        const suffix = rows.subarray((M - 1 + t - 1) * M, (M - 1 + t) * M);
+        for (let k = t; k < M; k++) suffix[p[k]] = 1;
+      }
+    }
+    const v = await evaluateExplained(game, masks.subarray(0, g * inner * M), g * inner, options.batchSize, options.explained);
+    for (let q = 0; q < g; q++) {
+      const p = perms.subarray(q * M, (q + 1) * M);
+      const off = q * inner;
+      // value of prefix t (t = 0..M) and of suffix starting at index t (t = 0..M), per output l.
+      const prefix = (t: number, l: number) => (t === 0 ? base[l] : t === M ? full[l] : v[(off + t - 1) * L + l]);
+      const suffix = (t: number, l: number) => (t === 0 ? full[l] : t === M ? base[l] : v[(off + M - 1 + t - 1) * L + l]);
+      for (let t = 0; t < M; t++) for (let l = 0; l < L; l++) pass[l * M + p[t]] = prefix(t + 1, l) - prefix(t, l);
+      addPass();
+      for (let t = 0; t < M; t++) for (let l = 0; l < L; l++) pass[l * M + p[t]] = suffix(t, l) - suffix(t + 1, l);
+      addPass();
+    }
+    done += g;
+  }
+  const standardErrors = new Float64Array(L * M);
+  for (let i = 0; i < L * M; i++) standardErrors[i] = Math.sqrt(Math.max(0, m2[i] / passes) / passes);
+  return { values: mean, base, full, evaluations: 2 + inner * P, standardErrors };
+}
