@@ -6,6 +6,7 @@
 import { loadImage, type ImageInput, type RgbImage } from './image';
 import { runLime, type LimeOptions, type LimeResult } from './lime';
 import { runShap, type ShapOptions, type ShapResult } from './shap';
+import { explainBatch, type BatchItem, type BatchOptions } from './batch';
 import { loadModel, type LoadModelOptions, type Model } from './model';
 import { fitToModel, resolvePreprocess, toTensorData, type PreprocessSpec, type ResolvedPreprocess } from './preprocess';
 import { topK } from './lime';
@@ -102,6 +103,20 @@ export class Explainer {
   async shap(image: ImageInput, options?: ShapOptions): Promise<ShapResult> {
     const rgb = await this.prepare(image);
     return runShap(this.model, this.preprocess, rgb, options, (i) => this.label(i));
+  }
+
+  /**
+   * Explains many images (LIME, SHAP or both per image) with a few in flight at once, sharing model
+   * batches between them. Yields one item per image in input order; a failed image is a failed item
+   * (`ok: false`, with its error) and the batch goes on. `onProgress` is called after each image;
+   * aborting `signal` stops starting new images and lets the ones in flight finish.
+   * @example
+   * for await (const item of explainer.explainBatch(files, { method: 'both', onProgress: console.log })) {
+   *   if (item.ok) save(item.lime, item.shap); else console.error(item.input, item.error.message);
+   * }
+   */
+  explainBatch(images: Iterable<ImageInput> | AsyncIterable<ImageInput>, options?: BatchOptions): AsyncGenerator<BatchItem> {
+    return explainBatch(this, images, options);
   }
 
   /** Releases the model. The explainer cannot be used afterwards. */

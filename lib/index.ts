@@ -11,3 +11,5 @@ export type { HideSpec } from './hide';
 export { renderLime, limeToJson, renderShap, shapToJson, type RenderLimeOptions } from './pictures';
 export type { ShapOptions, ShapResult, ShapExplanation, ShapAlgorithm, MaskerSpec } from './shap';
 export type { PartitionTree } from './shap/tree';
+export type { BatchOptions, BatchItem, BatchProgress } from './batch';
+export { writeReport, type ReportOptions } from './report';

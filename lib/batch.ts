@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Batch explanation: many images through one explainer, several in flight at once so that one
+ * image's decoding, segmentation and fitting overlap another's inference, and so that the model's
+ * batch engine (engine.ts) packs samples of different images into the same full batches. A failing
+ * image becomes a failed item; it never stops the batch.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Explainer } from './explainer';
+import type { ImageInput } from './image';
+import type { LimeOptions, LimeResult } from './lime';
+import type { ShapOptions, ShapResult } from './shap';
+import { checkChoice, checkOptions, optionalNumber, typeError } from './validate';
+
+/** Progress of a batch, reported after every image. */
+export interface BatchProgress {
+  /** Images finished (explained or failed). */
+  done: number;
+  /** Images that failed. */
+  failed: number;
+  /** Images being explained now. */
+  inFlight: number;
+  /** Number of images, when known (arrays and other sized inputs). */
+  total?: number;
+  elapsedMs: number;
+  /** Finished images per second so far. */
+  imagesPerSecond: number;
+  /** Estimated seconds left, when the total is known. */
+  etaSeconds?: number;
+}
+
+/** Options of {@link explainBatch}. */
+export interface BatchOptions {
+  /** 'lime' (default), 'shap' or 'both'. */
+  method?: 'lime' | 'shap' | 'both';
+  /** Options of every LIME explanation. */
+  lime?: LimeOptions;
+  /** Options of every SHAP explanation. */
+  shap?: ShapOptions;
+  /** Images in flight at once, 1..64. Default 2: enough to overlap one image's CPU work with another's inference. */
+  concurrency?: number;
+  /** Called after each image. */
+  onProgress?: (progress: BatchProgress) => void;
+  /** When aborted, no new image is started; the images in flight finish and are yielded. */
+  signal?: AbortSignal;
+}
+
+/** One image's outcome, yielded in input order. */
+export type BatchItem =
+  | { index: number; input: ImageInput; ok: true; lime?: LimeResult; shap?: ShapResult; ms: number }
+  | { index: number; input: ImageInput; ok: false; error: Error; ms: number };
+
+function isAsyncIterable(x: unknown): x is AsyncIterable<ImageInput> {
+  return typeof x === 'object' && x !== null && Symbol.asyncIterator in x;
+}
+
+/**
+ * Explains images one after another with bounded concurrency; see {@link BatchOptions}.
+ * Memory stays bounded: at most `concurrency` images (and their results, until consumed) are held.
+ */
+export async function* explainBatch(explainer: Explainer, images: Iterable<ImageInput> | AsyncIterable<ImageInput>, options?: BatchOptions): AsyncGenerator<BatchItem> {
+  const o = checkOptions('options', options, ['method', 'lime', 'shap', 'concurrency', 'onProgress', 'signal']) as BatchOptions;
+  const method = o.method === undefined ? 'lime' : checkChoice('method', o.method, ['lime', 'shap', 'both'] as const);
+  const concurrency = optionalNumber('concurrency', o.concurrency, 2, { integer: true, min: 1, max: 64 });
+  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw typeError('onProgress', 'a function', o.onProgress);
+  if (images === null || typeof images !== 'object' || !(Symbol.iterator in images || Symbol.asyncIterator in images))
+    throw typeError('images', 'an iterable of images', images);
+  const total = Array.isArray(images) ? images.length : undefined;
+  const iterator = isAsyncIterable(images) ? images[Symbol.asyncIterator]() : (images as Iterable<ImageInput>)[Symbol.iterator]();
+
+  const start = performance.now();
+  const inFlight = new Map<number, Promise<BatchItem>>();
+  let started = 0, done = 0, failed = 0, exhausted = false;
+
+  const explainOne = async (index: number, input: ImageInput): Promise<BatchItem> => {
+    const t0 = performance.now();
+    try {
+      const lime = method !== 'shap' ? await explainer.lime(input, o.lime) : undefined;
+      const shap = method !== 'lime' ? await explainer.shap(input, o.shap) : undefined;
+      return { index, input, ok: true, lime, shap, ms: performance.now() - t0 };
+    } catch (err) {
+      return { index, input, ok: false, error: err instanceof Error ? err : new Error(String(err)), ms: performance.now() - t0 };
+    }
+  };
+
+  const refill = async () => {
+    while (!exhausted && inFlight.size < concurrency && !o.signal?.aborted) {
+      const next = await iterator.next();
+      if (next.done) {
+        exhausted = true;
+        break;
+      }
+      const index = started++;
+      inFlight.set(index, explainOne(index, next.value));
+    }
+  };
+
+  let yielded = 0;
+  await refill();
+  while (inFlight.size > 0) {
+    const item = await (inFlight.get(yielded) as Promise<BatchItem>);
+    inFlight.delete(yielded);
+    yielded++;
+    done++;
+    if (!item.ok) failed++;
+    if (o.onProgress) {
+      const elapsedMs = performance.now() - start;
+      const rate = done / (elapsedMs / 1000);
+      o.onProgress({ done, failed, inFlight: inFlight.size, total, elapsedMs, imagesPerSecond: rate, etaSeconds: total === undefined ? undefined : (total - done) / rate });
+    }
+    await refill();
+    yield item;
+  }
+}

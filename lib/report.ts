@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: MIT
+/**
+ * One self-contained HTML page summarising a `limeshap explain` output folder: a summary table,
+ * then per image its top classes, pictures, segmentation and timings, then the failures. Every
+ * picture is embedded as a data URI and the style is inline, so the page can be mailed, archived
+ * or attached to a CI run and still shows everything without the folder beside it.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { checkOptions, typeError } from './validate';
+
+/** Options of {@link writeReport}. */
+export interface ReportOptions {
+  /** Page title and heading (default `'limeshap report'`). */
+  title?: string;
+}
+
+/** A JSON object read from disk: nothing in it is trusted, every field is checked where used. */
+type Json = Record<string, unknown>;
+
+/** What the folder holds for one image (the NAME of NAME.lime.json / NAME.shap.json). */
+interface Entry {
+  name: string;
+  lime?: Json;
+  shap?: Json;
+  /** Embedded pictures, in display order, only those that exist. */
+  pictures: { caption: string; uri: string }[];
+}
+
+interface Failure {
+  image: string;
+  error: string;
+}
+
+/** The per-image pictures the report looks for, with their captions; a missing one is left out. */
+const PICTURES: readonly { suffix: string; caption: string }[] = [
+  { suffix: '.lime.png', caption: 'LIME: top positive segments' },
+  { suffix: '.lime-heatmap.png', caption: 'LIME: segment weights' },
+  { suffix: '.shap.png', caption: 'SHAP' },
+  // Not written by `explain` itself; embedded when a caller adds a segmentation overlay.
+  { suffix: '.segments.png', caption: 'Segmentation' },
+];
+
+/**
+ * The script in the page. After load it counts the pictures that decoded and writes the counts on
+ * <body> (data-images-total, data-images-loaded), so a headless browser can check that nothing
+ * is broken by reading the DOM alone.
+ */
+const SCRIPT =
+  "window.addEventListener('load',function(){var a=document.images,n=0;" +
+  'for(var i=0;i<a.length;i++)if(a[i].complete&&a[i].naturalWidth>0)n++;' +
+  'document.body.dataset.imagesTotal=String(a.length);document.body.dataset.imagesLoaded=String(n);});';
+
+const STYLE = `
+body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222;background:#fff}
+h1{font-size:1.5em}h2{font-size:1.25em;margin-top:2em;border-top:1px solid #ccc;padding-top:1em}h3{font-size:1.05em}
+table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #ccc;padding:.25em .6em;text-align:left;vertical-align:top}
+th{background:#f3f3f3}td.n{text-align:right;font-variant-numeric:tabular-nums}
+figure{display:inline-block;margin:.5em 1em .5em 0;vertical-align:top}figcaption{font-size:.9em;color:#555}
+img{max-width:100%;image-rendering:pixelated;border:1px solid #ddd}
+.fail{color:#a00}.muted{color:#777}code{font-size:.95em}
+`;
+
+/** HTML-escapes text for both element content and quoted attribute values: names come from users. */
+function esc(value: unknown): string {
+  return String(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+}
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A number from the JSON, formatted, or a dash when it is absent or not a finite number. */
+function num(v: unknown, digits = 0): string {
+  return typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '—';
+}
+
+/** Significant digits rather than fixed ones, for values such as SHAP base values that may be tiny. */
+function sig(v: unknown): string {
+  return typeof v === 'number' && Number.isFinite(v) ? String(Number(v.toPrecision(4))) : '—';
+}
+
+function percent(v: unknown): string {
+  return typeof v === 'number' && Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : '—';
+}
+
+/** The explanations array of a result, keeping only objects (a hand-edited file must not crash the page). */
+function explanations(result: Json | undefined): Json[] {
+  const e = result?.explanations;
+  return Array.isArray(e) ? e.filter(isObject) : [];
+}
+
+/** `key=value, …` of a parameters object, escaped. */
+function params(p: unknown): string {
+  if (!isObject(p)) return '—';
+  const parts = Object.entries(p).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+  return parts.length ? esc(parts.join(', ')) : '—';
+}
+
+/** The most probable explained class of an image, from LIME if present, else SHAP. */
+function topClass(entry: Entry): Json | undefined {
+  const all = explanations(entry.lime).length ? explanations(entry.lime) : explanations(entry.shap);
+  let best: Json | undefined;
+  for (const e of all) if (!best || Number(e.probability) > Number(best.probability)) best = e;
+  return best;
+}
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+/** The empty IEND chunk every PNG ends with: length 0, type, CRC. */
+const PNG_END = Buffer.from([0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]);
+
+/** True when the bytes start with the PNG signature and end with the IEND chunk. */
+function completePng(bytes: Buffer): boolean {
+  return bytes.length >= PNG_SIGNATURE.length + PNG_END.length && bytes.subarray(0, 8).equals(PNG_SIGNATURE) && bytes.subarray(bytes.length - 12).equals(PNG_END);
+}
+
+/** Reads and parses a JSON file; a broken one becomes a listed failure rather than a crashed report. */
+async function readJson(file: string, failures: Failure[]): Promise<Json | undefined> {
+  try {
+    const v: unknown = JSON.parse(await fs.promises.readFile(file, 'utf8'));
+    if (isObject(v)) return v;
+    failures.push({ image: path.basename(file), error: 'not a JSON object' });
+  } catch (err) {
+    failures.push({ image: path.basename(file), error: `unreadable: ${(err as Error).message}` });
+  }
+  return undefined;
+}
+
+/** failures.jsonl: one { image, error } per line; a line that is not JSON is shown as it is. */
+async function readFailures(file: string): Promise<Failure[]> {
+  let text: string;
+  try {
+    text = await fs.promises.readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const out: Failure[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      const v: unknown = JSON.parse(line);
+      if (isObject(v)) out.push({ image: String(v.image ?? '?'), error: String(v.error ?? '?') });
+      else out.push({ image: '?', error: line });
+    } catch {
+      out.push({ image: '?', error: line });
+    }
+  }
+  return out;
+}
+
+function timingsTable(entry: Entry): string {
+  // One row per stage, one column per method, because LIME and SHAP share most stage names.
+  const cols: [string, Json][] = [];
+  if (isObject(entry.lime?.timings)) cols.push(['LIME', entry.lime.timings as Json]);
+  if (isObject(entry.shap?.timings)) cols.push(['SHAP', entry.shap.timings as Json]);
+  if (!cols.length) return '';
+  const stages: string[] = [];
+  for (const [, t] of cols) for (const k of Object.keys(t)) if (k !== 'total' && !stages.includes(k)) stages.push(k);
+  stages.push('total');
+  const head = `<tr><th>stage (ms)</th>${cols.map(([m]) => `<th>${m}</th>`).join('')}</tr>`;
+  const rows = stages.map((s) => `<tr><td>${esc(s)}</td>${cols.map(([, t]) => `<td class="n">${s in t ? num(t[s], 1) : '—'}</td>`).join('')}</tr>`);
+  return `<h3>Timings</h3><table>${head}${rows.join('')}</table>`;
+}
+
+function classesTable(entry: Entry): string {
+  const lime = explanations(entry.lime);
+  const shap = explanations(entry.shap);
+  // Classes by index, so LIME and SHAP rows of the same class line up; order of first appearance.
+  const rows = new Map<string, { label: unknown; probability: unknown; lime?: Json; shap?: Json }>();
+  for (const e of lime) rows.set(String(e.index), { label: e.label, probability: e.probability, lime: e });
+  for (const e of shap) {
+    const r = rows.get(String(e.index));
+    if (r) r.shap = e;
+    else rows.set(String(e.index), { label: e.label, probability: e.probability, shap: e });
+  }
+  if (!rows.size) return '';
+  const body = [...rows.entries()]
+    .map(
+      ([index, r]) =>
+        `<tr><td>${esc(r.label ?? index)}</td><td class="n">${esc(index)}</td><td class="n">${percent(r.probability)}</td>` +
+        `<td class="n">${r.lime ? num(r.lime.score, 3) : '—'}</td><td class="n">${r.shap ? sig(r.shap.baseValue) : '—'}</td><td class="n">${r.shap ? sig(r.shap.sum) : '—'}</td></tr>`,
+    )
+    .join('');
+  return (
+    '<h3>Top classes</h3><table><tr><th>label</th><th>index</th><th>probability</th><th>LIME fit R²</th><th>SHAP base value</th><th>SHAP sum</th></tr>' +
+    body +
+    '</table>'
+  );
+}
+
+function segmentationInfo(entry: Entry): string {
+  const rows: string[] = [];
+  for (const [method, result] of [['LIME', entry.lime], ['SHAP', entry.shap]] as const) {
+    const s = result?.segmentation;
+    if (!isObject(s)) continue;
+    rows.push(`<tr><td>${method}</td><td class="n">${num(s.count)}</td><td>${esc(s.method ?? '—')}</td><td>${params(s.params)}</td><td class="n">${num(s.width)}×${num(s.height)}</td></tr>`);
+  }
+  if (!rows.length) return '';
+  return `<h3>Segmentation</h3><table><tr><th></th><th>segments</th><th>method</th><th>params</th><th>size</th></tr>${rows.join('')}</table>`;
+}
+
+function runInfo(entry: Entry): string {
+  const items: string[] = [];
+  const src = entry.lime?.image ?? entry.shap?.image;
+  if (src !== undefined) items.push(`image <code>${esc(src)}</code>`);
+  const model = entry.lime?.model ?? entry.shap?.model;
+  if (model !== undefined) items.push(`model <code>${esc(model)}</code>`);
+  if (entry.lime) items.push(`LIME: ${num(entry.lime.numSamples)} samples, seed ${esc(entry.lime.seed ?? '—')}, ${num(entry.lime.evaluations)} evaluations on ${esc(entry.lime.provider ?? '—')}`);
+  if (entry.shap)
+    items.push(
+      `SHAP ${esc(entry.shap.algorithm ?? '—')} over ${esc(entry.shap.features ?? '—')}: max ${num(entry.shap.maxEvals)} evaluations, ${num(entry.shap.evaluations)} done, seed ${esc(entry.shap.seed ?? '—')} on ${esc(entry.shap.provider ?? '—')}`,
+    );
+  return items.length ? `<ul>${items.map((i) => `<li>${i}</li>`).join('')}</ul>` : '';
+}
+
+function section(entry: Entry, i: number): string {
+  const figures = entry.pictures
+    .map((p) => `<figure><img src="${p.uri}" alt="${esc(`${entry.name}: ${p.caption}`)}"><figcaption>${esc(p.caption)}</figcaption></figure>`)
+    .join('');
+  return (
+    `<section id="img-${i}"><h2>${esc(entry.name)}</h2>` +
+    runInfo(entry) +
+    classesTable(entry) +
+    (figures ? `<div>${figures}</div>` : '<p class="muted">no pictures</p>') +
+    segmentationInfo(entry) +
+    timingsTable(entry) +
+    '</section>'
+  );
+}
+
+function summaryTable(entries: Entry[]): string {
+  if (!entries.length) return '<p class="muted">No explanations (*.lime.json, *.shap.json) in this folder.</p>';
+  const rows = entries.map((e, i) => {
+    const top = topClass(e);
+    const lime = e.lime ? `<td class="n">${num(e.lime.evaluations)}</td><td class="n">${num((e.lime.timings as Json | undefined)?.total)}</td>` : '<td>—</td><td>—</td>';
+    const shap = e.shap ? `<td class="n">${num(e.shap.evaluations)}</td><td class="n">${num((e.shap.timings as Json | undefined)?.total)}</td>` : '<td>—</td><td>—</td>';
+    return `<tr><td><a href="#img-${i}">${esc(e.name)}</a></td><td>${top ? esc(top.label ?? top.index) : '—'}</td><td class="n">${top ? percent(top.probability) : '—'}</td>${lime}${shap}</tr>`;
+  });
+  return (
+    '<table><tr><th rowspan="2">image</th><th rowspan="2">top class</th><th rowspan="2">probability</th><th colspan="2">LIME</th><th colspan="2">SHAP</th></tr>' +
+    '<tr><th>evaluations</th><th>total ms</th><th>evaluations</th><th>total ms</th></tr>' +
+    rows.join('') +
+    '</table>'
+  );
+}
+
+function failuresList(failures: Failure[]): string {
+  if (!failures.length) return '';
+  return `<h2 id="failures" class="fail">Failures (${failures.length})</h2><table><tr><th>image</th><th>error</th></tr>${failures
+    .map((f) => `<tr><td>${esc(f.image)}</td><td class="fail">${esc(f.error)}</td></tr>`)
+    .join('')}</table>`;
+}
+
+/**
+ * Writes `outDir/report.html`: one self-contained page (pictures as base64 data URIs, inline CSS,
+ * no external resources) over what `limeshap explain` wrote into `outDir`.
+ *
+ * The page holds a summary table (image, top class and probability, LIME and SHAP evaluations and
+ * total milliseconds, links to the sections), then per image the top classes, the LIME picture and
+ * heatmap, the SHAP picture (and `NAME.segments.png` when present), segmentation count, method and
+ * parameters, and timings per stage, then the failures read from `outDir/failures.jsonl` (one
+ * `{ image, error }` JSON object per line) and any result file that could not be read. All text is
+ * HTML-escaped; a Content-Security-Policy lets the page load nothing but its own data URIs, inline
+ * style and its one inline script, which sets `data-images-total` and `data-images-loaded` on
+ * `<body>` after load.
+ *
+ * @param outDir - the folder given to `limeshap explain --out`.
+ * @param options - see {@link ReportOptions}.
+ * @returns the path of the written report.html.
+ */
+export async function writeReport(outDir: string, options?: ReportOptions): Promise<string> {
+  if (typeof outDir !== 'string' || outDir === '') throw typeError('outDir', 'a folder path', outDir);
+  const o = checkOptions('options', options, ['title']) as ReportOptions;
+  if (o.title !== undefined && typeof o.title !== 'string') throw typeError('options.title', 'a string', o.title);
+  const title = o.title ?? 'limeshap report';
+
+  const files = (await fs.promises.readdir(outDir)).sort();
+  const failures = await readFailures(path.join(outDir, 'failures.jsonl'));
+  const unreadable: Failure[] = [];
+  const byName = new Map<string, Entry>();
+  for (const f of files) {
+    const m = /^(.*)\.(lime|shap)\.json$/.exec(f);
+    if (!m) continue;
+    const entry = byName.get(m[1]) ?? { name: m[1], pictures: [] };
+    byName.set(m[1], entry);
+    const json = await readJson(path.join(outDir, f), unreadable);
+    if (m[2] === 'lime') entry.lime = json;
+    else entry.shap = json;
+  }
+  const entries = [...byName.values()];
+  const present = new Set(files);
+  for (const e of entries)
+    for (const p of PICTURES) {
+      const file = `${e.name}${p.suffix}`;
+      if (!present.has(file)) continue;
+      const bytes = await fs.promises.readFile(path.join(outDir, file));
+      // Browsers draw a cut-off PNG without complaint, so a half-written picture is flagged here.
+      if (!completePng(bytes)) unreadable.push({ image: file, error: 'not a complete PNG (truncated or another format)' });
+      // base64 never contains characters that need escaping in an attribute, so the URI goes in as it is.
+      e.pictures.push({ caption: p.caption, uri: `data:image/png;base64,${bytes.toString('base64')}` });
+    }
+
+  // The policy pins the one inline script by hash, so should escaping ever miss, injected markup still cannot run or fetch.
+  const scriptHash = createHash('sha256').update(SCRIPT).digest('base64');
+  const csp = `default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'sha256-${scriptHash}'`;
+  const html =
+    '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">' +
+    `<meta http-equiv="Content-Security-Policy" content="${esc(csp)}">` +
+    `<meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(title)}</title><style>${STYLE}</style></head>\n<body>` +
+    `<h1>${esc(title)}</h1>` +
+    `<p class="muted">${entries.length} image(s), ${failures.length + unreadable.length} failure(s)${failures.length + unreadable.length ? ' — <a href="#failures">see below</a>' : ''}</p>` +
+    summaryTable(entries) +
+    entries.map(section).join('\n') +
+    failuresList([...failures, ...unreadable]) +
+    `\n<script>${SCRIPT}</script></body></html>\n`;
+
+  const out = path.join(outDir, 'report.html');
+  // Temporary file then rename, so a reader never sees half a report.
+  const tmp = `${out}.${process.pid}.tmp`;
+  await fs.promises.writeFile(tmp, html);
+  await fs.promises.rename(tmp, out);
+  return out;
+}

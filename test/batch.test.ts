@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: MIT
+// Batch explanation: the explainBatch engine (order, failures, progress, abort, shared batches,
+// bounded memory) and the batch command line (globs, manifests, shards, resume, Ctrl-C).
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
+import sharp from 'sharp';
+import { createExplainer, type BatchItem, type BatchProgress } from '../lib';
+import { linearModel } from './helpers/onnx-builder';
+import { requireShared, shared } from './helpers/shared';
+
+const H = 16, W = 16;
+const identity = { size: [H, W] as [number, number], resize: 'stretch' as const, layout: 'nchw' as const, channels: 'rgb' as const, scale: 1 / 255, mean: 0, std: 1 };
+function image(seed: number) {
+  const data = new Uint8Array(H * W * 3);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 37 + seed * 101 + ((i * i) % 97)) % 256;
+  return { data, width: W, height: H, channels: 3 as const };
+}
+const grid = { method: 'grid' as const, rows: 4, cols: 4 };
+
+describe('explainBatch()', () => {
+  it('yields every image in input order; a bad image is a failed item and the batch goes on', async () => {
+    const explainer = await createExplainer(linearModel({ height: H, width: W, classes: 3 }).bytes, { preprocess: identity });
+    const inputs = [image(1), Buffer.from('not an image'), image(2), '/no/such.png', image(3)];
+    const progress: BatchProgress[] = [];
+    const items: BatchItem[] = [];
+    for await (const item of explainer.explainBatch(inputs, { method: 'both', lime: { numSamples: 30, segmentation: grid }, shap: { maxEvals: 40 }, onProgress: (p) => progress.push(p) })) items.push(item);
+    assert.deepEqual(items.map((i) => i.index), [0, 1, 2, 3, 4]);
+    assert.deepEqual(items.map((i) => i.ok), [true, false, true, false, true]);
+    const bad = items[1];
+    assert.ok(!bad.ok && /Unsupported or corrupt image/.test(bad.error.message));
+    const good = items[2];
+    assert.ok(good.ok && good.lime && good.shap);
+    assert.equal(progress.length, 5);
+    assert.deepEqual(progress.map((p) => p.done), [1, 2, 3, 4, 5]);
+    assert.equal(progress[4].failed, 2);
+    assert.equal(progress[4].total, 5);
+    // Same result as one call on its own (batching never changes values).
+    const alone = await explainer.lime(image(2), { numSamples: 30, segmentation: grid });
+    assert.deepEqual(good.lime?.explanations[0].weights, alone.explanations[0].weights);
+    await explainer.dispose();
+  });
+
+  it('stops starting images when aborted; the ones in flight finish', async () => {
+    const explainer = await createExplainer(linearModel({ height: H, width: W, classes: 2 }).bytes, { preprocess: identity });
+    const stop = new AbortController();
+    const items: BatchItem[] = [];
+    const inputs = Array.from({ length: 20 }, (_, i) => image(i));
+    for await (const item of explainer.explainBatch(inputs, { concurrency: 2, lime: { numSamples: 20, segmentation: grid }, signal: stop.signal })) {
+      items.push(item);
+      if (items.length === 3) stop.abort();
+    }
+    assert.ok(items.length >= 3 && items.length <= 5, `${items.length} items`);
+    assert.ok(items.every((i) => i.ok));
+    await explainer.dispose();
+  });
+
+  it('packs samples of several images into shared model batches', async () => {
+    const explainer = await createExplainer(linearModel({ height: H, width: W, classes: 2 }).bytes, { preprocess: identity, batchSize: 32 });
+    explainer.model.resetStats();
+    const inputs = Array.from({ length: 8 }, (_, i) => image(i));
+    for await (const item of explainer.explainBatch(inputs, { concurrency: 8, lime: { numSamples: 12, segmentation: grid } })) assert.ok(item.ok);
+    const { runs, samples } = explainer.model.stats();
+    assert.equal(samples, 8 * 12);
+    assert.ok(runs < 8, `${runs} runs for 8 images of 12 samples with batches of 32`);
+    await explainer.dispose();
+  });
+
+  it('keeps memory bounded: retained memory does not grow with the number of images', async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const explainer = await createExplainer(linearModel({ height: 64, width: 64, classes: 2 }).bytes, { preprocess: { ...identity, size: [64, 64] } });
+    const img = (i: number) => ({ data: Uint8Array.from({ length: 64 * 64 * 3 }, (_, j) => (j * 7 + i) % 256), width: 64, height: 64, channels: 3 as const });
+    const retained = () => {
+      gc();
+      const m = process.memoryUsage();
+      return m.heapUsed + m.arrayBuffers;
+    };
+    const run = async (from: number, n: number) => {
+      for await (const item of explainer.explainBatch(Array.from({ length: n }, (_, i) => img(from + i)), { lime: { numSamples: 100, segmentation: grid } })) assert.ok(item.ok);
+    };
+    await run(0, 10);
+    const after10 = retained();
+    await run(10, 60);
+    const after70 = retained();
+    // Each result holds ~80 KB (image, labels, masks); keeping 60 of them would add ~5 MB.
+    assert.ok(after70 - after10 < 2e6, `retained memory grew by ${((after70 - after10) / 1e6).toFixed(2)} MB over 60 images`);
+    await explainer.dispose();
+  });
+});
+
+describe('limeshap explain (batch command line)', function () {
+  requireShared(this);
+  const cli = path.resolve(__dirname, '..', 'lib', 'cli', 'main.js');
+  const model = shared('models', 'mobilenetv2-12-int8.onnx');
+  let dir: string;
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'limeshap-batch-'));
+    fs.mkdirSync(path.join(dir, 'in', 'sub'), { recursive: true });
+    const src = await sharp(shared('models', 'images', 'kitten_224.png')).removeAlpha().toBuffer();
+    for (let i = 0; i < 6; i++) {
+      const sub = i < 3 ? 'in' : path.join('in', 'sub');
+      await sharp(src).modulate({ brightness: 0.8 + i * 0.05 }).png().toFile(path.join(dir, sub, `img${i}.png`));
+    }
+    fs.writeFileSync(path.join(dir, 'in', 'broken.png'), 'definitely not a png');
+  });
+  const run = (...args: string[]) => spawnSync(process.execPath, [cli, 'explain', '--model', model, '--samples', '16', '--top', '1', ...args], { encoding: 'utf8', cwd: dir });
+  const jsonCount = (out: string) => fs.readdirSync(path.join(dir, out)).filter((f) => f.endsWith('.lime.json')).length;
+
+  it('takes directories, globs and manifests; records failures; exits 1 when one failed', () => {
+    fs.writeFileSync(path.join(dir, 'list.txt'), '# two images\nin/img0.png\nin/sub/img4.png\n');
+    const m = run('--manifest', 'list.txt', '--out', 'o1');
+    assert.equal(m.status, 0, m.stderr);
+    assert.equal(jsonCount('o1'), 2);
+    const g = run('in/**/*.png', '--out', 'o2');
+    assert.equal(g.status, 1);
+    assert.equal(jsonCount('o2'), 6);
+    const failures = fs.readFileSync(path.join(dir, 'o2', 'failures.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(failures.length, 1);
+    assert.match(failures[0].image, /broken.png/);
+    assert.match(failures[0].error, /Unsupported or corrupt image/);
+    assert.match(g.stdout, /6 explained, 1 failed/);
+  });
+
+  it('--shard i/n splits the inputs deterministically into disjoint shares that cover them all', () => {
+    const seen: string[] = [];
+    for (const i of [0, 1, 2]) {
+      const r = run('in', '--shard', `${i}/3`, '--out', `s${i}`);
+      assert.ok(r.status === 0 || r.status === 1, r.stderr);
+      seen.push(...fs.readdirSync(path.join(dir, `s${i}`)).filter((f) => f.endsWith('.lime.json')));
+    }
+    assert.equal(seen.length, 6);
+    assert.equal(new Set(seen).size, 6);
+    assert.equal(run('in', '--shard', '3/3').status, 2);
+  });
+
+  it('Ctrl-C stops cleanly after the images in flight; --resume finishes the job', async () => {
+    const child = spawn(process.execPath, [cli, 'explain', '--model', model, '--samples', '400', '--top', '1', '--concurrency', '1', '--out', 'o3', 'in/sub', 'in/img0.png', 'in/img1.png', 'in/img2.png'], { cwd: dir });
+    let stdout = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      if (/img\d\.png: /.test(stdout) && !child.killed) child.kill('SIGINT');
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(code, 130, stdout);
+    assert.match(stdout, /interrupted/);
+    const partial = jsonCount('o3');
+    assert.ok(partial >= 1 && partial < 6, `${partial} finished before the stop`);
+    assert.equal(fs.readdirSync(path.join(dir, 'o3')).filter((f) => f.endsWith('.tmp')).length, 0, 'no temporary files left');
+    const r = run('--samples', '400', '--concurrency', '1', '--out', 'o3', '--resume', 'in/sub', 'in/img0.png', 'in/img1.png', 'in/img2.png');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`resume: ${partial} images already explained`));
+    assert.equal(jsonCount('o3'), 6);
+  });
+});

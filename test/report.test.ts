@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: MIT
+// writeReport(): a report over real explanations, written the way `limeshap explain` writes them,
+// checked as text (self-contained, escaped) and in headless Chromium (every picture decodes).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createExplainer, limeToJson, renderLime, renderShap, shapToJson, writeReport } from '../lib';
+import { encodePng, markBoundaries } from '../lib/render';
+import { requireShared, shared } from './helpers/shared';
+
+/** Debian's package `chromium`; CI installs it (.ci/run), elsewhere the browser check skips without it. */
+const CHROMIUM = '/usr/bin/chromium';
+const INJECTED = 'evil<script>alert(1)</script>.png';
+/** A user-chosen output name with every character that HTML escaping must handle. */
+const ODD_NAME = `fish & "chips" <i>'`;
+
+/** The DOM after load, as headless Chromium serialises it, with a throwaway profile. */
+function dumpDom(file: string): string {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'limeshap-chromium-'));
+  try {
+    const r = spawnSync(
+      CHROMIUM,
+      [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        `--user-data-dir=${profile}`,
+        '--virtual-time-budget=10000',
+        '--dump-dom',
+        `file://${file}`,
+      ],
+      // The report is over a megabyte of base64; the default 1 MiB buffer would cut the dump.
+      { encoding: 'utf8', timeout: 90_000, maxBuffer: 256 * 1024 * 1024 },
+    );
+    assert.equal(r.error, undefined, `chromium did not run: ${r.error?.message}`);
+    assert.equal(r.status, 0, `chromium exited ${r.status} (${r.signal ?? 'no signal'}): ${r.stderr.slice(-2000)}`);
+    return r.stdout;
+  } finally {
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+describe('writeReport', function () {
+  requireShared(this);
+  let out = '';
+  let report = '';
+  let html = '';
+  /** Pictures written into the folder, each of which the report must embed. */
+  let pictures = 0;
+
+  before(async function () {
+    out = fs.mkdtempSync(path.join(os.tmpdir(), 'limeshap-report-'));
+    const explainer = await createExplainer(shared('models', 'mobilenetv2-12-int8.onnx'), { classNames: shared('models', 'imagenet-labels.txt') });
+    try {
+      const inputs: [string, string][] = [
+        ['kitten_224', shared('models', 'images', 'kitten_224.png')],
+        [ODD_NAME, shared('models', 'images', 'fish.png')],
+      ];
+      for (const [name, file] of inputs) {
+        // What explain-command.ts writes, small budgets: the report is under test, not the explanations.
+        const lime = await explainer.lime(file, { numSamples: 100, seed: 1, topLabels: 3 });
+        fs.writeFileSync(path.join(out, `${name}.lime.json`), JSON.stringify({ image: file, model: 'mobilenetv2-12-int8.onnx', ...limeToJson(lime) }));
+        fs.writeFileSync(path.join(out, `${name}.lime.png`), await renderLime(lime));
+        fs.writeFileSync(path.join(out, `${name}.lime-heatmap.png`), await renderLime(lime, { kind: 'heatmap' }));
+        const shap = await explainer.shap(file, { maxEvals: 100, seed: 1, topLabels: 3 });
+        fs.writeFileSync(path.join(out, `${name}.shap.json`), JSON.stringify({ image: file, model: 'mobilenetv2-12-int8.onnx', ...shapToJson(shap) }));
+        fs.writeFileSync(path.join(out, `${name}.shap.png`), await renderShap(shap));
+        // The optional segmentation overlay, so the report shows the segments too.
+        fs.writeFileSync(path.join(out, `${name}.segments.png`), await encodePng(markBoundaries(lime.image, lime.segmentation.labels)));
+        pictures += 4;
+      }
+    } finally {
+      await explainer.dispose();
+    }
+    fs.writeFileSync(
+      path.join(out, 'failures.jsonl'),
+      JSON.stringify({ image: INJECTED, error: 'Unsupported or corrupt image <b>&</b>' }) + '\n' + 'not json <img src=x onerror=alert(2)>\n',
+    );
+    report = await writeReport(out, { title: 'Run <1>' });
+    html = fs.readFileSync(report, 'utf8');
+  });
+
+  after(() => {
+    if (out) fs.rmSync(out, { recursive: true, force: true });
+  });
+
+  it('writes outDir/report.html, self-contained: every picture a data URI, nothing fetched', () => {
+    assert.equal(report, path.join(out, 'report.html'));
+    const srcs = [...html.matchAll(/<img\b[^>]*\ssrc="([^"]*)"/g)].map((m) => m[1]);
+    assert.equal(srcs.length, pictures, 'one <img> per picture in the folder');
+    for (const s of srcs) assert.match(s, /^data:image\/png;base64,[A-Za-z0-9+/]+=*$/);
+    assert.doesNotMatch(html, /<link\b|\b(?:src|href)="(?!data:|#)/i, 'no external resources, only data URIs and in-page links');
+    assert.match(html, /Content-Security-Policy/);
+  });
+
+  it('holds the summary, the classes, segmentation and timings of each image', () => {
+    assert.match(html, /<h1>Run &lt;1&gt;<\/h1>/);
+    // The summary links each image to its section.
+    const links = [...html.matchAll(/<a href="#(img-\d+)">/g)].map((m) => m[1]);
+    assert.equal(links.length, 2);
+    for (const id of links) assert.ok(html.includes(`<section id="${id}">`), id);
+    assert.match(html, /tabby, tabby cat/);
+    assert.match(html, /tench, Tinca tinca/);
+    assert.match(html, /quickshift/);
+    assert.match(html, /kernelSize=4/);
+    for (const stage of ['segment', 'composite', 'infer', 'fit', 'solve', 'total']) assert.ok(html.includes(`<td>${stage}</td>`), stage);
+  });
+
+  it('escapes every user-supplied text: file names, errors, title', () => {
+    // The page's own script is the only one; the injected ones are text.
+    assert.equal(html.match(/<script/gi)?.length, 1);
+    assert.ok(html.includes('evil&lt;script&gt;alert(1)&lt;/script&gt;.png'));
+    assert.ok(html.includes('not json &lt;img src=x onerror=alert(2)&gt;'));
+    assert.ok(html.includes('fish &amp; &quot;chips&quot; &lt;i&gt;&#39;'));
+    assert.ok(!html.includes('<i>'), 'no markup from a name');
+  });
+
+  it('renders in headless Chromium: every picture decodes, nothing injected runs', function () {
+    if (!fs.existsSync(CHROMIUM)) {
+      if (process.env.CI === 'true') assert.fail(`${CHROMIUM} is missing: CI needs Debian's chromium package (apt-get install -y chromium)`);
+      console.log(`      (skipped: ${CHROMIUM} is missing; apt-get install -y chromium to run this check)`);
+      this.skip();
+    }
+    const dom = dumpDom(report);
+    const body = /<body\b[^>]*>/.exec(dom)?.[0] ?? '';
+    const total = Number(/data-images-total="(\d+)"/.exec(body)?.[1]);
+    const loaded = Number(/data-images-loaded="(\d+)"/.exec(body)?.[1]);
+    assert.ok(total > 0, `the page's script ran and counted the pictures: ${body}`);
+    assert.equal(total, pictures);
+    assert.equal(loaded, total, `${total - loaded} picture(s) did not decode`);
+    // In the live DOM too, the injected name is text, not an element.
+    assert.equal(dom.match(/<script/gi)?.length, 1);
+    assert.ok(dom.includes('evil&lt;script&gt;alert(1)&lt;/script&gt;.png'));
+    assert.equal(dom.match(/<img\b/gi)?.length, pictures, 'no <img> injected from failures.jsonl');
+  });
+
+  it('lists a cut-off picture among the failures (browsers draw those without complaint)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'limeshap-report-cut-'));
+    try {
+      fs.copyFileSync(path.join(out, 'kitten_224.lime.json'), path.join(dir, 'kitten_224.lime.json'));
+      fs.writeFileSync(path.join(dir, 'kitten_224.lime.png'), fs.readFileSync(path.join(out, 'kitten_224.lime.png')).subarray(0, 500));
+      const page = fs.readFileSync(await writeReport(dir), 'utf8');
+      assert.match(page, /kitten_224\.lime\.png<\/td><td class="fail">not a complete PNG/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('rejects a bad folder or unknown options', async () => {
+    await assert.rejects(writeReport(path.join(out, 'missing')), { code: 'ENOENT' });
+    await assert.rejects(writeReport(out, { titel: 'x' } as never), /titel/);
+    await assert.rejects(writeReport(out, { title: 3 } as never), TypeError);
+  });
+});
