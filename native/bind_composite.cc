@@ -6,7 +6,7 @@
 //   compositeSync(same arguments) -> undefined
 // Every size is re-checked here (TypeError: wrong type; RangeError: wrong length or value); labels are
 // checked by the kernel (in the worker for the Promise form), which rejects/throws an Error.
-#include "bind_composite.h"
+#include "napi_util.h"
 
 #include <cfloat>
 #include <cmath>

@@ -7,6 +7,9 @@
 // Baseline x86-64 code; runs once (about 0.1 ms).
 #include "exp_table.h"
 
+#include <array>
+#include <cstdint>
+
 #include <cmath>
 #include <cstring>
 
@@ -179,6 +182,42 @@ ExpTable BuildExpTable() {
 const ExpTable* GetExpTable() {
   static const ExpTable table = BuildExpTable();
   return &table;
+}
+
+const double* ExpCheckArguments() {
+  static const auto args = [] {
+    std::array<double, kExpCheckCount> x{};
+    const double specials[] = {0.0, -0.0, -0x1p-54, -0x1p-55, -0x1p-1074, -512.0, -0x1.fffffffffffffp8,
+                               -708.3964185322641, -745.1332191019411, -745.1332191019412, -746.0,
+                               -1024.0, -HUGE_VAL, std::nan(""), 1.0, 700.0};
+    constexpr int kSpecials = static_cast<int>(sizeof(specials) / sizeof(specials[0]));
+    std::uint64_t state = 0x9e3779b97f4a7c15ULL;
+    for (int i = 0; i < kExpCheckCount; ++i) {
+      state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+      const double u = static_cast<double>(state >> 11) * 0x1p-53;  // [0, 1)
+      switch (i % 4) {
+        case 0: x[i] = -800.0 * u; break;
+        case 1: x[i] = -std::exp2(-60.0 + 69.6 * u); break;  // log-uniform down to -800
+        case 2: x[i] = -700.0 - 50.0 * u; break;               // subnormal results, underflow
+        default: x[i] = -40.0 * u; break;                     // typical quickshift arguments
+      }
+      if (i < kSpecials) x[i] = specials[i];
+    }
+    return x;
+  }();
+  return args.data();
+}
+
+bool ExpMatchesLibm(const double* x, const double* y, int n) {
+  for (int i = 0; i < n; ++i) {
+    const double ref = std::exp(x[i]);
+    if (ref != ref && y[i] != y[i]) continue;  // both NaN
+    std::uint64_t a, b;
+    std::memcpy(&a, &ref, sizeof a);
+    std::memcpy(&b, &y[i], sizeof b);
+    if (a != b) return false;
+  }
+  return true;
 }
 
 }  // namespace limeshap

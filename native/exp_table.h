@@ -53,4 +53,13 @@ constexpr double kC5 = 0x1.1111167a4d017p-7;
 /// call this function (an out-of-line call) every time.
 const ExpTable* GetExpTable();
 
+/// The arguments of the run-time self-check of the vectorised exps (exp_avx2.h, exp_avx512.h):
+/// kExpCheckCount values, uniform and log-spaced over [-800, 0], the underflow range, the 512 boundary,
+/// +-0, tiny values, +-inf and NaN. Built once.
+constexpr int kExpCheckCount = 4096;
+const double* ExpCheckArguments();
+
+/// True when y[i] equals this process's std::exp(x[i]) bit for bit for every i (NaN matches NaN).
+bool ExpMatchesLibm(const double* x, const double* y, int n);
+
 }  // namespace limeshap

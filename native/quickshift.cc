@@ -78,6 +78,18 @@ void CheckParams(int height, int width, const QuickshiftParams& p) {
   if (!(p.sigma >= 0) || p.sigma > 1000) throw std::invalid_argument("quickshift: sigma must be in [0, 1000]");
 }
 
+// skimage's squared distance: channels summed first (from 0), then the row term, then the column term.
+inline double Distance2(const QsPlanes& p, long self, long q, int dr, int dc) {
+  double d2 = 0;
+  for (int ch = 0; ch < 3; ++ch) {
+    double t = p.feature[ch][self] - p.feature[ch][q];
+    d2 += t * t;
+  }
+  d2 += static_cast<double>(dr * dr);
+  d2 += static_cast<double>(dc * dc);
+  return d2;
+}
+
 }  // namespace
 
 void QsDensityScalar(const QsPlanes& p, const double* noise, int r0, int r1) {
@@ -90,13 +102,7 @@ void QsDensityScalar(const QsPlanes& p, const double* noise, int r0, int r1) {
       for (int rr = ra; rr <= rb; ++rr) {
         for (int cc = ca; cc <= cb; ++cc) {
           long q = p.At(rr, cc);
-          double d2 = 0;
-          for (int ch = 0; ch < 3; ++ch) {
-            double t = p.feature[ch][self] - p.feature[ch][q];
-            d2 += t * t;
-          }
-          d2 += static_cast<double>((r - rr) * (r - rr));
-          d2 += static_cast<double>((c - cc) * (c - cc));
+          const double d2 = Distance2(p, self, q, r - rr, c - cc);
           density += std::exp(d2 * p.inv);
         }
       }
@@ -118,13 +124,7 @@ void QsParentScalar(const QsPlanes& p, int r0, int r1, int64_t* parent, double* 
         for (int cc = ca; cc <= cb; ++cc) {
           long q = p.At(rr, cc);
           if (!(p.density[q] > current)) continue;
-          double d2 = 0;
-          for (int ch = 0; ch < 3; ++ch) {
-            double t = p.feature[ch][self] - p.feature[ch][q];
-            d2 += t * t;
-          }
-          d2 += static_cast<double>((r - rr) * (r - rr));
-          d2 += static_cast<double>((c - cc) * (c - cc));
+          const double d2 = Distance2(p, self, q, r - rr, c - cc);
           if (d2 < closest) {
             closest = d2;
             best = static_cast<int64_t>(rr) * p.width + cc;

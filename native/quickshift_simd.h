@@ -20,6 +20,21 @@ namespace {
 inline int MaxInt(int a, int b) { return a > b ? a : b; }
 inline int MinInt(int a, int b) { return a < b ? a : b; }
 
+// d2 of the 8 (AVX-512) / 4 (AVX2) pixels at `self` to their neighbours at `q` (= self + rowOffset +
+// dc), with the scalar operation order: Σ_ch Δf², then + dr², then + dc².
+template <class V>
+inline typename V::D NeighbourD2(const QsPlanes& p, const typename V::D& f0, const typename V::D& f1,
+                                 const typename V::D& f2, long q, double dr2, double dc2) {
+  typename V::D t = V::Sub(f0, V::Load(p.feature[0] + q));
+  typename V::D d2 = V::Mul(t, t);
+  t = V::Sub(f1, V::Load(p.feature[1] + q));
+  d2 = V::Add(d2, V::Mul(t, t));
+  t = V::Sub(f2, V::Load(p.feature[2] + q));
+  d2 = V::Add(d2, V::Mul(t, t));
+  d2 = V::Add(d2, V::Set(dr2));
+  return V::Add(d2, V::Set(dc2));
+}
+
 // `exp` is the one operation with a choice: V carries it (a vectorised copy of the libm algorithm
 // when it is verified to match libm bit for bit, else libm itself lane by lane).
 template <class V>
@@ -39,18 +54,10 @@ void DensityRows(const QsPlanes& p, const double* noise, int r0, int r1, const V
       for (int i = 0; i < L; ++i) tmp[i] = i < lanes ? noiseRow[i] : 0.0;
       typename V::D acc = V::Load(tmp);
       for (int rr = ra; rr <= rb; ++rr) {
-        const typename V::D dr2 = V::Set(static_cast<double>((r - rr) * (r - rr)));
+        const double dr2 = static_cast<double>((r - rr) * (r - rr));
         const long base = p.At(rr, c0);
         for (int dc = -p.kw; dc <= p.kw; ++dc) {
-          const long q = base + dc;
-          typename V::D t = V::Sub(f0, V::Load(p.feature[0] + q));
-          typename V::D d2 = V::Mul(t, t);
-          t = V::Sub(f1, V::Load(p.feature[1] + q));
-          d2 = V::Add(d2, V::Mul(t, t));
-          t = V::Sub(f2, V::Load(p.feature[2] + q));
-          d2 = V::Add(d2, V::Mul(t, t));
-          d2 = V::Add(d2, dr2);
-          d2 = V::Add(d2, V::Set(static_cast<double>(dc * dc)));
+          const typename V::D d2 = NeighbourD2<V>(p, f0, f1, f2, base + dc, dr2, static_cast<double>(dc * dc));
           acc = V::Add(acc, v.Exp(V::Mul(d2, inv)));
         }
       }
@@ -58,21 +65,6 @@ void DensityRows(const QsPlanes& p, const double* noise, int r0, int r1, const V
       for (int i = 0; i < lanes; ++i) p.density[self + i] = tmp[i];
     }
   }
-}
-
-// d2 of the 8 (AVX-512) / 4 (AVX2) pixels at `self` to their neighbours at `q` (= self + rowOffset +
-// dc), with the scalar operation order: Σ_ch Δf², then + dr², then + dc².
-template <class V>
-inline typename V::D NeighbourD2(const QsPlanes& p, const typename V::D& f0, const typename V::D& f1,
-                                 const typename V::D& f2, long q, double dr2, double dc2) {
-  typename V::D t = V::Sub(f0, V::Load(p.feature[0] + q));
-  typename V::D d2 = V::Mul(t, t);
-  t = V::Sub(f1, V::Load(p.feature[1] + q));
-  d2 = V::Add(d2, V::Mul(t, t));
-  t = V::Sub(f2, V::Load(p.feature[2] + q));
-  d2 = V::Add(d2, V::Mul(t, t));
-  d2 = V::Add(d2, V::Set(dr2));
-  return V::Add(d2, V::Set(dc2));
 }
 
 // Parent search with exact pruning. Every d2 is >= its spatial part dr² + dc² (the colour sum is >= 0

@@ -6,7 +6,7 @@ import { createExplainer, segment, concurrency, simdLevel } from '../lib';
 import { maskEvaluator } from '../lib/evaluate';
 import { hideImage } from '../lib/hide';
 import { Rng } from '../lib/rng';
-import { linearModel, nanModel } from './helpers/onnx-builder';
+import { float16Model, linearModel, nanModel } from './helpers/onnx-builder';
 import { requireShared, shared } from './helpers/shared';
 
 const H = 16, W = 16;
@@ -40,6 +40,26 @@ describe('LIME', function () {
         assert.deepEqual([...e.ranking], [...expected.keys()].sort((a, b) => Math.abs(expected[b]) - Math.abs(expected[a]) || a - b));
       }
       await explainer.dispose();
+    });
+
+    it('float16 models: the half-precision pipeline recovers the same contributions to half precision', async () => {
+      const opts = { height: H, width: W, classes: 2, seed: 12 };
+      const image = testImage();
+      const seg = await segment(image, { method: 'grid', rows: 4, cols: 4 });
+      const run = async (bytes: Uint8Array) => {
+        const explainer = await createExplainer(bytes, { preprocess: identity, softmax: false });
+        const r = await explainer.lime(image, { segmentation: seg, hide: 'black', regressor: 'linear', numSamples: 200, labels: [0, 1] });
+        await explainer.dispose();
+        return r;
+      };
+      const half = await run(float16Model(opts).bytes);
+      const full = await run(linearModel(opts).bytes);
+      assert.equal(half.explanations[0].index, 0);
+      for (let k = 0; k < 2; k++) {
+        const a = half.explanations[k].weights, b = full.explanations[k].weights;
+        const scale = Math.max(...b.map(Math.abs));
+        for (let s = 0; s < seg.count; s++) assert.ok(Math.abs(a[s] - b[s]) < 5e-3 * scale + 2e-3, `class ${k} segment ${s}: ${a[s]} vs ${b[s]}`);
+      }
     });
 
     it('same seed, same result; another seed, other samples; results echo the seed', async () => {

@@ -44,6 +44,15 @@ export async function evaluateExplained(game: ShapGame, masks: Uint8Array, n: nu
   return out;
 }
 
+/** f(no player) and f(all players) for the explained outputs: the two evaluations every algorithm starts with. */
+export async function evaluateEnds(game: ShapGame, options: ShapRunOptions): Promise<{ base: Float64Array; full: Float64Array }> {
+  const M = game.players, L = options.explained.length;
+  const ends = new Uint8Array(2 * M);
+  ends.fill(1, M);
+  const f = await evaluateExplained(game, ends, 2, options.batchSize, options.explained);
+  return { base: f.slice(0, L), full: f.slice(L, 2 * L) };
+}
+
 /**
  * Exact Shapley values: evaluates every coalition (2^M evaluations, whatever options.maxEvals says;
  * M ≤ {@link EXACT_MAX_PLAYERS}) and applies the subset formula

@@ -24,7 +24,7 @@
 import { binding, type NativeKernelShapParams } from '../native';
 import { Rng } from '../rng';
 import { rangeError, typeError } from '../validate';
-import { checkRunOptions, evaluateExplained } from './exact';
+import { checkRunOptions, evaluateExplained, evaluateEnds } from './exact';
 import type { ShapGame, ShapRunOptions, ShapValues } from './game';
 
 /** shap's `l1_reg`: false / 0 = none, a number > 0 = Lasso alpha, 'aic' / 'bic' = LassoLarsIC, 'num-features(r)' = LARS with r steps. */
@@ -206,11 +206,7 @@ export async function kernelShap(game: ShapGame, options: KernelShapOptions): Pr
   const params = resolveL1(options.l1);
   params.zeroTol = 0;
   const L = options.explained.length;
-  const ends = new Uint8Array(2 * M);
-  ends.fill(1, M);
-  const f = await evaluateExplained(game, ends, 2, options.batchSize, options.explained);
-  const base = f.slice(0, L);
-  const full = f.slice(L, 2 * L);
+  const { base, full } = await evaluateEnds(game, options);
   const delta = new Float64Array(L);
   for (let l = 0; l < L; l++) delta[l] = full[l] - base[l];
   if (M === 1) return { values: Float64Array.from(delta), base, full, evaluations: 2 };

@@ -19,7 +19,7 @@
  * permutation). Several permutations' coalitions are sent per game.evaluate call (batchSize rows).
  */
 import { Rng } from '../rng';
-import { checkRunOptions, evaluateExplained } from './exact';
+import { checkRunOptions, evaluateExplained, evaluateEnds } from './exact';
 import type { ShapGame, ShapRunOptions, ShapValues } from './game';
 
 /** The smallest maxEvals that buys one permutation of M players. */
@@ -38,11 +38,7 @@ export async function permutationShap(game: ShapGame, options: ShapRunOptions): 
         `(the empty and full coalitions once plus 2(M−1) = ${2 * (M - 1)} intermediate ones; shap's PermutationExplainer asks for 2M + 1 = ${2 * M + 1})`,
     );
   const L = options.explained.length;
-  const ends = new Uint8Array(2 * M);
-  ends.fill(1, M);
-  const f = await evaluateExplained(game, ends, 2, options.batchSize, options.explained);
-  const base = f.slice(0, L);
-  const full = f.slice(L, 2 * L);
+  const { base, full } = await evaluateEnds(game, options);
   if (M === 1) {
     const values = new Float64Array(L);
     for (let l = 0; l < L; l++) values[l] = full[l] - base[l];

@@ -14,6 +14,7 @@
  *
  * @packageDocumentation
  */
+import { float16ToFloat32, float32ToFloat16 } from '../../lib/preprocess';
 
 // ---------------------------------------------------------------------------
 // Protobuf wire encoding
@@ -287,59 +288,9 @@ export function buildModel(spec: ModelSpec): Uint8Array {
     .finish();
 }
 
-// ---------------------------------------------------------------------------
-// float16 helpers (Node 20 has no Float16Array; ORT takes fp16 as Uint16Array)
-// ---------------------------------------------------------------------------
-
-const f32Scratch = new Float32Array(1);
-const u32Scratch = new Uint32Array(f32Scratch.buffer);
-
-function halfBits(value: number): number {
-  f32Scratch[0] = value;
-  const bits = u32Scratch[0] as number;
-  const sign = (bits >>> 16) & 0x8000;
-  const exponent = (bits >>> 23) & 0xff;
-  const mantissa = bits & 0x7fffff;
-  if (exponent === 0xff) return sign | 0x7c00 | (mantissa !== 0 ? 0x200 : 0);
-  const e = exponent - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    // Subnormal half: value = m·2^-24, so shift the 24-bit significand by 14 - e.
-    if (e < -10) return sign;
-    const significand = mantissa | 0x800000;
-    const shift = 14 - e;
-    const half = significand >>> shift;
-    const rest = significand & ((1 << shift) - 1);
-    const halfway = 1 << (shift - 1);
-    return sign | (rest > halfway || (rest === halfway && (half & 1) === 1) ? half + 1 : half);
-  }
-  const half = (e << 10) | (mantissa >>> 13);
-  const rest = mantissa & 0x1fff;
-  // A carry out of the mantissa bumps the exponent, which is the correct rounding (up to Infinity).
-  return sign | (rest > 0x1000 || (rest === 0x1000 && (half & 1) === 1) ? half + 1 : half);
-}
-
-/** Rounds float32 values to IEEE half precision (round to nearest, ties to even), as bit patterns. */
-export function float32ToFloat16(values: ArrayLike<number>): Uint16Array {
-  const out = new Uint16Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = halfBits(values[i] as number);
-  return out;
-}
-
-/** Decodes IEEE half-precision bit patterns (exact: every half is a float32). */
-export function float16ToFloat32(bits: ArrayLike<number>): Float32Array {
-  const out = new Float32Array(bits.length);
-  for (let i = 0; i < bits.length; i++) {
-    const h = bits[i] as number;
-    const sign = h & 0x8000 ? -1 : 1;
-    const exponent = (h >>> 10) & 0x1f;
-    const mantissa = h & 0x3ff;
-    if (exponent === 0) out[i] = sign * mantissa * 2 ** -24;
-    else if (exponent === 0x1f) out[i] = mantissa !== 0 ? NaN : sign * Infinity;
-    else out[i] = sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
-  }
-  return out;
-}
+// float16 data (Node 20 has no Float16Array; ORT takes fp16 as Uint16Array bit patterns) are
+// converted by the library's own functions (lib/preprocess.ts), re-exported for the tests.
+export { float32ToFloat16, float16ToFloat32 };
 
 // ---------------------------------------------------------------------------
 // Glass-box image classifiers
