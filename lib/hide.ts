@@ -49,33 +49,28 @@ function reflect101(i: number, n: number): number {
 
 /**
  * Box blur with a kx × ky window (cv2.blur semantics: normalised box filter, border reflect-101,
- * anchor at the centre), rounded to 8 bits. Separable, O(pixels × (kx + ky)) at worst.
+ * anchor at the centre), rounded to 8 bits. Separable with running sums over the reflected line, so
+ * it costs O(pixels) whatever the window (shap's default masker is blur(128, 128)).
  */
 export function boxBlur(rgb: RgbImage, kx: number, ky: number): RgbImage {
   const { width: w, height: h } = rgb;
   const tmp = new Float64Array(w * h * 3);
   const out = new Uint8Array(w * h * 3);
-  // OpenCV's anchor for even sizes is ksize/2, so the window is [x - k/2, x + (k-1)/2].
-  const ax = Math.floor(kx / 2), ay = Math.floor(ky / 2);
-  for (let r = 0; r < h; r++) {
-    for (let c = 0; c < w; c++) {
-      for (let ch = 0; ch < 3; ch++) {
-        let s = 0;
-        for (let d = -ax; d < kx - ax; d++) s += rgb.data[3 * (r * w + reflect101(c + d, w)) + ch];
-        tmp[3 * (r * w + c) + ch] = s;
-      }
+  // One pass of a k-wide window along a line of n values at base + i * stride (anchor as OpenCV:
+  // the window is [i - k/2, i + (k-1)/2]). Sums of integers stay exact in doubles, so the running
+  // sum equals the direct one.
+  const pass = (src: ArrayLike<number>, dst: { [i: number]: number }, base: number, stride: number, n: number, k: number, scale: number, round: boolean) => {
+    const a = Math.floor(k / 2);
+    let sum = 0;
+    for (let d = -a; d < k - a; d++) sum += src[base + reflect101(d, n) * stride];
+    for (let i = 0; i < n; i++) {
+      dst[base + i * stride] = round ? Math.min(255, Math.round(sum * scale)) : sum;
+      sum += src[base + reflect101(i + k - a, n) * stride] - src[base + reflect101(i - a, n) * stride];
     }
-  }
+  };
+  for (let r = 0; r < h; r++) for (let ch = 0; ch < 3; ch++) pass(rgb.data, tmp, 3 * r * w + ch, 3, w, kx, 1, false);
   const norm = 1 / (kx * ky);
-  for (let r = 0; r < h; r++) {
-    for (let c = 0; c < w; c++) {
-      for (let ch = 0; ch < 3; ch++) {
-        let s = 0;
-        for (let d = -ay; d < ky - ay; d++) s += tmp[3 * (reflect101(r + d, h) * w + c) + ch];
-        out[3 * (r * w + c) + ch] = Math.min(255, Math.round(s * norm));
-      }
-    }
-  }
+  for (let c = 0; c < w; c++) for (let ch = 0; ch < 3; ch++) pass(tmp, out, 3 * c + ch, 3 * w, h, ky, norm, true);
   return { data: out, width: w, height: h };
 }
 
