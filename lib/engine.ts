@@ -11,7 +11,9 @@
  * keeps batches full even when each image needs few samples.
  *
  * Memory: two batch buffers (2 × batchSize × 3·H·W values) plus each request's masks and outputs;
- * nothing grows with the number of images.
+ * nothing grows with the number of images. With a worker model (`inference: 'worker'`,
+ * `model.sharedInput`) the two buffers are SharedArrayBuffers that the worker's session reads in
+ * place; a buffer is composited into again only after the run that reads it has resolved.
  */
 import { performance } from 'node:perf_hooks';
 import type { RgbImage } from './image';
@@ -86,7 +88,11 @@ export class BatchEngine {
     const size = 3 * rgb.width * rgb.height;
     if (size === this.sampleSize && this.buffers.length) return;
     this.sampleSize = size;
-    const make = () => (this.model.inputType === 'float16' ? new Uint16Array(this.batchSize * size) : new Float32Array(this.batchSize * size));
+    const length = this.batchSize * size;
+    const half = this.model.inputType === 'float16';
+    // A worker model reads SAB-backed input in place (the addon composites into SABs just the same).
+    const memory = () => (this.model.sharedInput ? new SharedArrayBuffer(length * (half ? 2 : 4)) : new ArrayBuffer(length * (half ? 2 : 4)));
+    const make = () => (half ? new Uint16Array(memory()) : new Float32Array(memory()));
     this.buffers = [make(), make()];
   }
 

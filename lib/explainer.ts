@@ -72,7 +72,8 @@ export class Explainer {
    * Perturbations are composited natively straight into the model's input tensor and evaluated in
    * batches, compositing the next batch while the model runs.
    *
-   * Note: onnxruntime-node's `session.run` blocks the event loop while it runs.
+   * Note: onnxruntime-node's `session.run` blocks the event loop while it runs, unless the model
+   * was loaded with `inference: 'worker'`.
    *
    * @param image - a file path, encoded bytes or raw pixels.
    * @param options - see {@link LimeOptions} for every option and its default.
@@ -94,7 +95,8 @@ export class Explainer {
    * with shap's blur(128,128) masker by default. Values always satisfy efficiency:
    * Σ values = probability − baseValue.
    *
-   * Note: onnxruntime-node's `session.run` blocks the event loop while it runs.
+   * Note: onnxruntime-node's `session.run` blocks the event loop while it runs, unless the model
+   * was loaded with `inference: 'worker'`.
    *
    * @param options - see {@link ShapOptions} for every option and its default.
    * @example
@@ -131,7 +133,9 @@ export class Explainer {
  * @param model - path of an .onnx file, or its bytes.
  * @param options - `preprocess` (default `'imagenet'`), `executionProviders` (default `['cpu']`;
  *   `['cuda', 'cpu']` falls back to CPU with a warning), `classNames` (file or array), `softmax`
- *   (`'auto'` default), `batchSize`, `intraOpNumThreads`, `interOpNumThreads`.
+ *   (`'auto'` default), `batchSize`, `intraOpNumThreads`, `interOpNumThreads`, `inference`
+ *   (`'main'` default, or `'worker'`: the session in a worker thread; see
+ *   {@link LoadModelOptions.inference}).
  * @throws Error for an unreadable model; RangeError for a model without a 4-D image input or a
  *   class-name list of the wrong length.
  */

@@ -5,11 +5,17 @@
  * fallback, a synchronous `run`) stay in one place.
  *
  * Inference blocks the event loop: onnxruntime-node's `session.run()` defers to `setImmediate` and
- * then runs the whole batch synchronously on the main thread (onnxruntime issues #19611, #26968).
- * {@link Model.run} therefore feeds the model a few large batches rather than many small ones.
+ * then runs the whole batch synchronously on the calling thread (onnxruntime issues #19611, #26968).
+ * {@link Model.run} therefore feeds the model a few large batches rather than many small ones, and
+ * `inference: 'worker'` moves the session into a worker thread (lib/model-worker.ts is its entry;
+ * it loads the session through {@link openModel}, so this module stays the only importer of
+ * onnxruntime-node).
  */
 import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { float16ToFloat32, type InputDType, type Layout } from './preprocess';
 import { checkChoice, checkNumber, checkOptions, rangeError, typeError } from './validate';
@@ -59,6 +65,59 @@ export interface LoadModelOptions {
    * (padding the last run); a different `batchSize` is then a RangeError.
    */
   batchSize?: number;
+  /**
+   * Where the onnxruntime session runs. Default `'main'`.
+   *
+   * - `'main'`: on the calling (main) thread. `session.run` blocks the event loop for the whole
+   *   batch (measured: no timer fires during a 22 ms MobileNetV2 batch of 16).
+   * - `'worker'`: in a `worker_threads` Worker owning the session; {@link Model.run} posts the input
+   *   and resolves with the outputs, so the event loop stays free (timers, I/O, other requests)
+   *   while the model runs. The batch engine then keeps its two batch buffers on
+   *   SharedArrayBuffer ({@link Model.sharedInput}): the addon composites into them as into any
+   *   buffer and the worker sees them without a message copy. onnxruntime-node 1.30 rejects
+   *   tensors over SAB memory (`session.run`: "Invalid argument"), so the worker copies each batch
+   *   into one reused ArrayBuffer first: 0.44 ms for a batch of 16 × 3×224×224 floats (9.6 MB),
+   *   about 2% of the batch's 20–25 ms. Other inputs (e.g. `classify`) are copied once on the
+   *   main thread and transferred. Errors (bad output shape, NaN
+   *   scores, session failures) reject with the same type and message as on the main thread; a
+   *   crashed worker rejects pending and later runs with an Error; `dispose()` ends the worker.
+   *   Unless `intraOpNumThreads` is given, the worker's session uses
+   *   {@link defaultWorkerIntraOpThreads} threads.
+   *
+   * Measured on the 2-core development machine (onnxruntime-node 1.30.0, Node 20, MobileNetV2-int8,
+   * batch 16, native pool at its default 2 threads):
+   * - Event loop (a `setInterval(1)` probe): during 10 back-to-back `run()`s of 16 images, the
+   *   longest timer gap was 21–29 ms on the main thread (about one tick per run) and 7–14 ms with
+   *   the worker (170–240 ticks); during `explainBatch` of the 8 shared photos at 1000 LIME
+   *   samples, 56–208 ms (one run 2.7 s; about 600 ticks in 11 s) against 13–22 ms (over 10,000).
+   * - Throughput of that `explainBatch` (8 photos × 1000 samples, ~8000 evaluations): main
+   *   11.2–11.3 s on a quiet machine (two runs under outside load: 23 s and 30 s), main with
+   *   `intraOpNumThreads: 2` 11.0–14.0 s; worker (2 threads) 11.3–12.6 s, median ~11.7 s; worker
+   *   with 1 thread 21–22 s. Pure inference of the same evaluations on the main thread:
+   *   9.8–11.9 s, so end-to-end / pure ≈ 1.06–1.18 (main) and ≈ 1.03–1.15 (worker).
+   *
+   * The worker is not faster here (median ~4% slower on a quiet machine: message passing, the
+   * SAB copy and one more thread on 2 cores), so the default stays `'main'`; choose `'worker'`
+   * when the event loop must stay responsive (servers, UIs, progress timers) while explaining.
+   */
+  inference?: InferenceMode;
+}
+
+/** Where a model's onnxruntime session runs: see {@link LoadModelOptions.inference}. */
+export type InferenceMode = 'main' | 'worker';
+
+/**
+ * intraOpNumThreads of a worker's session when not given: the core count
+ * (`os.availableParallelism()`). Measured on the 2-core machine with the native pool (compositing,
+ * quickshift; default threads = cores) busy alongside: 2 threads explained the 8 photos × 1000
+ * LIME samples in 11.3–12.6 s, 1 thread in 21–22 s (a batch of 16: ~24 ms against ~50 ms), so
+ * inference gets every core; the native pool's work overlaps it and mostly waits on it. The
+ * threads in use are then those of the main-thread mode plus the (idle while the session runs)
+ * worker thread. It is set explicitly rather than left to onnxruntime (`0`), which also chooses
+ * the core count but pins its threads to cores; pass `intraOpNumThreads: 0` for that.
+ */
+export function defaultWorkerIntraOpThreads(): number {
+  return os.availableParallelism();
 }
 
 /** Inference counters since load or {@link Model.resetStats}. */
@@ -67,7 +126,7 @@ export interface ModelStats {
   runs: number;
   /** Images classified (padding excluded). */
   samples: number;
-  /** Milliseconds spent in `session.run` (blocking the event loop), summed. */
+  /** Milliseconds spent in `session.run` (blocking the event loop on the main thread; measured inside the worker with `inference: 'worker'`), summed. */
   inferMs: number;
 }
 
@@ -97,6 +156,14 @@ export interface Model {
   readonly classNames: readonly string[] | undefined;
   /** Whether softmax is applied to outputs; for `'auto'`, undefined until the first run decides. */
   readonly softmax: boolean | undefined;
+  /** Where the session runs (see {@link LoadModelOptions.inference}). */
+  readonly inference: InferenceMode;
+  /**
+   * Whether `run()` is cheapest with input on a SharedArrayBuffer: true for a worker model, whose
+   * SAB-backed input is shared with the worker instead of copied. Batch buffers are then allocated
+   * on SharedArrayBuffer; the caller must not write into the input until `run()` settles.
+   */
+  readonly sharedInput: boolean;
   /**
    * Classifies `count` images laid out back to back in the model's layout and input type.
    *
@@ -157,12 +224,17 @@ async function readClassNames(source: string | readonly string[]): Promise<{ nam
   return { names: [...source], from: 'classNames' };
 }
 
+/** Writes a process warning (the worker forwards its warnings to the main thread through this). */
+type Warn = (message: string) => void;
+const emitWarning: Warn = (message) => process.emitWarning(message, 'LimeshapWarning');
+
 /** Creates the session, falling back from CUDA to CPU when CUDA cannot be loaded. */
 async function createSession(
   bytes: Uint8Array,
   what: string,
   providers: readonly ExecutionProvider[],
   threads: Pick<ort.InferenceSession.SessionOptions, 'intraOpNumThreads' | 'interOpNumThreads'>,
+  warn: Warn,
 ): Promise<{ session: ort.InferenceSession; provider: ExecutionProvider }> {
   const create = (eps: readonly ExecutionProvider[]) => ort.InferenceSession.create(bytes, { ...threads, executionProviders: [...eps] });
   const fail = (err: unknown) => new Error(`Cannot load ONNX model ${what}: ${(err as Error).message}`);
@@ -172,7 +244,7 @@ async function createSession(
       return { session: await create(providers), provider: 'cuda' };
     } catch (err) {
       if (!providers.includes('cpu')) throw new Error(`CUDA execution provider unavailable for ${what}: ${(err as Error).message}`);
-      process.emitWarning(`CUDA execution provider unavailable (${(err as Error).message.split('\n')[0]}); using CPU`, 'LimeshapWarning');
+      warn(`CUDA execution provider unavailable (${(err as Error).message.split('\n')[0]}); using CPU`);
     }
   }
   try {
@@ -183,18 +255,32 @@ async function createSession(
 }
 
 /**
+ * @internal The options of {@link loadModel} once checked: plain data, so they can be posted to a
+ * worker.
+ */
+export interface ResolvedModelOptions {
+  providers: ExecutionProvider[];
+  threads: { intraOpNumThreads?: number; interOpNumThreads?: number };
+  softmax: 'auto' | boolean;
+  batchSize: number | undefined;
+  labels: { names: string[]; from: string } | undefined;
+}
+
+/**
  * Loads an ONNX image classifier and checks that it is one: a single 4-D float32/float16 input with
  * a channel dimension of 3 (`[N, 3, H, W]` → NCHW, `[N, H, W, 3]` → NHWC), and a first output of
  * shape `[N, K]` or `[N, K, 1, 1]`.
  *
  * @param model - path of a `.onnx` file, or its bytes.
  * @param options - see {@link LoadModelOptions} (defaults: CPU, onnxruntime's thread counts,
- *   softmax `'auto'`, batch size {@link DEFAULT_BATCH_SIZE}).
+ *   softmax `'auto'`, batch size {@link DEFAULT_BATCH_SIZE}, inference on the main thread).
  * @returns the model, ready to {@link Model.run}.
  * @throws TypeError / RangeError for bad options; Error naming the path for an unreadable file or
  *   bytes onnxruntime rejects; RangeError when the input is not a 4-D image tensor (or not
  *   float32/float16, or the model has several inputs); Error for an output of another shape;
  *   RangeError naming the file and both counts when `classNames` does not match the class count.
+ *   With `inference: 'worker'` the same errors, raised in the worker, reject with the same type
+ *   and message.
  * @example
  * const model = await loadModel('mobilenetv2-12-int8.onnx', { classNames: 'imagenet-labels.txt' });
  * const scores = await model.run(tensorData, 1); // 1000 probabilities
@@ -208,19 +294,21 @@ export async function loadModel(model: string | Uint8Array, options?: LoadModelO
     'classNames',
     'softmax',
     'batchSize',
+    'inference',
   ]) as LoadModelOptions;
-  let providers: readonly ExecutionProvider[] = ['cpu'];
+  let providers: ExecutionProvider[] = ['cpu'];
   if (o.executionProviders !== undefined) {
     if (!Array.isArray(o.executionProviders)) throw typeError('executionProviders', "an array of 'cpu' / 'cuda'", o.executionProviders);
     if (o.executionProviders.length === 0) throw rangeError('executionProviders', 'at least one provider', o.executionProviders);
     providers = o.executionProviders.map((p, i) => checkChoice(`executionProviders[${i}]`, p, EXECUTION_PROVIDERS));
   }
-  const threads: Pick<ort.InferenceSession.SessionOptions, 'intraOpNumThreads' | 'interOpNumThreads'> = {};
+  const threads: ResolvedModelOptions['threads'] = {};
   if (o.intraOpNumThreads !== undefined) threads.intraOpNumThreads = checkNumber('intraOpNumThreads', o.intraOpNumThreads, { integer: true, min: 0, max: 1024 });
   if (o.interOpNumThreads !== undefined) threads.interOpNumThreads = checkNumber('interOpNumThreads', o.interOpNumThreads, { integer: true, min: 0, max: 1024 });
   const softmaxOption: 'auto' | boolean =
     o.softmax === undefined || typeof o.softmax === 'boolean' ? o.softmax ?? 'auto' : checkChoice('softmax', o.softmax, ['auto'] as const);
   const batchOption = o.batchSize === undefined ? undefined : checkNumber('batchSize', o.batchSize, { integer: true, min: 1, max: 65536 });
+  const inference: InferenceMode = o.inference === undefined ? DEFAULT_INFERENCE : checkChoice('inference', o.inference, ['main', 'worker'] as const);
   const labels = o.classNames === undefined ? undefined : await readClassNames(o.classNames);
 
   let bytes: Uint8Array;
@@ -242,13 +330,60 @@ export async function loadModel(model: string | Uint8Array, options?: LoadModelO
   }
   if (bytes.length === 0) throw new Error(`Cannot load ONNX model ${what}: it is empty`);
 
-  const { session, provider } = await createSession(bytes, what, providers, threads);
+  const resolved: ResolvedModelOptions = { providers, threads, softmax: softmaxOption, batchSize: batchOption, labels };
+  if (inference === 'worker') {
+    threads.intraOpNumThreads ??= defaultWorkerIntraOpThreads();
+    return WorkerModel.start(bytes, what, resolved);
+  }
+  return openModel(bytes, what, resolved);
+}
+
+/** Default of {@link LoadModelOptions.inference}. */
+const DEFAULT_INFERENCE: InferenceMode = 'main';
+
+/**
+ * @internal Creates the session on the calling thread and wraps it: the main-thread model, and
+ * what the worker (lib/model-worker.ts) runs.
+ */
+export async function openModel(bytes: Uint8Array, what: string, o: ResolvedModelOptions, warn: Warn = emitWarning): Promise<Model> {
+  const { session, provider } = await createSession(bytes, what, o.providers, o.threads, warn);
   try {
-    return new OnnxModel(session, provider, what, softmaxOption, batchOption, labels);
+    return new OnnxModel(session, provider, what, o.softmax, o.batchSize, o.labels);
   } catch (err) {
     await session.release();
     throw err;
   }
+}
+
+/**
+ * Checks the arguments of {@link Model.run} against the model's input; returns `[height, width]`.
+ * Shared by both threads, so a worker model throws the same errors before posting anything.
+ */
+function checkRunArgs(
+  m: Pick<Model, 'inputType' | 'height' | 'width'>,
+  what: string,
+  data: unknown,
+  count: unknown,
+  size: unknown,
+): { height: number; width: number; count: number } {
+  const expectedType = m.inputType === 'float16' ? Uint16Array : Float32Array;
+  if (!(data instanceof expectedType)) throw typeError('data', `a ${expectedType.name} (the model input is ${m.inputType})`, data);
+  const n = checkNumber('count', count, { integer: true, min: 0 });
+  let height = m.height;
+  let width = m.width;
+  if (size !== undefined) {
+    if (!Array.isArray(size) || size.length !== 2) throw typeError('size', '[height, width]', size);
+    const h = checkNumber('size[0]', size[0], { integer: true, min: 1 });
+    const w = checkNumber('size[1]', size[1], { integer: true, min: 1 });
+    if ((height !== undefined && h !== height) || (width !== undefined && w !== width))
+      throw rangeError('size', `[${height ?? h}, ${width ?? w}] (the model's input size)`, `[${h}, ${w}]`);
+    [height, width] = [h, w];
+  }
+  if (height === undefined || width === undefined) throw rangeError('size', `[height, width]: model ${what} has dynamic input height/width`, size);
+  const perImage = 3 * height * width;
+  if ((data as Float32Array | Uint16Array).length !== n * perImage)
+    throw rangeError('data', `length ${n * perImage} (${n} images of 3 x ${height} x ${width})`, `length ${(data as Float32Array).length}`);
+  return { height, width, count: n };
 }
 
 class OnnxModel implements Model {
@@ -261,6 +396,8 @@ class OnnxModel implements Model {
   readonly batch: number | 'dynamic';
   readonly batchSize: number;
   readonly provider: ExecutionProvider;
+  readonly inference = 'main';
+  readonly sharedInput = false;
   private classCount: number | undefined;
   private labels: { names: string[]; from: string } | undefined;
   private softmaxDecision: boolean | undefined;
@@ -348,25 +485,11 @@ class OnnxModel implements Model {
     const session = this.session;
     if (session === undefined) throw new Error(`Model ${this.what} has been disposed`);
     const expectedType = this.inputType === 'float16' ? Uint16Array : Float32Array;
-    if (!(data instanceof expectedType))
-      throw typeError('data', `a ${expectedType.name} (the model input is ${this.inputType})`, data);
-    checkNumber('count', count, { integer: true, min: 0 });
-    let height = this.height;
-    let width = this.width;
-    if (size !== undefined) {
-      if (!Array.isArray(size) || size.length !== 2) throw typeError('size', '[height, width]', size);
-      const h = checkNumber('size[0]', size[0], { integer: true, min: 1 });
-      const w = checkNumber('size[1]', size[1], { integer: true, min: 1 });
-      if ((height !== undefined && h !== height) || (width !== undefined && w !== width))
-        throw rangeError('size', `[${height ?? h}, ${width ?? w}] (the model's input size)`, `[${h}, ${w}]`);
-      [height, width] = [h, w];
-    }
-    if (height === undefined || width === undefined)
-      throw rangeError('size', `[height, width]: model ${this.what} has dynamic input height/width`, size);
+    const { height, width } = checkRunArgs(this, this.what, data, count, size);
     const perImage = 3 * height * width;
-    if (data.length !== count * perImage)
-      throw rangeError('data', `length ${count * perImage} (${count} images of 3 x ${height} x ${width})`, `length ${data.length}`);
     if (count === 0) return new Float32Array(0);
+    // onnxruntime-node rejects tensors over SharedArrayBuffer memory ("Invalid argument"): copy.
+    if (data.buffer instanceof SharedArrayBuffer) data = data.slice();
 
     const dims = (n: number) => (this.layout === 'nchw' ? [n, 3, height, width] : [n, height, width, 3]) as number[];
     const chunks: Float32Array[] = [];
@@ -485,5 +608,287 @@ function softmaxRows(out: Float32Array, classes: number): void {
       total += e[k] as number;
     }
     for (let k = 0; k < classes; k++) out[row + k] = (e[k] as number) / total;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// inference: 'worker' — the session in a worker thread (entry: lib/model-worker.ts)
+// ---------------------------------------------------------------------------
+
+/** @internal An Error as posted between threads. */
+export interface PostedError {
+  name: string;
+  message: string;
+  stack?: string;
+}
+
+/** @internal What the worker knows of its model, sent after load and with each reply. */
+export interface PostedModelInfo {
+  inputName: string;
+  outputName: string;
+  inputType: InputDType;
+  layout: Layout;
+  height: number | undefined;
+  width: number | undefined;
+  batch: number | 'dynamic';
+  batchSize: number;
+  classes: number | undefined;
+  provider: ExecutionProvider;
+  classNames: string[] | undefined;
+  softmax: boolean | undefined;
+}
+
+/** @internal The worker's start data. */
+export interface WorkerStart {
+  bytes: Uint8Array;
+  what: string;
+  options: ResolvedModelOptions;
+}
+
+/** @internal Main thread → worker. */
+export type ToWorker =
+  | { type: 'run'; id: number; data: Float32Array | Uint16Array; count: number; size: [number, number] }
+  | { type: 'dispose' };
+
+/** @internal Worker → main thread. `stats` are the worker model's counters since load. */
+export type FromWorker =
+  | { type: 'ready'; info: PostedModelInfo }
+  | { type: 'load-failed'; error: PostedError }
+  | { type: 'warning'; message: string }
+  | { type: 'result'; id: number; out: Float32Array; stats: ModelStats; classes: number | undefined; softmax: boolean | undefined }
+  | { type: 'failed'; id: number; error: PostedError; stats: ModelStats; classes: number | undefined; softmax: boolean | undefined }
+  | { type: 'disposed' };
+
+/** @internal Flattens an error for postMessage. */
+export function postError(err: unknown): PostedError {
+  if (err instanceof Error) return { name: err.name, message: err.message, stack: err.stack };
+  return { name: 'Error', message: String(err) };
+}
+
+/** Rebuilds a posted error with its original class (Error, TypeError, RangeError) and message. */
+function revive(e: PostedError): Error {
+  const Ctor = e.name === 'TypeError' ? TypeError : e.name === 'RangeError' ? RangeError : Error;
+  const err = new Ctor(e.message);
+  if (err.name !== e.name) err.name = e.name;
+  if (e.stack !== undefined) err.stack = `${e.stack}\n    at (limeshap model worker)`;
+  return err;
+}
+
+/** @internal Snapshot of a model's properties, for the main-thread proxy. */
+export function modelInfo(m: Model): PostedModelInfo {
+  return {
+    inputName: m.inputName,
+    outputName: m.outputName,
+    inputType: m.inputType,
+    layout: m.layout,
+    height: m.height,
+    width: m.width,
+    batch: m.batch,
+    batchSize: m.batchSize,
+    classes: m.classes,
+    provider: m.provider,
+    classNames: m.classNames === undefined ? undefined : [...m.classNames],
+    softmax: m.softmax,
+  };
+}
+
+/** The worker's entry script, beside this module (dist/lib/model-worker.js once compiled). */
+function workerEntry(): string {
+  return path.join(__dirname, `model-worker${path.extname(__filename) || '.js'}`);
+}
+
+interface PendingRun {
+  resolve(y: Float32Array): void;
+  reject(err: Error): void;
+}
+
+/** The main-thread face of a model whose session lives in a worker thread. */
+class WorkerModel implements Model {
+  readonly inference = 'worker';
+  readonly sharedInput = true;
+  readonly inputName: string;
+  readonly outputName: string;
+  readonly inputType: InputDType;
+  readonly layout: Layout;
+  readonly height: number | undefined;
+  readonly width: number | undefined;
+  readonly batch: number | 'dynamic';
+  readonly batchSize: number;
+  readonly provider: ExecutionProvider;
+  readonly classNames: readonly string[] | undefined;
+  private classCount: number | undefined;
+  private softmaxDecision: boolean | undefined;
+  /** The worker's counters since load, and those at the last resetStats. */
+  private latest: ModelStats = { runs: 0, samples: 0, inferMs: 0 };
+  private base: ModelStats = { runs: 0, samples: 0, inferMs: 0 };
+  private readonly pending = new Map<number, PendingRun>();
+  private nextId = 0;
+  /** Set once the worker is gone: the error every later run rejects with. */
+  private dead: Error | undefined;
+  private disposing: Promise<void> | undefined;
+
+  private constructor(
+    private readonly worker: Worker,
+    private readonly what: string,
+    info: PostedModelInfo,
+  ) {
+    this.inputName = info.inputName;
+    this.outputName = info.outputName;
+    this.inputType = info.inputType;
+    this.layout = info.layout;
+    this.height = info.height;
+    this.width = info.width;
+    this.batch = info.batch;
+    this.batchSize = info.batchSize;
+    this.provider = info.provider;
+    this.classNames = info.classNames;
+    this.classCount = info.classes;
+    this.softmaxDecision = info.softmax;
+    worker.on('message', (m: FromWorker) => this.onMessage(m));
+    worker.on('error', (err) => this.die(new Error(`The model worker of ${what} crashed: ${err.message}`)));
+    worker.on('messageerror', (err) => this.die(new Error(`The model worker of ${what} sent an unreadable message: ${err.message}`)));
+    worker.on('exit', (code) => this.die(new Error(`The model worker of ${what} exited unexpectedly (exit code ${code})`)));
+    // An idle worker does not keep the process alive (as an idle main-thread session does not).
+    worker.unref();
+  }
+
+  /** Starts the worker and waits for its session. */
+  static start(bytes: Uint8Array, what: string, options: ResolvedModelOptions): Promise<Model> {
+    const start: WorkerStart = { bytes, what, options };
+    return new Promise<Model>((resolve, reject) => {
+      let worker: Worker;
+      try {
+        worker = new Worker(workerEntry(), { workerData: start });
+      } catch (err) {
+        reject(new Error(`Cannot start the model worker (${workerEntry()}): ${(err as Error).message}`));
+        return;
+      }
+      const cleanup = () => {
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+      };
+      const onMessage = (m: FromWorker) => {
+        if (m.type === 'warning') emitWarning(m.message);
+        else if (m.type === 'ready') {
+          cleanup();
+          resolve(new WorkerModel(worker, what, m.info));
+        } else if (m.type === 'load-failed') {
+          cleanup();
+          void worker.terminate();
+          reject(revive(m.error));
+        }
+      };
+      const onError = (err: Error) => {
+        cleanup();
+        void worker.terminate();
+        reject(new Error(`The model worker of ${what} crashed while loading: ${err.message}`));
+      };
+      const onExit = (code: number) => {
+        cleanup();
+        reject(new Error(`The model worker of ${what} exited while loading (exit code ${code})`));
+      };
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
+    });
+  }
+
+  get classes(): number | undefined {
+    return this.classCount;
+  }
+
+  get softmax(): boolean | undefined {
+    return this.softmaxDecision;
+  }
+
+  async run(data: Float32Array | Uint16Array, count: number, size?: readonly [number, number]): Promise<Float32Array> {
+    if (this.disposing !== undefined) throw new Error(`Model ${this.what} has been disposed`);
+    if (this.dead !== undefined) throw new Error(this.dead.message);
+    const { height, width } = checkRunArgs(this, this.what, data, count, size);
+    if (count === 0) return new Float32Array(0);
+    const id = this.nextId++;
+    // SAB-backed input is shared with the worker; anything else is copied once (only the view:
+    // cloning a view would copy its whole underlying buffer) and the copy transferred.
+    const shared = data.buffer instanceof SharedArrayBuffer;
+    const payload = shared ? data : data.slice();
+    const message: ToWorker = { type: 'run', id, data: payload, count, size: [height, width] };
+    return new Promise<Float32Array>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      if (this.pending.size === 1) this.worker.ref();
+      try {
+        this.worker.postMessage(message, shared ? [] : [payload.buffer as ArrayBuffer]);
+      } catch (err) {
+        this.settle(id)?.reject(err as Error);
+      }
+    });
+  }
+
+  private settle(id: number): PendingRun | undefined {
+    const p = this.pending.get(id);
+    this.pending.delete(id);
+    if (this.pending.size === 0) this.worker.unref();
+    return p;
+  }
+
+  private onMessage(m: FromWorker): void {
+    switch (m.type) {
+      case 'warning':
+        emitWarning(m.message);
+        return;
+      case 'result':
+      case 'failed':
+        this.latest = m.stats;
+        this.classCount = m.classes;
+        this.softmaxDecision = m.softmax;
+        if (m.type === 'result') this.settle(m.id)?.resolve(m.out);
+        else this.settle(m.id)?.reject(revive(m.error));
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** The worker is gone: every pending and later run rejects. */
+  private die(err: Error): void {
+    if (this.dead !== undefined) return;
+    this.dead = this.disposing !== undefined ? new Error(`Model ${this.what} has been disposed`) : err;
+    for (const id of [...this.pending.keys()]) this.settle(id)?.reject(new Error(this.dead.message));
+  }
+
+  stats(): ModelStats {
+    return { runs: this.latest.runs - this.base.runs, samples: this.latest.samples - this.base.samples, inferMs: this.latest.inferMs - this.base.inferMs };
+  }
+
+  resetStats(): void {
+    this.base = { ...this.latest };
+  }
+
+  /** Releases the session in the worker (waiting at most 5 s for it), then terminates the worker. */
+  dispose(): Promise<void> {
+    this.disposing ??= (async () => {
+      const gone = new Error(`Model ${this.what} has been disposed`);
+      for (const id of [...this.pending.keys()]) this.settle(id)?.reject(gone);
+      if (this.dead === undefined) {
+        this.worker.ref();
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 5000);
+          const done = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+          this.worker.on('message', (m: FromWorker) => m.type === 'disposed' && done());
+          this.worker.once('exit', done);
+          try {
+            this.worker.postMessage({ type: 'dispose' } satisfies ToWorker);
+          } catch {
+            done();
+          }
+        });
+      }
+      this.dead ??= gone;
+      await this.worker.terminate();
+    })();
+    return this.disposing;
   }
 }

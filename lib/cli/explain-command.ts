@@ -35,6 +35,7 @@ export const EXPLAIN_USAGE = `Usage: limeshap explain --model MODEL.onnx [option
   --top K              classes printed and explained (default 5)
   --provider LIST      execution providers, e.g. cuda,cpu (default cpu)
   --concurrency N      images in flight (default 2)
+  --inference WHERE    run the model on the main thread (default) or in a worker thread
   --shard i/n          take the i-th of n deterministic shares of the inputs (0 <= i < n)
   --resume             skip images whose outputs exist and parse
   --report             write DIR/report.html (self-contained) at the end
@@ -99,6 +100,7 @@ export async function explainCommand(argv: string[], log: (line: string) => void
       top: { type: 'string' },
       provider: { type: 'string' },
       concurrency: { type: 'string' },
+      inference: { type: 'string' },
       shard: { type: 'string' },
       resume: { type: 'boolean' },
       report: { type: 'boolean' },
@@ -128,6 +130,8 @@ export async function explainCommand(argv: string[], log: (line: string) => void
   const top = numberList('top', values.top, [5])[0];
   const concurrency = numberList('concurrency', values.concurrency, [2])[0];
   const shard = parseShard(values.shard);
+  const inference = values.inference ?? 'main';
+  if (inference !== 'main' && inference !== 'worker') throw new RangeError(`--inference must be main or worker, got "${inference}"`);
   const providers = (values.provider ?? 'cpu').split(',') as ('cpu' | 'cuda')[];
   const out = path.resolve(values.out ?? 'limeshap-out');
   fs.mkdirSync(out, { recursive: true });
@@ -141,7 +145,7 @@ export async function explainCommand(argv: string[], log: (line: string) => void
   if (shard) log(`shard ${shard.index}/${shard.count}: ${mine.length} of ${all.length} inputs`);
   if (skipped) log(`resume: ${skipped} images already explained, ${todo.length} to go`);
 
-  const explainer = await createExplainer(values.model, { preprocess: preset, classNames: values['class-names'], executionProviders: providers });
+  const explainer = await createExplainer(values.model, { preprocess: preset, classNames: values['class-names'], executionProviders: providers, inference });
   const topLabels = Math.min(top, explainer.model.classes ?? top);
   const stop = new AbortController();
   const onSigint = () => {
