@@ -155,11 +155,13 @@ function maskHash(bytes: Uint8Array): number {
 }
 
 /**
- * A game whose coalitions are remembered across calls, so no coalition is evaluated twice (the full
- * coalition evaluated to pick the classes is reused by every algorithm; permutations share many).
+ * A game whose coalitions are remembered across calls, so no coalition is evaluated twice: the full
+ * coalition evaluated to pick the classes is reused by every algorithm, and with `all` (permutation,
+ * whose passes share many coalitions) every coalition is. Partition, kernel and exact never repeat a
+ * coalition beyond the two ends, so only uniform masks are looked up for them (pixel masks are 50 KB).
  * Masks are keyed by a hash and compared byte for byte on a hit.
  */
-function cachedGame(players: number, evaluate: (masks: Uint8Array, n: number) => Promise<Float32Array>, outputs: () => number): ShapGame {
+function cachedGame(players: number, evaluate: (masks: Uint8Array, n: number) => Promise<Float32Array>, outputs: () => number, all: boolean): ShapGame {
   const cache = new Map<number, { mask: Uint8Array; y: Float32Array }[]>();
   const lookup = (mask: Uint8Array, hash: number) => cache.get(hash)?.find((e) => Buffer.compare(e.mask, mask) === 0);
   return {
@@ -167,11 +169,17 @@ function cachedGame(players: number, evaluate: (masks: Uint8Array, n: number) =>
     outputs,
     async evaluate(masks: Uint8Array, n: number): Promise<Float32Array> {
       const rows = Array.from({ length: n }, (_, i) => masks.subarray(i * players, (i + 1) * players));
-      const hashes = rows.map(maskHash);
+      const cacheable = rows.map((row) => all || row.indexOf(row[0] ^ 1) === -1);
+      if (!cacheable.some(Boolean)) return evaluate(masks, n);
+      const hashes = rows.map((row, i) => (cacheable[i] ? maskHash(row) : -1));
       // Rows not cached yet, each distinct one once.
       const missing: number[] = [];
       const pending = new Map<number, Uint8Array[]>();
       rows.forEach((row, i) => {
+        if (!cacheable[i]) {
+          missing.push(i);
+          return;
+        }
         if (lookup(row, hashes[i])) return;
         const same = pending.get(hashes[i]) ?? [];
         if (same.some((m) => Buffer.compare(m, row) === 0)) return;
@@ -179,13 +187,15 @@ function cachedGame(players: number, evaluate: (masks: Uint8Array, n: number) =>
         pending.set(hashes[i], same);
         missing.push(i);
       });
+      let y: Float32Array | undefined;
       if (missing.length) {
         const sub = new Uint8Array(missing.length * players);
         missing.forEach((row, j) => sub.set(rows[row], j * players));
-        const y = await evaluate(sub, missing.length);
+        y = await evaluate(sub, missing.length);
         const K = outputs();
         missing.forEach((row, j) => {
-          const entry = { mask: sub.subarray(j * players, (j + 1) * players), y: y.slice(j * K, (j + 1) * K) };
+          if (!cacheable[row]) return;
+          const entry = { mask: sub.slice(j * players, (j + 1) * players), y: (y as Float32Array).slice(j * K, (j + 1) * K) };
           const bucket = cache.get(hashes[row]) ?? [];
           bucket.push(entry);
           cache.set(hashes[row], bucket);
@@ -193,7 +203,11 @@ function cachedGame(players: number, evaluate: (masks: Uint8Array, n: number) =>
       }
       const K = outputs();
       const out = new Float32Array(n * K);
-      rows.forEach((row, i) => out.set((lookup(row, hashes[i]) as { y: Float32Array }).y, i * K));
+      const fresh = new Map<number, number>(missing.map((row, j) => [row, j]));
+      rows.forEach((row, i) => {
+        const j = fresh.get(i);
+        out.set(j !== undefined && !cacheable[i] ? (y as Float32Array).subarray(j * K, (j + 1) * K) : (lookup(row, hashes[i]) as { y: Float32Array }).y, i * K);
+      });
       return out;
     },
   };
@@ -246,7 +260,7 @@ export async function runShap(model: Model, pre: ResolvedPreprocess, rgb: RgbIma
 
   const hide = await maskImage(o.masker ?? 'blur(128,128)', rgb, seg?.labels, M);
   const evaluator = maskEvaluator(model, pre, rgb, hide, labels, M, { dedupe: false });
-  const game = cachedGame(M, (m, n) => evaluator.evaluate(m, n), () => evaluator.classes());
+  const game = cachedGame(M, (m, n) => evaluator.evaluate(m, n), () => evaluator.classes(), algorithm === 'permutation');
 
   // The classes to explain come from f(image), the full coalition (cached: the algorithms need it too).
   const fx = await game.evaluate(new Uint8Array(M).fill(1), 1);

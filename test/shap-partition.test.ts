@@ -92,7 +92,7 @@ describe('partition trees', () => {
   });
 
   it('imageTree on small sizes: valid, rectangles, odd halves smaller on the left', () => {
-    assert.deepEqual(imageTree(1, 1), { players: 1, left: new Int32Array(0), right: new Int32Array(0), size: new Int32Array(0) });
+    assert.deepEqual(imageTree(1, 1), { players: 1, left: new Int32Array(0), right: new Int32Array(0), size: new Int32Array(0), width: 1, rects: new Int32Array(0) });
     const t13 = imageTree(1, 3); // cols split at 0 + 3//2 = 1: {0} | {1,2}
     assert.deepEqual([...t13.left, ...t13.right], [1, 0, 2, 3]);
     const t22 = imageTree(2, 2); // rows first: {0,1} | {2,3}

@@ -90,7 +90,14 @@ export async function partitionShap(game: ShapGame, tree: PartitionTree, options
   const L = explained.length;
   const rng = new Rng(seed);
   const { order, start } = leafOrder(tree);
+  const { rects, width } = tree;
   const paint = (row: Uint8Array, node: number) => {
+    if (rects && width !== undefined && node >= M) {
+      // An image tree's node is a rectangle: fill its rows (much faster than a scatter over pixels).
+      const i = 4 * (node - M);
+      for (let r = rects[i]; r < rects[i + 1]; r++) row.fill(1, r * width + rects[i + 2], r * width + rects[i + 3]);
+      return;
+    }
     const s = start[node];
     for (let k = s, end = s + nodeSize(tree, node); k < end; k++) row[order[k]] = 1;
   };

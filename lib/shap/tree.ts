@@ -25,7 +25,18 @@ export interface PartitionTree {
   readonly right: Int32Array;
   /** M-1 entries: players under internal node M+i. */
   readonly size: Int32Array;
+  /**
+   * Image trees only ({@link imageTree}): row-major width, and 4 entries per internal node M+i
+   * (r0, r1, c0, c1: the node's rectangle, ends exclusive), so a coalition is painted with row fills.
+   */
+  readonly width?: number;
+  readonly rects?: Int32Array;
 }
+
+// Trees built here are valid by construction; validateTree skips them.
+const trusted = new WeakSet<PartitionTree>();
+// Image trees depend only on the size and are immutable: build each size once.
+const imageTrees = new Map<string, PartitionTree>();
 
 /** The root's id: 2M-2 (0 for a single player). */
 export function treeRoot(tree: PartitionTree): number {
@@ -113,6 +124,7 @@ export function makeTree(players: number, left: ArrayLike<number>, right: ArrayL
  * @throws TypeError for wrong types, RangeError for wrong values.
  */
 export function validateTree(tree: unknown, name = 'tree'): PartitionTree {
+  if (trusted.has(tree as PartitionTree)) return tree as PartitionTree;
   if (tree === null || typeof tree !== 'object' || Array.isArray(tree)) {
     throw typeError(name, 'a partition tree { players, left, right, size }', tree);
   }
@@ -227,11 +239,15 @@ interface Region {
 export function imageTree(height: number, width: number): PartitionTree {
   checkNumber('height', height, { integer: true, min: 1 });
   checkNumber('width', width, { integer: true, min: 1 });
+  const key = `${height}x${width}`;
+  const cached = imageTrees.get(key);
+  if (cached) return cached;
   const M = height * width;
   if (M > 2 ** 30) throw rangeError('height × width', 'at most 2^30 pixels', M);
   const left = new Int32Array(M - 1);
   const right = new Int32Array(M - 1);
   const size = new Int32Array(M - 1);
+  const rects = new Int32Array(4 * Math.max(0, M - 1));
   const heap = new Heap<Region>((a, b) =>
     a.size !== b.size ? a.size > b.size : a.r0 !== b.r0 ? a.r0 < b.r0 : a.r1 !== b.r1 ? a.r1 < b.r1 : a.c0 !== b.c0 ? a.c0 < b.c0 : a.c1 < b.c1,
   );
@@ -252,6 +268,7 @@ export function imageTree(height: number, width: number): PartitionTree {
     const id = next--;
     link(g.parent, g.isLeft, id);
     size[id - M] = g.size;
+    rects.set([g.r0, g.r1, g.c0, g.c1], 4 * (id - M));
     const h = g.r1 - g.r0;
     const w = g.c1 - g.c0;
     if (h >= w) {
@@ -264,7 +281,10 @@ export function imageTree(height: number, width: number): PartitionTree {
       push(g.r0, g.r1, mid, g.c1, id, false);
     }
   }
-  return { players: M, left, right, size };
+  const tree = { players: M, left, right, size, width, rects };
+  trusted.add(tree);
+  imageTrees.set(key, tree);
+  return tree;
 }
 
 // ------------------------------------------------------------------------------------------------
