@@ -128,6 +128,23 @@ export class BatchEngine {
     request.reject(err);
   }
 
+  /** Hands outputs y (`rows` rows, for batch samples from `first` on) to the pieces' requests. */
+  private deliver(pieces: Piece[], y: Float32Array, first: number, rows: number, inferMs: number, batch: Batch): void {
+    const K = y.length / rows;
+    for (const p of pieces) {
+      const r = p.request;
+      r.out ??= new Float32Array(r.n * K);
+      r.out.set(y.subarray((p.offset - first) * K, (p.offset - first + p.count) * K), p.from * K);
+      r.finished += p.count;
+      r.stats.inferMs += (inferMs * p.count) / rows;
+      r.stats.compositeMs += (batch.compositeMs * p.count) / batch.count;
+      if (r.finished === r.n) {
+        this.queue.splice(this.queue.indexOf(r), 1);
+        r.resolve(r.out);
+      }
+    }
+  }
+
   private async loop(): Promise<void> {
     this.running = true;
     try {
@@ -141,27 +158,26 @@ export class BatchEngine {
         filling = this.fill(this.buffers[++k % 2]);
         const live = batch.pieces.filter((p) => this.queue.includes(p.request));
         if (live.length === 0) continue;
-        const { rgb } = live[0].request.ctx;
+        const size: [number, number] = [live[0].request.ctx.rgb.height, live[0].request.ctx.rgb.width];
         const t0 = performance.now();
-        let y: Float32Array;
         try {
-          y = await this.model.run(batch.buffer.subarray(0, batch.count * this.sampleSize) as Float32Array | Uint16Array, batch.count, [rgb.height, rgb.width]);
+          const y = await this.model.run(batch.buffer.subarray(0, batch.count * this.sampleSize) as Float32Array | Uint16Array, batch.count, size);
+          this.deliver(live, y, 0, batch.count, performance.now() - t0, batch);
         } catch (err) {
-          for (const p of live) this.fail(p.request, err as Error);
-          continue;
-        }
-        const inferMs = performance.now() - t0;
-        const K = y.length / batch.count;
-        for (const p of live) {
-          const r = p.request;
-          r.out ??= new Float32Array(r.n * K);
-          r.out.set(y.subarray(p.offset * K, (p.offset + p.count) * K), p.from * K);
-          r.finished += p.count;
-          r.stats.inferMs += (inferMs * p.count) / batch.count;
-          r.stats.compositeMs += (batch.compositeMs * p.count) / batch.count;
-          if (r.finished === r.n) {
-            this.queue.splice(this.queue.indexOf(r), 1);
-            r.resolve(r.out);
+          if (live.length === 1) {
+            this.fail(live[0].request, err as Error);
+            continue;
+          }
+          // A shared batch failed (a NaN output, say): run each image's samples on their own, still in
+          // the buffer, so only the image that caused it fails and the others go on.
+          for (const p of live) {
+            const t1 = performance.now();
+            try {
+              const y = await this.model.run(batch.buffer.subarray(p.offset * this.sampleSize, (p.offset + p.count) * this.sampleSize) as Float32Array | Uint16Array, p.count, size);
+              this.deliver([p], y, p.offset, p.count, performance.now() - t1, batch);
+            } catch (pieceError) {
+              this.fail(p.request, pieceError as Error);
+            }
           }
         }
       }

@@ -10,7 +10,7 @@ import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import sharp from 'sharp';
 import { createExplainer, type BatchItem, type BatchProgress } from '../lib';
-import { linearModel } from './helpers/onnx-builder';
+import { buildModel, linearModel } from './helpers/onnx-builder';
 import { requireShared, shared } from './helpers/shared';
 
 const H = 16, W = 16;
@@ -42,6 +42,28 @@ describe('explainBatch()', () => {
     // Same result as one call on its own (batching never changes values).
     const alone = await explainer.lime(image(2), { numSamples: 30, segmentation: grid });
     assert.deepEqual(good.lime?.explanations[0].weights, alone.explanations[0].weights);
+    await explainer.dispose();
+  });
+
+  it('an image whose outputs are NaN fails alone, even when its samples shared a batch with others', async () => {
+    // output[n] = sqrt(mean of the input) twice: NaN for a dark image (inputs in [-0.5, 0]), fine for a bright one.
+    const bytes = buildModel({
+      inputs: [{ name: 'input', type: 'float32', shape: ['batch', 3, H, W] }],
+      outputs: [{ name: 'scores', type: 'float32', shape: ['batch', 2] }],
+      initializers: [{ name: 'axes', type: 'int64', dims: [3], data: [1, 2, 3] }],
+      nodes: [
+        { op: 'ReduceMean', inputs: ['input', 'axes'], outputs: ['m'], attributes: { keepdims: { int: 1 } } },
+        { op: 'Sqrt', inputs: ['m'], outputs: ['s'] },
+        { op: 'Flatten', inputs: ['s'], outputs: ['f'], attributes: { axis: { int: 1 } } },
+        { op: 'Concat', inputs: ['f', 'f'], outputs: ['scores'], attributes: { axis: { int: 1 } } },
+      ],
+    });
+    const explainer = await createExplainer(bytes, { preprocess: { ...identity, mean: 0.5 }, softmax: false, batchSize: 32 });
+    const flat = (v: number) => ({ data: new Uint8Array(H * W * 3).fill(v), width: W, height: H, channels: 3 as const });
+    const items: BatchItem[] = [];
+    for await (const item of explainer.explainBatch([flat(250), flat(5), flat(240)], { concurrency: 3, lime: { numSamples: 10, segmentation: grid } })) items.push(item);
+    assert.deepEqual(items.map((i) => i.ok), [true, false, true]);
+    assert.ok(!items[1].ok && /NaN/.test(items[1].error.message));
     await explainer.dispose();
   });
 
