@@ -9,24 +9,12 @@
 namespace limeshap {
 namespace {
 
-std::string StringField(const Napi::Object& o, const char* name) {
-  Napi::Value v = o.Get(name);
-  if (!v.IsString()) throw ArgError{false, std::string(name) + " must be a string"};
-  return v.As<Napi::String>().Utf8Value();
-}
-
 // limeFit(masks: Uint8Array n*m, n, m, targets: Float64Array n*K, K,
 //         params { kernelWidth, regressor, alpha, featureSelection, numFeatures },
 //         out { distances, sampleWeights, intercept, coef, score, localPrediction }) -> Promise<void>
 Napi::Value LimeFitBinding(const Napi::CallbackInfo& info) {
   if (info.Length() < 7) throw ArgError{false, "expected (masks, n, m, targets, K, params, out)"};
-  for (size_t i : {1, 2, 4})
-    if (!info[i].IsNumber()) throw ArgError{false, "n, m and K must be numbers"};
-  double nd = info[1].As<Napi::Number>().DoubleValue(), md = info[2].As<Napi::Number>().DoubleValue(),
-         kd = info[4].As<Napi::Number>().DoubleValue();
-  if (!(nd >= 2 && nd <= 1e8 && md >= 1 && md <= 1e6 && kd >= 1 && kd <= 1e5))
-    throw ArgError{true, "need n >= 2 samples, m >= 1 segments and K >= 1 targets"};
-  const size_t n = static_cast<size_t>(nd), m = static_cast<size_t>(md), K = static_cast<size_t>(kd);
+  const size_t n = CountArg(info, 1, "n", 2, 1e8), m = CountArg(info, 2, "m", 1, 1e6), K = CountArg(info, 4, "K", 1, 1e5);
   auto masks = ArrayArg<uint8_t>(info[0], "masks", n * m);
   auto targets = ArrayArg<double>(info[3], "targets", n * K);
   Napi::Object po = ObjectArg(info, 5, "params");

@@ -16,12 +16,6 @@ namespace {
 
 enum class L1Mode { kNone, kNumFeatures, kAlpha, kAic, kBic };
 
-std::string StringField(const Napi::Object& o, const char* name) {
-  Napi::Value v = o.Get(name);
-  if (!v.IsString()) throw ArgError{false, std::string(name) + " must be a string"};
-  return v.As<Napi::String>().Utf8Value();
-}
-
 // sklearn LassoLarsIC(criterion='aic'|'bic', fit_intercept=True, max_iter=500).fit(X, y).coef_'s
 // non-zero indices (ascending, np.nonzero order), on shap's augmented system. X: rows x M.
 //   Xc, yc = centred X, y;  path = lars_path(Xc, yc, method='lasso', alpha_min=0, max_iter=500)
@@ -165,14 +159,7 @@ void RunKernelShap(const uint8_t* masks8, size_t n, size_t M, const double* w, c
 //                 delta: Float64Array K, params { l1, l1Value, zeroTol? }, out: Float64Array K*M) -> Promise<void>
 Napi::Value KernelShapSolveBinding(const Napi::CallbackInfo& info) {
   if (info.Length() < 9) throw ArgError{false, "expected (masks, n, M, weights, y, K, delta, params, out)"};
-  for (size_t i : {1, 2, 5})
-    if (!info[i].IsNumber()) throw ArgError{false, "n, M and K must be numbers"};
-  double nd = info[1].As<Napi::Number>().DoubleValue(), md = info[2].As<Napi::Number>().DoubleValue(),
-         kd = info[5].As<Napi::Number>().DoubleValue();
-  if (!(nd >= 1 && nd <= 1e8 && md >= 1 && md <= 1e6 && kd >= 1 && kd <= 1e5) || nd != std::floor(nd) ||
-      md != std::floor(md) || kd != std::floor(kd))
-    throw ArgError{true, "need integers n >= 1 samples, M >= 1 features and K >= 1 targets"};
-  const size_t n = static_cast<size_t>(nd), M = static_cast<size_t>(md), K = static_cast<size_t>(kd);
+  const size_t n = CountArg(info, 1, "n", 1, 1e8), M = CountArg(info, 2, "M", 1, 1e6), K = CountArg(info, 5, "K", 1, 1e5);
   if (static_cast<double>(n) * static_cast<double>(M) > 4e9) throw ArgError{true, "n x M is too large"};
   auto masks = ArrayArg<uint8_t>(info[0], "masks", n * M);
   auto weights = ArrayArg<double>(info[3], "weights", n);

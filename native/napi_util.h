@@ -40,10 +40,26 @@ inline int IntField(const Napi::Object& o, const char* name, double lo, double h
   return static_cast<int>(x);
 }
 
+inline std::string StringField(const Napi::Object& o, const char* name) {
+  Napi::Value v = o.Get(name);
+  if (!v.IsString()) throw ArgError{false, std::string(name) + " must be a string"};
+  return v.As<Napi::String>().Utf8Value();
+}
+
 inline bool BoolField(const Napi::Object& o, const char* name) {
   Napi::Value v = o.Get(name);
   if (!v.IsBoolean()) throw ArgError{false, std::string(name) + " must be a boolean"};
   return v.As<Napi::Boolean>().Value();
+}
+
+/// A count argument info[i]: an integer in [lo, hi].
+inline size_t CountArg(const Napi::CallbackInfo& info, size_t i, const char* name, double lo, double hi) {
+  if (info.Length() <= i || !info[i].IsNumber()) throw ArgError{false, std::string(name) + " must be a number"};
+  double x = info[i].As<Napi::Number>().DoubleValue();
+  if (!(x >= lo && x <= hi) || x != std::floor(x))
+    throw ArgError{true, std::string(name) + " must be an integer in [" + std::to_string(static_cast<long long>(lo)) + ", " +
+                             std::to_string(static_cast<long long>(hi)) + "], got " + std::to_string(x)};
+  return static_cast<size_t>(x);
 }
 
 template <class T> constexpr napi_typedarray_type ArrayKind();
