@@ -13,7 +13,7 @@ import type { Model } from './model';
 import { binding } from './native';
 import type { ResolvedPreprocess } from './preprocess';
 import { Rng } from './rng';
-import { segmentRgb, type Segmentation, type SegmentOptions } from './segment';
+import { resolveSegmentation, type Segmentation, type SegmentOptions } from './segment';
 import { checkChoice, checkNumber, checkOptions, optionalNumber, optionalSeed, rangeError, typeError } from './validate';
 
 /** Options of `explainer.lime()`. */
@@ -78,10 +78,6 @@ export interface LimeResult {
 
 const KNOWN = ['segmentation', 'numSamples', 'hide', 'blurSize', 'kernelWidth', 'regressor', 'alpha', 'featureSelection', 'numFeatures', 'topLabels', 'labels', 'seed'];
 
-function isSegmentation(s: unknown): s is Segmentation {
-  return typeof s === 'object' && s !== null && (s as Segmentation).labels instanceof Int32Array;
-}
-
 /** Validates LIME options and fills the defaults. */
 export function resolveLimeOptions(options: LimeOptions | undefined, classes: number) {
   const o = checkOptions('options', options, KNOWN) as LimeOptions;
@@ -121,15 +117,8 @@ export async function runLime(model: Model, pre: ResolvedPreprocess, rgb: RgbIma
   const o = resolveLimeOptions(options, model.classes ?? Number.MAX_SAFE_INTEGER);
 
   // 1. Segments of the model-sized image.
-  let seg: Segmentation;
   const t0 = performance.now();
-  if (isSegmentation(o.segmentation)) {
-    seg = o.segmentation;
-    if (seg.width !== rgb.width || seg.height !== rgb.height)
-      throw rangeError('segmentation', `a segmentation of the model-sized image (${rgb.width}x${rgb.height})`, `${seg.width}x${seg.height}`);
-  } else {
-    seg = await segmentRgb(rgb, { seed: o.seed, ...(o.segmentation ?? {}) });
-  }
+  const seg = await resolveSegmentation(rgb, o.segmentation, o.seed);
   const segmentMs = performance.now() - t0;
   const M = seg.count;
 

@@ -159,6 +159,21 @@ export async function segmentRgb(rgb: RgbImage, options?: SegmentOptions): Promi
   }
 }
 
+/**
+ * The segmentation an explainer works on: a ready {@link Segmentation}, checked to be of the
+ * model-sized image, or the options of {@link segment} (default quickshift with LIME's parameters,
+ * seeded with `seed` unless the options name their own).
+ * @throws RangeError for a ready segmentation of another size.
+ */
+export async function resolveSegmentation(rgb: RgbImage, spec: SegmentOptions | Segmentation | undefined, seed: number): Promise<Segmentation> {
+  const ready = typeof spec === 'object' && spec !== null && (spec as Segmentation).labels instanceof Int32Array;
+  if (!ready) return segmentRgb(rgb, { seed, ...((spec as SegmentOptions | undefined) ?? {}) });
+  const seg = spec as Segmentation;
+  if (seg.width !== rgb.width || seg.height !== rgb.height)
+    throw rangeError('segmentation', `a segmentation of the model-sized image (${rgb.width}x${rgb.height})`, `${seg.width}x${seg.height}`);
+  return seg;
+}
+
 /** Renumbers a caller's label map to 0..n-1 in ascending order of the original values (numpy.unique). */
 function relabel(source: SegmentOptions['labels'], out: Int32Array): { count: number; mapping: Int32Array } {
   if (source === undefined) throw typeError('labels', 'a label map (one integer per pixel)', source);

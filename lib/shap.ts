@@ -19,7 +19,7 @@ import { partitionShap } from './shap/partition';
 import { permutationShap } from './shap/permutation';
 import { imageTree, segmentTree, validateTree, type PartitionTree } from './shap/tree';
 import { topK } from './lime';
-import { segmentRgb, type Segmentation, type SegmentOptions } from './segment';
+import { resolveSegmentation, type Segmentation, type SegmentOptions } from './segment';
 import { checkChoice, checkNumber, checkOptions, optionalNumber, optionalSeed, rangeError, typeError } from './validate';
 
 export const SHAP_ALGORITHMS = ['partition', 'kernel', 'permutation', 'exact'] as const;
@@ -94,10 +94,6 @@ export interface ShapResult {
 }
 
 const KNOWN = ['algorithm', 'maxEvals', 'batchSize', 'seed', 'topLabels', 'labels', 'masker', 'features', 'segmentation', 'hierarchy', 'l1'];
-
-function isSegmentation(s: unknown): s is Segmentation {
-  return typeof s === 'object' && s !== null && (s as Segmentation).labels instanceof Int32Array;
-}
 
 /** Parses 'blur(kx,ky)'; undefined for other strings. */
 function parseBlur(spec: string): [number, number] | undefined {
@@ -234,13 +230,7 @@ export async function runShap(model: Model, pre: ResolvedPreprocess, rgb: RgbIma
   let labels: Int32Array;
   let M: number;
   if (features === 'superpixels') {
-    if (isSegmentation(o.segmentation)) {
-      seg = o.segmentation;
-      if (seg.width !== rgb.width || seg.height !== rgb.height)
-        throw rangeError('segmentation', `a segmentation of the model-sized image (${rgb.width}x${rgb.height})`, `${seg.width}x${seg.height}`);
-    } else {
-      seg = await segmentRgb(rgb, { seed, ...(o.segmentation ?? {}) });
-    }
+    seg = await resolveSegmentation(rgb, o.segmentation, seed);
     labels = seg.labels;
     M = seg.count;
   } else {
