@@ -8,6 +8,7 @@
  * `session.run`. Errors go back flattened (name, message, stack) and are rebuilt with their class.
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { guarded } from './worker-gate';
 import { modelInfo, openModel, postError, type FromWorker, type Model, type ToWorker, type WorkerStart } from './model';
 
 if (isMainThread || parentPort === null) throw new Error('lib/model-worker is the entry of a worker thread, not a module to import');
@@ -15,10 +16,10 @@ const port = parentPort;
 const post = (m: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 
 async function main(): Promise<void> {
-  const { bytes, what, options } = workerData as WorkerStart;
+  const { bytes, gate, what, options } = workerData as WorkerStart;
   let model: Model;
   try {
-    model = await openModel(bytes, what, options, (message) => post({ type: 'warning', message }));
+    model = await guarded(gate, () => openModel(bytes, what, options, (message) => post({ type: 'warning', message })));
   } catch (err) {
     post({ type: 'load-failed', error: postError(err) });
     return;
@@ -38,7 +39,8 @@ async function main(): Promise<void> {
   let queue: Promise<void> = Promise.resolve();
   const serve = async (m: Extract<ToWorker, { type: 'run' }>): Promise<void> => {
     try {
-      const out = await model.run(local(m.data), m.count, m.size);
+      // Marked busy so the main thread never terminates this thread inside onnxruntime.
+      const out = await guarded(gate, () => model.run(local(m.data), m.count, m.size));
       post({ type: 'result', id: m.id, out, stats: model.stats(), classes: model.classes, softmax: model.softmax }, [out.buffer as ArrayBuffer]);
     } catch (err) {
       post({ type: 'failed', id: m.id, error: postError(err), stats: model.stats(), classes: model.classes, softmax: model.softmax });

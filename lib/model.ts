@@ -19,6 +19,7 @@ import { Worker } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { float16ToFloat32, type InputDType, type Layout } from './preprocess';
 import { checkChoice, checkNumber, checkOptions, rangeError, typeError } from './validate';
+import { closeGate, createGate, unwatchGate, watchGate, type Gate } from './worker-gate';
 
 /** Execution providers that can be asked for. */
 export const EXECUTION_PROVIDERS = ['cpu', 'cuda'] as const;
@@ -645,6 +646,8 @@ export interface PostedModelInfo {
 /** @internal The worker's start data. */
 export interface WorkerStart {
   bytes: Uint8Array;
+  /** Flags shared with the main thread so the worker is never terminated inside onnxruntime (lib/worker-gate.ts). */
+  gate: Gate;
   what: string;
   options: ResolvedModelOptions;
 }
@@ -733,6 +736,7 @@ class WorkerModel implements Model {
 
   private constructor(
     private readonly worker: Worker,
+    private readonly gate: Gate,
     private readonly what: string,
     info: PostedModelInfo,
   ) {
@@ -758,7 +762,8 @@ class WorkerModel implements Model {
 
   /** Starts the worker and waits for its session. */
   static start(bytes: Uint8Array, what: string, options: ResolvedModelOptions): Promise<Model> {
-    const start: WorkerStart = { bytes, what, options };
+    const gate = createGate();
+    const start: WorkerStart = { bytes, gate, what, options };
     return new Promise<Model>((resolve, reject) => {
       let worker: Worker;
       try {
@@ -767,6 +772,10 @@ class WorkerModel implements Model {
         reject(new Error(`Cannot start the model worker (${workerEntry()}): ${(err as Error).message}`));
         return;
       }
+      // From now on a process exit waits for the worker to leave onnxruntime (it may be creating the
+      // session) before Node terminates it.
+      watchGate(gate);
+      worker.once('exit', () => unwatchGate(gate));
       const cleanup = () => {
         worker.off('message', onMessage);
         worker.off('error', onError);
@@ -776,16 +785,16 @@ class WorkerModel implements Model {
         if (m.type === 'warning') emitWarning(m.message);
         else if (m.type === 'ready') {
           cleanup();
-          resolve(new WorkerModel(worker, what, m.info));
+          resolve(new WorkerModel(worker, gate, what, m.info));
         } else if (m.type === 'load-failed') {
           cleanup();
-          void worker.terminate();
+          void closeGate(gate).then(() => worker.terminate());
           reject(revive(m.error));
         }
       };
       const onError = (err: Error) => {
         cleanup();
-        void worker.terminate();
+        void closeGate(gate).then(() => worker.terminate());
         reject(new Error(`The model worker of ${what} crashed while loading: ${err.message}`));
       };
       const onExit = (code: number) => {
@@ -868,11 +877,17 @@ class WorkerModel implements Model {
     this.base = { ...this.latest };
   }
 
-  /** Releases the session in the worker (waiting at most 5 s for it), then terminates the worker. */
+  /**
+   * Rejects pending runs, releases the session in the worker (waiting at most 5 s for it), waits
+   * for a batch still inside onnxruntime to finish (lib/worker-gate.ts: terminating the worker there
+   * would abort the process), then terminates the worker.
+   */
   dispose(): Promise<void> {
     this.disposing ??= (async () => {
       const gone = new Error(`Model ${this.what} has been disposed`);
       for (const id of [...this.pending.keys()]) this.settle(id)?.reject(gone);
+      // Queued runs in the worker now fail at once instead of starting.
+      const drained = closeGate(this.gate);
       if (this.dead === undefined) {
         this.worker.ref();
         await new Promise<void>((resolve) => {
@@ -891,6 +906,7 @@ class WorkerModel implements Model {
         });
       }
       this.dead ??= gone;
+      await drained;
       await this.worker.terminate();
     })();
     return this.disposing;

@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
 import { createExplainer, type Explainer, type Model } from '../lib';
 import { loadModel } from '../lib/model';
+import { closeGate, type Gate } from '../lib/worker-gate';
 import { float16Model, linearModel, nanModel } from './helpers/onnx-builder';
 import { requireShared, shared } from './helpers/shared';
 
@@ -19,6 +20,7 @@ function image(seed: number, h = H, w = W) {
 const grid = { method: 'grid' as const, rows: 4, cols: 4 };
 /** The worker behind a worker model (internal, for the crash and dispose tests). */
 const workerOf = (m: Model) => (m as unknown as { worker: Worker }).worker;
+const gateOf = (m: Model) => (m as unknown as { gate: Gate }).gate;
 
 /** Counts setInterval(5) ticks and the longest gap between them while `fn` runs. */
 async function responsiveness(fn: () => Promise<unknown>): Promise<{ ticks: number; maxGapMs: number; ms: number }> {
@@ -175,7 +177,10 @@ describe("inference: 'worker'", () => {
     const model = await loadModel(linearModel({ height: S, width: S, classes: 8 }).bytes, { inference: 'worker', batchSize: 64 });
     const data = new Float32Array(256 * 3 * S * S);
     const pending = assert.rejects(model.run(data, 256), { name: 'Error', message: /model worker .* exited unexpectedly/ });
-    await workerOf(model).terminate(); // as if the thread died
+    // As if the thread died. A bare terminate() while the worker is inside onnxruntime aborts the
+    // whole process (see lib/worker-gate.ts), so the thread is stopped the way the library stops it.
+    await closeGate(gateOf(model));
+    await workerOf(model).terminate();
     await pending;
     await assert.rejects(model.run(data, 1), { name: 'Error', message: /model worker .* exited unexpectedly/ });
     await model.dispose(); // still fine
