@@ -10,6 +10,7 @@ import { explainBatch, type BatchItem, type BatchOptions } from './batch';
 import { loadModel, type LoadModelOptions, type Model } from './model';
 import { fitToModel, resolvePreprocess, toTensorData, type PreprocessSpec, type ResolvedPreprocess } from './preprocess';
 import { topK } from './lime';
+import { withOwnSegmentation } from './segment';
 import { checkNumber, checkOptions } from './validate';
 
 /** Options of {@link createExplainer}: the model's and its preprocessing. */
@@ -85,8 +86,9 @@ export class Explainer {
    * console.log(explanations[0].label, explanations[0].ranking.slice(0, 5));
    */
   async lime(image: ImageInput, options?: LimeOptions): Promise<LimeResult> {
+    const own = withOwnSegmentation(options);
     const rgb = await this.prepare(image);
-    return runLime(this.model, this.preprocess, rgb, options, (i) => this.label(i));
+    return runLime(this.model, this.preprocess, rgb, own, (i) => this.label(i));
   }
 
   /**
@@ -103,8 +105,9 @@ export class Explainer {
    * const { explanations } = await explainer.shap('cat.jpg', { algorithm: 'partition', maxEvals: 500 });
    */
   async shap(image: ImageInput, options?: ShapOptions): Promise<ShapResult> {
+    const own = withOwnSegmentation(options);
     const rgb = await this.prepare(image);
-    return runShap(this.model, this.preprocess, rgb, options, (i) => this.label(i));
+    return runShap(this.model, this.preprocess, rgb, own, (i) => this.label(i));
   }
 
   /**

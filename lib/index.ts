@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /** limeshap: fast, seeded LIME and SHAP explanations of image classifiers. Public API. */
-export { segment, SEGMENT_METHODS, type Segmentation, type SegmentOptions, type SegmentMethod } from './segment';
+export { segment, MAX_SEGMENTS, SEGMENT_METHODS, type Segmentation, type SegmentOptions, type SegmentMethod } from './segment';
 export { loadImage, MAX_PIXELS, type ImageInput, type RawImage, type RgbImage, type ResizeOptions } from './image';
 export { concurrency, simd, simdLevel } from './config';
 export { createExplainer, Explainer, type ExplainerOptions, type Classification } from './explainer';

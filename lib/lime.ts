@@ -26,7 +26,11 @@ export interface LimeOptions {
   hide?: HideSpec;
   /** Box-blur window for hide 'blur', in pixels. Default 16. */
   blurSize?: number;
-  /** Width of the similarity kernel on cosine distance. Default 0.25 (lime's). */
+  /**
+   * Width of the similarity kernel on cosine distance. Default 0.25 (lime's); range [1e-150, 1e150]
+   * (its square must be a normal double). A width so narrow that every perturbed sample gets weight
+   * 0 is a RangeError after sampling (the fit would be meaningless).
+   */
   kernelWidth?: number;
   /** 'ridge' (default, alpha 1, with intercept, as lime), 'linear' (plain weighted least squares) or 'lasso' (L1, alpha). */
   regressor?: 'ridge' | 'linear' | 'lasso';
@@ -92,16 +96,30 @@ export function resolveLimeOptions(options: LimeOptions | undefined, classes: nu
     numSamples: optionalNumber('numSamples', o.numSamples, 1000, { integer: true, min: 2, max: 1e7 }),
     hide: o.hide ?? 'mean',
     blurSize: optionalNumber('blurSize', o.blurSize, 16, { integer: true, min: 1, max: 4096 }),
-    kernelWidth: optionalNumber('kernelWidth', o.kernelWidth, 0.25, { min: 0, minExclusive: true }),
+    kernelWidth: optionalNumber('kernelWidth', o.kernelWidth, 0.25, { min: 1e-150, max: 1e150 }),
     regressor,
-    alpha: optionalNumber('alpha', o.alpha, regressor === 'lasso' ? 0.01 : regressor === 'ridge' ? 1 : 0, { min: 0 }),
+    alpha: optionalNumber('alpha', o.alpha, regressor === 'lasso' ? 0.01 : regressor === 'ridge' ? 1 : 0, { min: 0, max: 1e300 }),
     featureSelection,
-    numFeatures: optionalNumber('numFeatures', o.numFeatures, 100000, { integer: true, min: 1 }),
+    numFeatures: optionalNumber('numFeatures', o.numFeatures, 100000, { integer: true, min: 1, max: 1e9 }),
     topLabels: o.topLabels === undefined ? undefined : checkNumber('topLabels', o.topLabels, { integer: true, min: 1, max: classes }),
     labels,
     seed: optionalSeed('seed', o.seed, 42),
     segmentation: o.segmentation,
   };
+}
+
+/** Most bytes LIME's sample matrix and model outputs may take together (2 GiB). */
+export const MAX_SAMPLE_BYTES = 2 ** 31;
+
+/**
+ * Refuses a sample count whose sample matrix (n × segments bytes) and model outputs (n × classes
+ * float32) would exceed {@link MAX_SAMPLE_BYTES}, before any of it is allocated.
+ */
+function checkSampleMemory(n: number, segments: number, classes: number | undefined): void {
+  const perSample = segments + 4 * (classes ?? 1);
+  const most = Math.floor(MAX_SAMPLE_BYTES / perSample);
+  if (n > most)
+    throw rangeError('numSamples', `at most ${most} samples for ${segments} segments and ${classes ?? 'unknown'} classes (2 GiB of samples and outputs)`, n);
 }
 
 /** Indices of the k largest values of row (ties: lower index first), highest first. */
@@ -121,6 +139,7 @@ export async function runLime(model: Model, pre: ResolvedPreprocess, rgb: RgbIma
   const seg = await resolveSegmentation(rgb, o.segmentation, o.seed);
   const segmentMs = performance.now() - t0;
   const M = seg.count;
+  checkSampleMemory(o.numSamples, M, model.classes);
 
   // 2. Perturbations: row 0 all on, the rest i.i.d. fair bits from the seed.
   const n = o.numSamples;
@@ -155,6 +174,10 @@ export async function runLime(model: Model, pre: ResolvedPreprocess, rgb: RgbIma
   };
   await binding.limeFit(masks, n, M, targets, L, { kernelWidth: o.kernelWidth, regressor: o.regressor, alpha: o.alpha, featureSelection: o.featureSelection, numFeatures: o.numFeatures }, fit);
   const fitMs = performance.now() - t1;
+  // lime would fit on weights that are all 0 but the image's own row and report zero coefficients;
+  // that is no explanation, so say which option did it.
+  if (!fit.sampleWeights.subarray(1).some((w) => w > 0))
+    throw rangeError('kernelWidth', `a width giving some perturbed sample a weight > 0 (every sample's is 0; lime's default is 0.25)`, o.kernelWidth);
 
   const explanations: LimeExplanation[] = explained.map((index, j) => {
     const weights = fit.coef.slice(j * M, (j + 1) * M);

@@ -190,6 +190,11 @@ function shapeText(shape: readonly (number | string)[] | readonly number[]): str
   return `[${shape.join(', ')}]`;
 }
 
+/** A model whose output has no class to explain (it would fail later with an internal message). */
+function noClasses(output: string, what: string, shape: readonly (number | string)[]): RangeError {
+  return new RangeError(`Expected at least 1 class in output "${output}" of model ${what} but received shape ${shapeText(shape)}`);
+}
+
 /** Reads the session's I/O metadata (onnxruntime-node >= 1.21); older versions only give names. */
 function metadata(session: ort.InferenceSession, which: 'input' | 'output'): TensorMeta[] {
   const names = which === 'input' ? session.inputNames : session.outputNames;
@@ -461,6 +466,7 @@ class OnnxModel implements Model {
     if (outShape.length > 0) {
       if (!acceptedOutputShape(outShape))
         throw new Error(`Model output "${output.name}" of ${what} has shape ${shapeText(outShape)}; expected [N, classes] or [N, classes, 1, 1]`);
+      if (outShape[1] === 0) throw noClasses(output.name, what, outShape);
       if (typeof outShape[1] === 'number') this.classCount = outShape[1];
     }
     if (output.type !== undefined && output.type !== 'float32' && output.type !== 'float16')
@@ -536,6 +542,7 @@ class OnnxModel implements Model {
     if (!ok)
       throw new Error(`Model output "${this.outputName}" has shape ${shapeText(dims)} for a batch of ${runN}; expected [${runN}, classes] or [${runN}, classes, 1, 1]`);
     const classes = dims[1] as number;
+    if (classes === 0) throw noClasses(this.outputName, this.what, dims);
     if (this.classCount === undefined) {
       this.checkLabels(classes);
       this.classCount = classes;

@@ -97,10 +97,11 @@ setTimeout(() => process.exit(5), 5);`;
     const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    proc.stdout.resume();
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
-    // Let the model load and the first batches start, then Ctrl-C twice.
-    await new Promise((r) => setTimeout(r, 1500));
+    // The first finished image prints a line; then the Ctrl-C handler is installed and the next
+    // images' batches keep the worker busy. Ctrl-C twice.
+    await new Promise((resolve) => proc.stdout.once('data', resolve));
+    proc.stdout.resume();
     proc.kill('SIGINT');
     await new Promise((r) => setTimeout(r, 50));
     proc.kill('SIGINT');
