@@ -5,11 +5,13 @@ export { loadImage, MAX_PIXELS, type ImageInput, type RawImage, type RgbImage, t
 export { concurrency, simd, simdLevel } from './config';
 export { createExplainer, Explainer, type ExplainerOptions, type Classification } from './explainer';
 export type { LimeOptions, LimeResult, LimeExplanation } from './lime';
+export { MAX_SAMPLE_BYTES } from './lime';
 export type { Model, LoadModelOptions, ExecutionProvider } from './model';
 export type { PreprocessSpec, PreprocessOptions, ResolvedPreprocess } from './preprocess';
 export type { HideSpec } from './hide';
 export { renderLime, limeToJson, renderShap, shapToJson, type RenderLimeOptions } from './pictures';
 export type { ShapOptions, ShapResult, ShapExplanation, ShapAlgorithm, MaskerSpec } from './shap';
+export { MAX_EVALS } from './shap';
 export type { PartitionTree } from './shap/tree';
 export type { BatchOptions, BatchItem, BatchProgress } from './batch';
 export { writeReport, type ReportOptions } from './report';

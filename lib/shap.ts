@@ -157,6 +157,27 @@ function maskHash(bytes: Uint8Array): number {
  * coalition beyond the two ends, so only uniform masks are looked up for them (pixel masks are 50 KB).
  * Masks are keyed by a hash and compared byte for byte on a hit.
  */
+/** Largest `maxEvals` accepted (10^8 evaluations: about 33 hours of MobileNetV2 on 2 CPU cores). */
+export const MAX_EVALS = 1e8;
+
+/** Most bytes Kernel's coalition matrix or Permutation's coalition cache may take (2 GiB). */
+const MAX_SHAP_BYTES = 2 ** 31;
+
+/**
+ * Kernel keeps every coalition (maxEvals × M bytes); Permutation caches every coalition with its
+ * outputs (maxEvals × (M + 4K) bytes). Refuse a budget whose bookkeeping would pass
+ * {@link MAX_SHAP_BYTES} before evaluating it, rather than run out of memory hours later.
+ */
+function checkShapMemory(algorithm: ShapAlgorithm, maxEvals: number, M: number, K: number): void {
+  const perEval = algorithm === 'kernel' ? M : algorithm === 'permutation' ? M + 4 * K : 0;
+  if (perEval === 0) return;
+  const most = Math.floor(MAX_SHAP_BYTES / perEval);
+  // Kernel never draws more than the 2^M coalitions there are.
+  const used = algorithm === 'kernel' && M <= 30 ? Math.min(maxEvals, 2 ** M) : maxEvals;
+  if (used > most)
+    throw rangeError('maxEvals', `at most ${most} for algorithm '${algorithm}' with ${M} features and ${K} classes (2 GiB of coalitions)`, maxEvals);
+}
+
 function cachedGame(players: number, evaluate: (masks: Uint8Array, n: number) => Promise<Float32Array>, outputs: () => number, all: boolean): ShapGame {
   const cache = new Map<number, { mask: Uint8Array; y: Float32Array }[]>();
   const lookup = (mask: Uint8Array, hash: number) => cache.get(hash)?.find((e) => Buffer.compare(e.mask, mask) === 0);
@@ -246,7 +267,7 @@ export async function runShap(model: Model, pre: ResolvedPreprocess, rgb: RgbIma
     throw rangeError('features', `at most ${EXACT_MAX_PLAYERS} features for algorithm 'exact' (2^M evaluations)`, `${M} features`);
   if (algorithm !== 'partition' && features === 'pixels' && M > 4096)
     throw rangeError('features', `'superpixels' for algorithm '${algorithm}' (pixel features make ${M} players)`, 'pixels');
-  const maxEvals = optionalNumber('maxEvals', o.maxEvals, defaultEvals, { integer: true, min: 2 });
+  const maxEvals = optionalNumber('maxEvals', o.maxEvals, defaultEvals, { integer: true, min: 2, max: MAX_EVALS });
 
   const hide = await maskImage(o.masker ?? 'blur(128,128)', rgb, seg?.labels, M);
   const evaluator = maskEvaluator(model, pre, rgb, hide, labels, M, { dedupe: false });
@@ -259,6 +280,7 @@ export async function runShap(model: Model, pre: ResolvedPreprocess, rgb: RgbIma
     if (l >= K) throw rangeError(`labels[${i}]`, `a class index below ${K}`, l);
   });
   if (o.topLabels !== undefined && o.topLabels > K) throw rangeError('topLabels', `at most ${K} (the model's classes)`, o.topLabels);
+  checkShapMemory(algorithm, maxEvals, M, K);
   const explained = o.labels ?? topK(fx, o.topLabels ?? Math.min(5, K));
   const run = { explained, maxEvals, seed, batchSize };
 

@@ -156,6 +156,33 @@ describe('limits: extreme options and ready segmentations', () => {
     });
   });
 
+  describe('SHAP budgets at their extremes', () => {
+    it('BAD CALL - maxEvals above MAX_EVALS (1e8): RangeError naming maxEvals', async () => {
+      await assert.rejects(explainer.shap(image(), { maxEvals: 1e15 }), { name: 'RangeError', message: /<= 100000000 for maxEvals but received 1000000000000000/ });
+    });
+
+    it('BAD CALL - Kernel over 256 pixels or Permutation with 1000 classes whose coalitions would take more than 2 GiB: RangeError before evaluating', async () => {
+      const wide = await createExplainer(linearModel({ height: H, width: W, classes: 1000 }).bytes, { preprocess: identity });
+      try {
+        const t = Date.now();
+        await assert.rejects(wide.shap(image(), { algorithm: 'permutation', maxEvals: 1e8, segmentation: grid }), {
+          name: 'RangeError',
+          message: /at most 534731 for algorithm 'permutation' with 16 features and 1000 classes.*maxEvals but received 100000000/,
+        });
+        await assert.rejects(wide.shap(image(), { algorithm: 'kernel', features: 'pixels', maxEvals: 1e8 }), {
+          name: 'RangeError',
+          message: /at most 8388608 for algorithm 'kernel' with 256 features/,
+        });
+        assert.ok(Date.now() - t < 10_000);
+        // Kernel's budget is capped at the 2^M coalitions there are: a large maxEvals over 10 features is fine.
+        const r = await wide.shap(image(), { algorithm: 'kernel', maxEvals: 1e8, segmentation: { method: 'grid', rows: 2, cols: 5 }, topLabels: 1 });
+        assert.ok(r.evaluations >= 2 ** 10 && r.evaluations <= 2 ** 10 + 1, String(r.evaluations)); // + f(x) to choose the classes
+      } finally {
+        await wide.dispose();
+      }
+    });
+  });
+
   describe('a model with no classes', () => {
     it('BAD CALL - output shape [N, 0]: RangeError when loading', async () => {
       await assert.rejects(createExplainer(zeroClassModel(false), { preprocess: identity }), { name: 'RangeError', message: /at least 1 class in output "logits".*\[N, 0\]/ });
