@@ -204,6 +204,11 @@ describe('limeshap explain: batch bookkeeping', function () {
     r = explain(dir, model, ['in/img0.png', '--out', out]);
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.deepEqual(fs.readdirSync(out).filter((f) => f.endsWith('.lock')), ['.limeshap.shard-0-of-2.lock'], 'the stale shard lock is left; our own is released');
+    // An output folder that cannot be made is exit 3 (cannot write), not 2 (bad usage).
+    fs.writeFileSync(path.join(dir, 'a-file'), '');
+    r = explain(dir, model, ['in/img0.png', '--out', 'a-file/out']);
+    assert.equal(r.status, 3, r.stdout + r.stderr);
+    assert.match(r.stderr, /cannot write the output folder .*a-file\/out: ENOTDIR/);
   });
 
   it('the same file by another path or a link is explained once; folder links are followed, loops reported; a folder named x.png fails', async () => {

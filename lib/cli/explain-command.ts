@@ -173,15 +173,19 @@ export async function explainCommand(argv: string[], log: (line: string) => void
   if (values.force && !values.resume) throw new RangeError('--force only makes sense with --resume (without --resume every image is redone anyway)');
   const providers = (values.provider ?? 'cpu').split(',') as ('cpu' | 'cuda')[];
   const out = path.resolve(values.out ?? 'limeshap-out');
-  fs.mkdirSync(out, { recursive: true });
 
   let lock: Lock;
   try {
+    fs.mkdirSync(out, { recursive: true });
     lock = acquireLock(out, shard);
   } catch (err) {
-    if (!(err instanceof LockHeldError)) throw err;
-    console.error(`limeshap: ${printable(err.message)}`);
-    return EXIT.LOCKED;
+    if (err instanceof LockHeldError) {
+      console.error(`limeshap: ${printable(err.message)}`);
+      return EXIT.LOCKED;
+    }
+    // A read-only or full disk, a file where the folder should be: not a usage error.
+    console.error(`limeshap: cannot write the output folder ${printable(out)}: ${printable(message(err))}`);
+    return EXIT.CANNOT_WRITE;
   }
   try {
     if (lock.tookOver) log(`took over the stale lock of pid ${lock.tookOver.pid} on ${printable(lock.tookOver.host)} (no longer running)`);
@@ -284,7 +288,10 @@ export async function explainCommand(argv: string[], log: (line: string) => void
 
     const stop = new AbortController();
     const onSigint = () => {
-      if (stop.signal.aborted) process.exit(EXIT.INTERRUPTED); // a second Ctrl-C: stop now
+      if (stop.signal.aborted) {
+        lock.release(); // exit handlers do not run the finally below
+        process.exit(EXIT.INTERRUPTED); // a second Ctrl-C: stop now
+      }
       stop.abort();
       log('\ninterrupted: finishing the images in flight (Ctrl-C again to quit now); run again with --resume to finish the job');
     };

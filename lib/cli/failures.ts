@@ -23,6 +23,7 @@ export interface FailureRecord {
 /** A record bigger than this is not one of ours. */
 const MAX_RECORD_BYTES = 1 << 20;
 
+/** The failure records of one output folder (see the file comment); every method is synchronous. */
 export class FailureLog {
   readonly dir: string;
   readonly summary: string;
