@@ -124,15 +124,17 @@ describe('limeshap explain: batch bookkeeping', function () {
   });
 
   it('kill -9 in the middle of a run, then --resume: every output valid, stale temporary files removed', async () => {
-    const out = path.join(dir, 'killed');
+    const out = fresh('killed');
     const child = spawn(process.execPath, [CLI, 'explain', '--model', model, '--samples', '300', '--top', '1', '--concurrency', '1', '--out', out, 'in'], { cwd: dir });
-    let stdout = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-      if (/img\d\.png: /.test(stdout) && !child.killed) child.kill('SIGKILL');
+    // Killed as soon as the second image's first temporary file appears: inside (or just after) a write.
+    let tmps = 0;
+    const watcher = fs.watch(out, (_event, name) => {
+      if (String(name).endsWith('.tmp') && String(name).startsWith('img1') && ++tmps === 1) child.kill('SIGKILL');
     });
     const signal = await new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, sig) => resolve(sig)));
+    watcher.close();
     assert.equal(signal, 'SIGKILL');
+    assert.ok(filesEnding(out, '.lime.json').length < 4, 'killed before the end');
     // What a writer killed inside writeFileSync leaves: partial temporary files (ours and the
     // pre-host-tag format), plus one of a live process that a resume must not touch.
     const dead = deadPid();
@@ -144,7 +146,8 @@ describe('limeshap explain: batch bookkeeping', function () {
     const r = explain(dir, model, ['--samples', '300', '--concurrency', '1', '--out', out, '--resume', 'in']);
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /took over the stale lock of pid \d+/);
-    assert.match(r.stdout, /removed 2 temporary file\(s\) left by a stopped run/);
+    // The two planted, and the killed run's own when the kill landed before its rename.
+    assert.match(r.stdout, /removed [23] temporary file\(s\) left by a stopped run/);
     assert.deepEqual(fs.readdirSync(out).filter((f) => f.endsWith('.tmp')), [path.basename(live)]);
     fs.unlinkSync(live);
     assert.deepEqual(filesEnding(out, '.lime.json'), ['img0.lime.json', 'img1.lime.json', 'img2.lime.json', 'img3.lime.json']);
