@@ -3,9 +3,11 @@
  * Image input: file paths, encoded bytes (PNG, JPEG, WebP, anything sharp decodes) and raw pixels,
  * all turned into 8-bit RGB (gray replicated, alpha dropped), optionally resized.
  */
-import * as fs from 'node:fs/promises';
 import sharp from 'sharp';
-import { checkNumber, rangeError, typeError } from './validate';
+import { MAX_INPUT_BYTES, readRegularFile } from './read-file';
+import { checkNumber, optionalNumber, rangeError, typeError } from './validate';
+
+export { MAX_INPUT_BYTES };
 
 /** Raw pixels, row-major, interleaved channels (1 gray, 2 gray+alpha, 3 RGB, 4 RGBA). */
 export interface RawImage {
@@ -34,6 +36,31 @@ export interface ResizeOptions {
 /** The largest image accepted, in pixels (8192 × 8192): larger inputs get a RangeError. */
 export const MAX_PIXELS = 8192 * 8192;
 
+/** Options of {@link loadImage}. */
+export interface LoadImageOptions {
+  /**
+   * The most bytes read from an image file path (default {@link MAX_INPUT_BYTES}, 256 MiB). Only
+   * regular files are read: a FIFO, a device (`/dev/zero`) or a directory is an Error, never a hang.
+   */
+  maxInputBytes?: number;
+}
+
+/**
+ * Checks that an image the library is about to make (an input, a resize target, or an
+ * intermediate image such as the aspect-preserving resize before a centre crop) has at most
+ * {@link MAX_PIXELS} pixels, before any memory is spent on it: a 1 x 5000 PNG of 204 bytes would
+ * otherwise become 256 x 1,280,000 pixels on its way to a 224 x 224 crop.
+ *
+ * @param name - what the size belongs to, for the message (an option or an input).
+ * @param width - width in pixels (any finite number; non-integers are rounded up).
+ * @param height - height in pixels.
+ * @throws RangeError naming `name` and the size when `width * height > MAX_PIXELS`.
+ */
+export function checkPixels(name: string, width: number, height: number): void {
+  if (!(Math.ceil(width) * Math.ceil(height) <= MAX_PIXELS))
+    throw rangeError(name, `at most ${MAX_PIXELS} pixels (8192 x 8192)`, `${Math.ceil(width)}x${Math.ceil(height)}`);
+}
+
 function isRawImage(input: unknown): input is RawImage {
   return typeof input === 'object' && input !== null && !ArrayBuffer.isView(input) && 'data' in input;
 }
@@ -41,8 +68,7 @@ function isRawImage(input: unknown): input is RawImage {
 function checkSize(name: string, width: unknown, height: unknown): void {
   checkNumber(`${name}.width`, width, { integer: true, min: 1 });
   checkNumber(`${name}.height`, height, { integer: true, min: 1 });
-  const pixels = (width as number) * (height as number);
-  if (pixels > MAX_PIXELS) throw rangeError(`${name}`, `at most ${MAX_PIXELS} pixels (8192 x 8192)`, `${width}x${height}`);
+  checkPixels(name, width as number, height as number);
 }
 
 function toRgb(data: Uint8Array, width: number, height: number, channels: number): RgbImage {
@@ -68,24 +94,25 @@ function toRgb(data: Uint8Array, width: number, height: number, channels: number
  * @param input - a file path, encoded image bytes (PNG, JPEG, WebP, TIFF, GIF…), or raw pixels
  *   `{ data, width, height, channels }` with `data.length === width * height * channels`.
  * @param resize - optional `{ width, height }` to resize to (bilinear, aspect ratio not kept).
+ * @param options - see {@link LoadImageOptions} (default: `maxInputBytes` 256 MiB).
  * @throws TypeError for an input of the wrong type; RangeError for bad dimensions, a raw buffer
  *   whose length does not match, or more than {@link MAX_PIXELS} pixels; Error for a missing file
- *   or data that is not a supported image.
+ *   or data that is not a supported image; Error naming the path for a file that is not a regular
+ *   file (directory, FIFO, device, socket); RangeError naming `maxInputBytes` for a longer file.
  */
-export async function loadImage(input: ImageInput, resize?: ResizeOptions): Promise<RgbImage> {
+export async function loadImage(input: ImageInput, resize?: ResizeOptions, options?: LoadImageOptions): Promise<RgbImage> {
+  let maxInputBytes = MAX_INPUT_BYTES;
+  if (options !== undefined) {
+    if (typeof options !== 'object' || options === null) throw typeError('options', 'an object { maxInputBytes }', options);
+    maxInputBytes = optionalNumber('options.maxInputBytes', options.maxInputBytes, MAX_INPUT_BYTES, { integer: true, min: 1 });
+  }
   if (resize !== undefined) {
     if (typeof resize !== 'object' || resize === null) throw typeError('resize', 'an object { width, height }', resize);
     checkSize('resize', resize.width, resize.height);
   }
   let rgb: RgbImage;
   if (typeof input === 'string') {
-    let bytes: Buffer;
-    try {
-      bytes = await fs.readFile(input);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new Error(code === 'ENOENT' ? `Image file not found: ${input}` : `Cannot read image file ${input}: ${(err as Error).message}`);
-    }
+    const bytes = await readRegularFile(input, { maxBytes: maxInputBytes, what: 'image file' });
     rgb = await decode(bytes, input);
   } else if (input instanceof Uint8Array) {
     rgb = await decode(input, 'image buffer');

@@ -10,7 +10,7 @@
  * `value = (pixel[c] · scale − mean[c]) / std[c]`, with `pixel` the 8-bit value 0..255.
  */
 import sharp from 'sharp';
-import type { RgbImage } from './image';
+import { checkPixels, type RgbImage } from './image';
 import { checkChoice, checkNumber, checkOptions, rangeError, typeError } from './validate';
 
 /** The preset names. */
@@ -270,8 +270,12 @@ export async function fitToModel(rgb: RgbImage, p: ResolvedPreprocess): Promise<
   if (rgb.width === w && rgb.height === h) return { data: Uint8Array.from(rgb.data), width: w, height: h };
   const input = () => sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } });
   if (p.resize === 'crop') {
+    const tw = Math.round(w * CROP_RESIZE), th = Math.round(h * CROP_RESIZE);
+    // 'outside' scales by the larger ratio, so a thin image becomes huge before the crop: bound it first.
+    const s = Math.max(tw / rgb.width, th / rgb.height);
+    checkPixels(`image resized for preprocess.resize 'crop' (${rgb.width}x${rgb.height} to cover ${tw}x${th})`, rgb.width * s, rgb.height * s);
     const { data, info } = await input()
-      .resize(Math.round(w * CROP_RESIZE), Math.round(h * CROP_RESIZE), { fit: 'outside' })
+      .resize(tw, th, { fit: 'outside' })
       .removeAlpha()
       .raw()
       .toBuffer({ resolveWithObject: true });

@@ -8,7 +8,21 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeAtomic } from './atomic-write';
+import { readRegularFile } from './read-file';
 import { checkOptions, typeError } from './validate';
+
+/**
+ * The largest file embedded or parsed (64 MiB; explain's outputs are kilobytes to a few megabytes).
+ * Only regular files directly in the folder are read, never through a symbolic link: a link named
+ * like an output could otherwise put any file the reader can see (or /dev/zero) into the page.
+ */
+export const REPORT_MAX_FILE_BYTES = 64 * 1024 * 1024;
+
+/** Reads a file of the output folder under the rules of {@link REPORT_MAX_FILE_BYTES}. */
+function readOwnFile(file: string): Promise<Buffer> {
+  return readRegularFile(file, { maxBytes: REPORT_MAX_FILE_BYTES, capName: 'the report file limit', what: 'report input', followSymlinks: false });
+}
 
 /** Options of {@link writeReport}. */
 export interface ReportOptions {
@@ -118,7 +132,7 @@ function completePng(bytes: Buffer): boolean {
 /** Reads and parses a JSON file; a broken one becomes a listed failure rather than a crashed report. */
 async function readJson(file: string, failures: Failure[]): Promise<Json | undefined> {
   try {
-    const v: unknown = JSON.parse(await fs.promises.readFile(file, 'utf8'));
+    const v: unknown = JSON.parse((await readOwnFile(file)).toString('utf8'));
     if (isObject(v)) return v;
     failures.push({ image: path.basename(file), error: 'not a JSON object' });
   } catch (err) {
@@ -131,12 +145,17 @@ async function readJson(file: string, failures: Failure[]): Promise<Json | undef
 async function readFailures(file: string): Promise<Failure[]> {
   let text: string;
   try {
-    text = await fs.promises.readFile(file, 'utf8');
+    await fs.promises.lstat(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
   }
   const out: Failure[] = [];
+  try {
+    text = (await readOwnFile(file)).toString('utf8');
+  } catch (err) {
+    return [{ image: path.basename(file), error: `unreadable: ${(err as Error).message}` }];
+  }
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
     try {
@@ -264,7 +283,8 @@ function failuresList(failures: Failure[]): string {
  * `{ image, error }` JSON object per line) and any result file that could not be read. All text is
  * HTML-escaped; a Content-Security-Policy lets the page load nothing but its own data URIs, inline
  * style and its one inline script, which sets `data-images-total` and `data-images-loaded` on
- * `<body>` after load.
+ * `<body>` after load. Only regular files directly in `outDir` are read, no symbolic links, each
+ * at most {@link REPORT_MAX_FILE_BYTES}; anything else is listed as a failure, not embedded.
  *
  * @param outDir - the folder given to `limeshap explain --out`.
  * @param options - see {@link ReportOptions}.
@@ -295,7 +315,13 @@ export async function writeReport(outDir: string, options?: ReportOptions): Prom
     for (const p of PICTURES) {
       const file = `${e.name}${p.suffix}`;
       if (!present.has(file)) continue;
-      const bytes = await fs.promises.readFile(path.join(outDir, file));
+      let bytes: Buffer;
+      try {
+        bytes = await readOwnFile(path.join(outDir, file));
+      } catch (err) {
+        unreadable.push({ image: file, error: `not embedded: ${(err as Error).message}` });
+        continue;
+      }
       // Browsers draw a cut-off PNG without complaint, so a half-written picture is flagged here.
       if (!completePng(bytes)) unreadable.push({ image: file, error: 'not a complete PNG (truncated or another format)' });
       // base64 never contains characters that need escaping in an attribute, so the URI goes in as it is.
@@ -318,8 +344,6 @@ export async function writeReport(outDir: string, options?: ReportOptions): Prom
 
   const out = path.join(outDir, 'report.html');
   // Temporary file then rename, so a reader never sees half a report.
-  const tmp = `${out}.${process.pid}.tmp`;
-  await fs.promises.writeFile(tmp, html);
-  await fs.promises.rename(tmp, out);
+  writeAtomic(out, html);
   return out;
 }

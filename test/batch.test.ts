@@ -67,6 +67,35 @@ describe('explainBatch()', () => {
     await explainer.dispose();
   });
 
+  it('reads only regular files, at most maxInputBytes: a FIFO or a too-large file fails alone, never hangs', async function () {
+    this.timeout(20_000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'limeshap-batch-files-'));
+    try {
+      const explainer = await createExplainer(linearModel({ height: H, width: W, classes: 2 }).bytes, { preprocess: identity });
+      const png = path.join(dir, 'ok.png');
+      await sharp(Buffer.from(image(1).data), { raw: { width: W, height: H, channels: 3 } }).png().toFile(png);
+      const big = path.join(dir, 'big.png');
+      fs.writeFileSync(big, Buffer.concat([fs.readFileSync(png), Buffer.alloc(4096)]));
+      const fifo = path.join(dir, 'pipe.png');
+      spawnSync('mkfifo', [fifo]);
+      const items: BatchItem[] = [];
+      const maxInputBytes = fs.statSync(png).size + 100;
+      for await (const item of explainer.explainBatch([fifo, png, '/dev/zero', big], { concurrency: 1, maxInputBytes, lime: { numSamples: 10, segmentation: grid } })) items.push(item);
+      assert.deepEqual(items.map((i) => i.ok), [false, true, false, false]);
+      const errors = items.map((i) => (i.ok ? '' : i.error.message));
+      assert.match(errors[0], /pipe\.png is not a regular file: it is a FIFO/);
+      assert.match(errors[2], /\/dev\/zero is not a regular file: it is a character device/);
+      assert.match(errors[3], new RegExp(`big\\.png is ${fs.statSync(big).size} bytes: expected at most maxInputBytes = ${maxInputBytes} bytes`));
+      // The same result as the file read directly.
+      const direct = await explainer.lime(png, { numSamples: 10, segmentation: grid });
+      assert.deepEqual(items[1].ok && items[1].lime?.explanations[0].weights, direct.explanations[0].weights);
+      await assert.rejects(explainer.explainBatch([png], { maxInputBytes: 0 }).next(), (err: Error) => err instanceof RangeError && /maxInputBytes/.test(err.message));
+      await explainer.dispose();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('stops starting images when aborted; the ones in flight finish', async () => {
     const explainer = await createExplainer(linearModel({ height: H, width: W, classes: 2 }).bytes, { preprocess: identity });
     const stop = new AbortController();

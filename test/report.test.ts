@@ -159,3 +159,33 @@ describe('writeReport', function () {
     await assert.rejects(writeReport(out, { title: 3 } as never), TypeError);
   });
 });
+
+describe('writeReport: what it reads', () => {
+  it('embeds only regular files inside the folder: links and special files are listed, not followed', async () => {
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), 'limeshap-report-links-'));
+    try {
+      const dir = path.join(base, 'out');
+      fs.mkdirSync(dir);
+      // Outside the folder: a "secret" JSON and a picture that a link named like an output points to.
+      const secret = path.join(base, 'secret.json');
+      fs.writeFileSync(secret, JSON.stringify({ image: 'TOP-SECRET-CONTENT', explanations: [] }));
+      const outsidePng = path.join(base, 'outside.png');
+      fs.writeFileSync(outsidePng, await encodePng({ data: new Uint8Array(4 * 4 * 3).fill(9), width: 4, height: 4 }));
+      const ownPng = await encodePng({ data: new Uint8Array(4 * 4 * 3).fill(200), width: 4, height: 4 });
+      fs.writeFileSync(path.join(dir, 'real.lime.json'), JSON.stringify({ image: 'real.png', explanations: [] }));
+      fs.writeFileSync(path.join(dir, 'real.lime.png'), ownPng);
+      fs.symlinkSync(secret, path.join(dir, 'leak.lime.json'));
+      fs.symlinkSync(outsidePng, path.join(dir, 'real.lime-heatmap.png'));
+      fs.symlinkSync('/dev/zero', path.join(dir, 'real.shap.png'));
+      fs.symlinkSync(secret, path.join(dir, 'failures.jsonl'));
+      const page = fs.readFileSync(await writeReport(dir), 'utf8');
+      assert.ok(!page.includes('TOP-SECRET-CONTENT'), 'nothing read through a link');
+      assert.ok(!page.includes(fs.readFileSync(outsidePng).toString('base64')), 'no picture from outside the folder');
+      assert.ok(page.includes(ownPng.toString('base64')), 'the folder\'s own picture is embedded');
+      for (const name of ['leak.lime.json', 'real.lime-heatmap.png', 'real.shap.png', 'failures.jsonl']) assert.match(page, new RegExp(`${name.replace(/\./g, '\\.')}</td><td class="fail">[^<]*symbolic link`), name);
+      assert.equal(page.match(/<img\b/g)?.length, 1);
+    } finally {
+      fs.rmSync(base, { recursive: true, force: true });
+    }
+  });
+});

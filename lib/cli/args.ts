@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
-/** Small helpers for the command line: comma lists of numbers and input expansion. */
-import * as fs from 'node:fs';
+/** Small helpers for the command line: comma lists of numbers, sizes, file stems. */
 import * as path from 'node:path';
 
 /** The image file extensions picked up when a directory is given. */
@@ -25,28 +24,6 @@ export function parseSize(text: string | undefined): { width: number; height: nu
   const height = m[2] === undefined ? width : Number(m[2]);
   if (width < 1 || height < 1) throw new RangeError(`--size must be positive, got "${text}"`);
   return { width, height };
-}
-
-/** Expands files and directories (one level, image extensions only) into a sorted list of files. */
-export function expandInputs(inputs: string[]): string[] {
-  const files: string[] = [];
-  for (const input of inputs) {
-    let stat: fs.Stats | undefined;
-    try {
-      stat = fs.statSync(input);
-    } catch {
-      files.push(input); // reported as "not found" by the image loader, per image
-      continue;
-    }
-    if (stat.isDirectory()) {
-      for (const name of fs.readdirSync(input).sort()) {
-        if (IMAGE_EXTENSIONS.includes(path.extname(name).toLowerCase())) files.push(path.join(input, name));
-      }
-    } else {
-      files.push(input);
-    }
-  }
-  return files;
 }
 
 /** A file-name-safe stem for an input path. */

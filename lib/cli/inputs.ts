@@ -22,11 +22,40 @@ function segmentRegExp(segment: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
-/** Files matching a glob pattern (`*`, `?`, `[…]` within a segment, `**` for any depth). */
-export function glob(pattern: string): string[] {
+/** What input expansion left out or merged, so nothing disappears silently. */
+export interface InputNotes {
+  /** Directory symbolic links not followed because they lead back into a folder being walked. */
+  loops: string[];
+  /** Inputs dropped because an earlier one is the same file (another path, or a link to it): [dropped, kept]. */
+  duplicates: [string, string][];
+}
+
+function newNotes(): InputNotes {
+  return { loops: [], duplicates: [] };
+}
+
+/** stat (links followed), or undefined when the path does not resolve. */
+function statOf(p: string): fs.Stats | undefined {
+  try {
+    return fs.statSync(p);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Files matching a glob pattern (`*`, `?`, `[…]` within a segment, `**` for any depth). Symbolic
+ * links to files and folders are followed; a folder link that leads back to a folder already on
+ * the walk's path (a loop) is not entered and is listed in `notes.loops`. Entries with an image
+ * extension that are not regular files (a folder named `x.png`, a FIFO, a broken link) are
+ * returned too, so that they fail with a message naming them instead of vanishing.
+ */
+export function glob(pattern: string, notes: InputNotes = newNotes()): string[] {
   const absolute = path.isAbsolute(pattern);
   const parts = pattern.split(/[\\/]+/).filter((p, i) => p !== '' || i === 0);
   const out: string[] = [];
+  // dev:ino of the folders on the current path: entering one of them again is a loop.
+  const onPath = new Set<string>();
   const walk = (dir: string, i: number): void => {
     if (i === parts.length) {
       out.push(dir);
@@ -34,8 +63,19 @@ export function glob(pattern: string): string[] {
     }
     const part = parts[i];
     if (part === '**') {
+      const here = statOf(dir === '' ? '.' : dir);
+      const id = here ? `${here.dev}:${here.ino}` : '';
+      if (id && onPath.has(id)) {
+        notes.loops.push(dir);
+        return;
+      }
+      if (id) onPath.add(id);
       walk(dir, i + 1);
-      for (const e of safeReaddir(dir)) if (e.isDirectory()) walk(path.join(dir, e.name), i);
+      for (const e of safeReaddir(dir === '' ? '.' : dir)) {
+        const next = dir === '' ? e.name : path.join(dir, e.name);
+        if (e.isDirectory() || (e.isSymbolicLink() && statOf(next)?.isDirectory())) walk(next, i);
+      }
+      if (id) onPath.delete(id);
       return;
     }
     if (!/[*?[]/.test(part)) {
@@ -44,10 +84,16 @@ export function glob(pattern: string): string[] {
       return;
     }
     const re = segmentRegExp(part);
+    const last = i === parts.length - 1;
     for (const e of safeReaddir(dir === '' ? '.' : dir)) {
       if (!re.test(e.name)) continue;
       const next = dir === '' ? e.name : path.join(dir, e.name);
-      if (i === parts.length - 1 ? e.isFile() : e.isDirectory()) walk(next, i + 1);
+      if (last) {
+        // Any image-named entry but a folder that ** also walks: the loader reports what it is.
+        if (isImage(e.name)) walk(next, i + 1);
+      } else if (e.isDirectory() || (e.isSymbolicLink() && statOf(next)?.isDirectory())) {
+        walk(next, i + 1);
+      }
     }
   };
   walk(absolute ? '/' : '', absolute ? 1 : 0);
@@ -63,31 +109,36 @@ function safeReaddir(dir: string): fs.Dirent[] {
 }
 
 function isDir(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
+  return statOf(p)?.isDirectory() ?? false;
 }
 
 /**
- * Expands command-line inputs: a directory gives its image files (recursively), a pattern with
- * `*`, `?`, `[` gives its matches, anything else is taken as a file (a missing one fails later, per
- * image). Lines of `manifest` (blank lines and `#` comments skipped) are added. The result is sorted
- * and de-duplicated, so every shard of a job array sees the same list.
+ * Expands command-line inputs: a directory gives its image files (recursively, following links,
+ * see {@link glob}), a pattern with `*`, `?`, `[` gives its matches, anything else is taken as a
+ * file (a missing one fails later, per image). Lines of `manifest` (blank lines and `#` comments
+ * skipped) are added. The result is sorted and de-duplicated by path and by file identity (device
+ * and inode: another relative path or a link to the same file is explained once, under the first
+ * path in sorted order), so every shard of a job array sees the same list.
+ *
+ * @param args - the positional arguments.
+ * @param manifest - a file with one input per line, relative to its own folder; optional.
+ * @param notes - filled with what was left out (loops) or merged (duplicates); optional.
+ * @returns the sorted input paths.
+ * @throws Error when the manifest cannot be read.
  */
-export function collectInputs(args: string[], manifest?: string): string[] {
+export function collectInputs(args: string[], manifest?: string, notes: InputNotes = newNotes()): string[] {
   const files: string[] = [];
   const add = (input: string) => {
-    if (/[*?[]/.test(input)) files.push(...glob(input));
-    else if (isDir(input)) files.push(...glob(path.join(input, '**', '*')));
+    if (/[*?[]/.test(input)) files.push(...glob(input, notes));
+    else if (isDir(input)) files.push(...glob(path.join(input, '**', '*'), notes));
     else files.push(input);
   };
   args.forEach(add);
   if (manifest !== undefined) {
     let text: string;
     try {
-      text = fs.readFileSync(manifest, 'utf8');
+      // Bounded and regular-only, like images: a FIFO or /dev/zero as manifest must not hang or exhaust memory.
+      text = readManifest(manifest);
     } catch (err) {
       throw new Error(`cannot read --manifest ${manifest}: ${(err as Error).message}`);
     }
@@ -97,7 +148,37 @@ export function collectInputs(args: string[], manifest?: string): string[] {
       if (t && !t.startsWith('#')) add(path.isAbsolute(t) ? t : path.join(base, t));
     }
   }
-  return [...new Set(files.map((f) => path.normalize(f)))].sort();
+  const sorted = [...new Set(files.map((f) => path.normalize(f)))].sort();
+  const seen = new Map<string, string>();
+  const out: string[] = [];
+  for (const f of sorted) {
+    const st = statOf(f);
+    // Only regular files are merged: a FIFO or device is kept, to fail with its own message.
+    const id = st?.isFile() ? `${st.dev}:${st.ino}` : undefined;
+    const first = id === undefined ? undefined : seen.get(id);
+    if (first !== undefined) {
+      notes.duplicates.push([f, first]);
+      continue;
+    }
+    if (id !== undefined) seen.set(id, f);
+    out.push(f);
+  }
+  return out;
+}
+
+/** The largest manifest read (64 MiB: about a million paths). */
+const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
+
+function readManifest(file: string): string {
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new Error('not a regular file');
+    if (st.size > MAX_MANIFEST_BYTES) throw new Error(`${st.size} bytes, more than ${MAX_MANIFEST_BYTES}`);
+    return fs.readFileSync(fd, 'utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** Parses --shard "i/n" (0 <= i < n). */

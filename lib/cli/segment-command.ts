@@ -10,11 +10,15 @@ import { parseArgs } from 'node:util';
 import { loadImage } from '../image';
 import { segmentRgb, SEGMENT_METHODS, type SegmentMethod, type SegmentOptions } from '../segment';
 import { contactSheet, encodePng, markBoundaries } from '../render';
-import { expandInputs, numberList, parseSize, stem } from './args';
+import { numberList, parseSize, stem } from './args';
+import { collectInputs } from './inputs';
+import { printable } from './terminal';
 
 export const SEGMENT_USAGE = `Usage: limeshap segment <images or directories…> [options]
 
-Runs every combination of the listed parameter values on every image.
+Runs every combination of the listed parameter values on every image (folders are walked
+recursively; globs such as 'photos/**/*.jpg' are expanded). Exit code: 0 done, 1 an image failed,
+2 bad usage.
   --method LIST        quickshift (default), slic, grid (comma list)
   --kernel-size LIST   quickshift kernel size (default 4)
   --max-dist LIST      quickshift max link distance (default 200)
@@ -109,13 +113,14 @@ export async function segmentCommand(argv: string[], log: (line: string) => void
   const rows: SegmentRow[] = [];
   let failures = 0;
   log(['image', 'method', 'params', 'segments', 'min', 'median', 'max', 'ms'].join('\t'));
-  for (const file of expandInputs(positionals)) {
+  // The same expansion as explain: folders recursively, globs, one entry per file.
+  for (const file of collectInputs(positionals)) {
     let rgb;
     try {
       rgb = await loadImage(file, resize);
     } catch (err) {
       failures++;
-      log(`${file}\tERROR\t${(err as Error).message}`);
+      log(`${printable(file)}\tERROR\t${printable((err as Error).message)}`);
       continue;
     }
     const tiles = [];
@@ -132,7 +137,7 @@ export async function segmentCommand(argv: string[], log: (line: string) => void
         const row: SegmentRow = { image: file, method, params: seg.params, count: seg.count, minSize: s.min, medianSize: s.median, maxSize: s.max, ms: seg.ms, overlay: overlayName };
         rows.push(row);
         const paramText = Object.entries(combo).map(([k, v]) => `${k}=${v}`).join(' ');
-        log([path.basename(file), method, paramText, seg.count, s.min, s.median, s.max, seg.ms.toFixed(1)].join('\t'));
+        log([printable(path.basename(file)), method, paramText, seg.count, s.min, s.median, s.max, seg.ms.toFixed(1)].join('\t'));
         tiles.push({ image: overlay, caption: [`${method} ${paramText}`, `${seg.count} segments, ${seg.ms.toFixed(1)} ms`] });
       }
     }
