@@ -21,7 +21,7 @@ const S = 128;
  */
 function child(then: string, fraction: number, modelFile: string): string {
   return `
-const { loadModel } = require(${JSON.stringify(path.join(dist, 'lib', 'model.js'))});
+const { loadModel } = require(${JSON.stringify(path.join(dist, 'lib', 'model'))});
 (async () => {
   const model = await loadModel(${JSON.stringify(modelFile)}, { inference: 'worker', batchSize: 256 });
   const data = new Float32Array(256 * 3 * ${S} * ${S}).fill(0.25);
@@ -64,7 +64,7 @@ describe("inference: 'worker' — shutdown with a batch in flight", function () 
 
   it('process.exit() while the worker is still creating its session exits cleanly', () => {
     const code = `
-const { loadModel } = require(${JSON.stringify(path.join(dist, 'lib', 'model.js'))});
+const { loadModel } = require(${JSON.stringify(path.join(dist, 'lib', 'model'))});
 loadModel(${JSON.stringify(modelFile)}, { inference: 'worker' }).catch(() => {});
 setTimeout(() => process.exit(5), 5);`;
     const r = runChild(code);

@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
 import { createExplainer, type Explainer, type Model } from '../lib';
 import { loadModel } from '../lib/model';
-import { closeGate, type Gate } from '../lib/worker-gate';
+import { closeGate, type Gate } from '../lib/model/worker-gate';
 import { float16Model, linearModel, nanModel } from './helpers/onnx-builder';
 import { requireShared, shared } from './helpers/shared';
 
@@ -179,7 +179,7 @@ describe("inference: 'worker'", () => {
     const data = new Float32Array(256 * 3 * S * S);
     const pending = assert.rejects(model.run(data, 256), { name: 'Error', message: /model worker .* exited unexpectedly/ });
     // As if the thread died. A bare terminate() while the worker is inside onnxruntime aborts the
-    // whole process (see lib/worker-gate.ts), so the thread is stopped the way the library stops it.
+    // whole process (see lib/model/worker-gate.ts), so the thread is stopped the way the library stops it.
     await closeGate(gateOf(model));
     await workerOf(model).terminate();
     await pending;

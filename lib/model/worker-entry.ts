@@ -1,17 +1,20 @@
 // SPDX-License-Identifier: MIT
 /**
- * Entry of the worker thread of a model loaded with `inference: 'worker'` (started by lib/model.ts
- * from dist/lib/model-worker.js). It opens the onnxruntime session through model.ts's own loading
- * code, so model.ts stays the only importer of onnxruntime-node, and then serves `run` requests:
+ * Entry of the worker thread of a model loaded with `inference: 'worker'` (started by
+ * worker-proxy.ts from dist/lib/model/worker-entry.js). It opens the onnxruntime session through
+ * session.ts, the only importer of onnxruntime-node, and then serves `run` requests:
  * the input arrives as a view of the main thread's SharedArrayBuffer batch buffer (no copy; or as
  * a transferred copy), the outputs go back transferred, with the counters measured here around
  * `session.run`. Errors go back flattened (name, message, stack) and are rebuilt with their class.
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { modelInfo } from './info';
+import { openModel } from './session';
+import type { Model } from './types';
 import { guarded } from './worker-gate';
-import { modelInfo, openModel, postError, type FromWorker, type Model, type ToWorker, type WorkerStart } from './model';
+import { postError, type FromWorker, type ToWorker, type WorkerStart } from './worker-protocol';
 
-if (isMainThread || parentPort === null) throw new Error('lib/model-worker is the entry of a worker thread, not a module to import');
+if (isMainThread || parentPort === null) throw new Error('lib/model/worker-entry is the entry of a worker thread, not a module to import');
 const port = parentPort;
 const post = (m: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 
@@ -54,7 +57,7 @@ async function main(): Promise<void> {
         () => post({ type: 'disposed' }),
       );
   });
-  post({ type: 'ready', info: modelInfo(model) });
+  post({ type: 'ready', info: modelInfo(model), classes: model.classes, softmax: model.softmax });
 }
 
 void main();

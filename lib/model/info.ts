@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: MIT
+/**
+ * The one place a model's fixed description ({@link ModelInfo}) becomes fields: both kinds of model
+ * (the main-thread session, the worker proxy) extend {@link DescribedModel}, so the fields are
+ * declared once, in the interface, and copied once, here.
+ */
+import type { ModelInfo } from './types';
+
+/** The keys of {@link ModelInfo}, for copying it out of a model. */
+const INFO_KEYS = [
+  'inputName',
+  'outputName',
+  'inputType',
+  'layout',
+  'height',
+  'width',
+  'batch',
+  'batchSize',
+  'provider',
+  'classNames',
+] as const satisfies readonly (keyof ModelInfo)[];
+
+/** A plain copy of a model's description (for posting between threads; class names copied too). */
+export function modelInfo(m: ModelInfo): ModelInfo {
+  const info = Object.fromEntries(INFO_KEYS.map((k) => [k, m[k]])) as unknown as { -readonly [K in keyof ModelInfo]: ModelInfo[K] };
+  if (info.classNames !== undefined) info.classNames = [...info.classNames];
+  return info;
+}
+
+// Declaration merging: the class has ModelInfo's readonly fields without restating them.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface DescribedModel extends ModelInfo {}
+/** Base of every model class: its {@link ModelInfo} fields, set from `info`. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export abstract class DescribedModel {
+  constructor(info: ModelInfo) {
+    Object.assign(this, modelInfo(info));
+  }
+}

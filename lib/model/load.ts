@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: MIT
+/**
+ * {@link loadModel}: checks the options, reads the model and its class names, and opens the session
+ * on this thread (session.ts) or in a worker (worker-proxy.ts).
+ */
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import { checkChoice, checkNumber, checkOptions, rangeError, typeError } from '../validate';
+import { openModel } from './session';
+import { EXECUTION_PROVIDERS, type ExecutionProvider, type InferenceMode, type LoadModelOptions, type Model } from './types';
+import { startWorkerModel } from './worker-proxy';
+
+/**
+ * intraOpNumThreads of a worker's session when not given: the core count
+ * (`os.availableParallelism()`). Measured on the 2-core machine with the native pool (compositing,
+ * quickshift; default threads = cores) busy alongside: 2 threads explained the 8 photos × 1000
+ * LIME samples in 11.3–12.6 s, 1 thread in 21–22 s (a batch of 16: ~24 ms against ~50 ms), so
+ * inference gets every core; the native pool's work overlaps it and mostly waits on it. The
+ * threads in use are then those of the main-thread mode plus the (idle while the session runs)
+ * worker thread. It is set explicitly rather than left to onnxruntime (`0`), which also chooses
+ * the core count but pins its threads to cores; pass `intraOpNumThreads: 0` for that.
+ */
+export function defaultWorkerIntraOpThreads(): number {
+  return os.availableParallelism();
+}
+
+async function readClassNames(source: string | readonly string[]): Promise<{ names: string[]; from: string }> {
+  if (typeof source === 'string') {
+    let text: string;
+    try {
+      text = await fs.readFile(source, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new Error(code === 'ENOENT' ? `Class names file not found: ${source}` : `Cannot read class names file ${source}: ${(err as Error).message}`);
+    }
+    const names = text.split(/\r?\n/);
+    while (names.length > 0 && names[names.length - 1] === '') names.pop();
+    return { names, from: `class names file ${source}` };
+  }
+  if (!Array.isArray(source)) throw typeError('classNames', 'a file path or an array of strings', source);
+  source.forEach((s, i) => {
+    if (typeof s !== 'string') throw typeError(`classNames[${i}]`, 'a string', s);
+  });
+  return { names: [...source], from: 'classNames' };
+}
+
+/**
+ * @internal The options of {@link loadModel} once checked: plain data, so they can be posted to a
+ * worker.
+ */
+export interface ResolvedModelOptions {
+  providers: ExecutionProvider[];
+  threads: { intraOpNumThreads?: number; interOpNumThreads?: number };
+  softmax: 'auto' | boolean;
+  batchSize: number | undefined;
+  labels: { names: string[]; from: string } | undefined;
+}
+
+/**
+ * Loads an ONNX image classifier and checks that it is one: a single 4-D float32/float16 input with
+ * a channel dimension of 3 (`[N, 3, H, W]` → NCHW, `[N, H, W, 3]` → NHWC), and a first output of
+ * shape `[N, K]` or `[N, K, 1, 1]`.
+ *
+ * @param model - path of a `.onnx` file, or its bytes.
+ * @param options - see {@link LoadModelOptions} (defaults: CPU, onnxruntime's thread counts,
+ *   softmax `'auto'`, batch size {@link DEFAULT_BATCH_SIZE}, inference on the main thread).
+ * @returns the model, ready to {@link Model.run}.
+ * @throws TypeError / RangeError for bad options; Error naming the path for an unreadable file or
+ *   bytes onnxruntime rejects; RangeError when the input is not a 4-D image tensor (or not
+ *   float32/float16, or the model has several inputs); Error for an output of another shape;
+ *   RangeError naming the file and both counts when `classNames` does not match the class count.
+ *   With `inference: 'worker'` the same errors, raised in the worker, reject with the same type
+ *   and message.
+ * @example
+ * const model = await loadModel('mobilenetv2-12-int8.onnx', { classNames: 'imagenet-labels.txt' });
+ * const scores = await model.run(tensorData, 1); // 1000 probabilities
+ * await model.dispose();
+ */
+export async function loadModel(model: string | Uint8Array, options?: LoadModelOptions): Promise<Model> {
+  const o = checkOptions('options', options, [
+    'executionProviders',
+    'intraOpNumThreads',
+    'interOpNumThreads',
+    'classNames',
+    'softmax',
+    'batchSize',
+    'inference',
+  ]) as LoadModelOptions;
+  let providers: ExecutionProvider[] = ['cpu'];
+  if (o.executionProviders !== undefined) {
+    if (!Array.isArray(o.executionProviders)) throw typeError('executionProviders', "an array of 'cpu' / 'cuda'", o.executionProviders);
+    if (o.executionProviders.length === 0) throw rangeError('executionProviders', 'at least one provider', o.executionProviders);
+    providers = o.executionProviders.map((p, i) => checkChoice(`executionProviders[${i}]`, p, EXECUTION_PROVIDERS));
+  }
+  const threads: ResolvedModelOptions['threads'] = {};
+  if (o.intraOpNumThreads !== undefined) threads.intraOpNumThreads = checkNumber('intraOpNumThreads', o.intraOpNumThreads, { integer: true, min: 0, max: 1024 });
+  if (o.interOpNumThreads !== undefined) threads.interOpNumThreads = checkNumber('interOpNumThreads', o.interOpNumThreads, { integer: true, min: 0, max: 1024 });
+  const softmaxOption: 'auto' | boolean =
+    o.softmax === undefined || typeof o.softmax === 'boolean' ? o.softmax ?? 'auto' : checkChoice('softmax', o.softmax, ['auto'] as const);
+  const batchOption = o.batchSize === undefined ? undefined : checkNumber('batchSize', o.batchSize, { integer: true, min: 1, max: 65536 });
+  const inference: InferenceMode = o.inference === undefined ? DEFAULT_INFERENCE : checkChoice('inference', o.inference, ['main', 'worker'] as const);
+  const labels = o.classNames === undefined ? undefined : await readClassNames(o.classNames);
+
+  let bytes: Uint8Array;
+  let what: string;
+  if (typeof model === 'string') {
+    what = model;
+    try {
+      // Read here rather than by onnxruntime, whose file errors do not always name the path.
+      bytes = await fs.readFile(model);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new Error(code === 'ENOENT' ? `Model file not found: ${model}` : `Cannot read model file ${model}: ${(err as Error).message}`);
+    }
+  } else if (model instanceof Uint8Array) {
+    what = `(${model.length} bytes)`;
+    bytes = model;
+  } else {
+    throw typeError('model', 'a file path or the bytes of an ONNX model (Uint8Array)', model);
+  }
+  if (bytes.length === 0) throw new Error(`Cannot load ONNX model ${what}: it is empty`);
+
+  const resolved: ResolvedModelOptions = { providers, threads, softmax: softmaxOption, batchSize: batchOption, labels };
+  if (inference === 'worker') {
+    threads.intraOpNumThreads ??= defaultWorkerIntraOpThreads();
+    return startWorkerModel(bytes, what, resolved);
+  }
+  return openModel(bytes, what, resolved);
+}
+
+/** Default of {@link LoadModelOptions.inference}. */
+const DEFAULT_INFERENCE: InferenceMode = 'main';

@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: MIT
+/**
+ * The onnxruntime session: the ONLY module that imports onnxruntime-node, so the runtime's quirks
+ * (metadata, float16 as Uint16Array, execution-provider fallback, a synchronous `run`) stay in one
+ * place.
+ *
+ * Inference blocks the event loop: onnxruntime-node's `session.run()` defers to `setImmediate` and
+ * then runs the whole batch synchronously on the calling thread (onnxruntime issues #19611, #26968).
+ * {@link Model.run} therefore feeds the model a few large batches rather than many small ones, and
+ * `inference: 'worker'` moves the session into a worker thread (worker-entry.ts, which opens it
+ * through {@link openModel} too).
+ */
+import { performance } from 'node:perf_hooks';
+import * as ort from 'onnxruntime-node';
+import { float16ToFloat32 } from '../preprocess';
+import { rangeError } from '../validate';
+import { DescribedModel } from './info';
+import type { ResolvedModelOptions } from './load';
+import { acceptedOutputShape, allDistributions, checkFinite, checkOutputDims, noClasses, shapeText, softmaxRows } from './output';
+import { checkRunArgs } from './run-args';
+import { DEFAULT_BATCH_SIZE, type ExecutionProvider, type Model, type ModelInfo, type ModelStats } from './types';
+import { emitWarning, type Warn } from './warnings';
+
+type TensorMeta = { name: string; isTensor: boolean; type?: string; shape?: readonly (number | string)[] };
+/** Reads the session's I/O metadata (onnxruntime-node >= 1.21); older versions only give names. */
+function metadata(session: ort.InferenceSession, which: 'input' | 'output'): TensorMeta[] {
+  const names = which === 'input' ? session.inputNames : session.outputNames;
+  const meta = (session as unknown as Record<string, unknown>)[`${which}Metadata`];
+  if (Array.isArray(meta) && meta.length === names.length) return meta as TensorMeta[];
+  // Without metadata the layout cannot be told; treat every value as a tensor of unknown shape.
+  return names.map((name) => ({ name, isTensor: true }));
+}
+
+/** Creates the session, falling back from CUDA to CPU when CUDA cannot be loaded. */
+async function createSession(
+  bytes: Uint8Array,
+  what: string,
+  providers: readonly ExecutionProvider[],
+  threads: Pick<ort.InferenceSession.SessionOptions, 'intraOpNumThreads' | 'interOpNumThreads'>,
+  warn: Warn,
+): Promise<{ session: ort.InferenceSession; provider: ExecutionProvider }> {
+  // No spinning: onnxruntime's intra-op threads otherwise busy-wait after each run, taking the cores
+  // from the addon's threads (quickshift, compositing) that run between and beside model calls —
+  // measured: LIME's segmentation 40 -> 28 ms, overhead ratio 1.050 -> 1.031, inference itself unchanged.
+  const create = (eps: readonly ExecutionProvider[]) =>
+    ort.InferenceSession.create(bytes, { ...threads, executionProviders: [...eps], extra: { session: { intra_op: { allow_spinning: '0' } } } });
+  const fail = (err: unknown) => new Error(`Cannot load ONNX model ${what}: ${(err as Error).message}`);
+  if (providers[0] === 'cuda') {
+    try {
+      // onnxruntime does not fall back by itself: a missing CUDA provider fails session creation.
+      return { session: await create(providers), provider: 'cuda' };
+    } catch (err) {
+      if (!providers.includes('cpu')) throw new Error(`CUDA execution provider unavailable for ${what}: ${(err as Error).message}`);
+      warn(`CUDA execution provider unavailable (${(err as Error).message.split('\n')[0]}); using CPU`);
+    }
+  }
+  try {
+    return { session: await create(['cpu']), provider: 'cpu' };
+  } catch (err) {
+    throw fail(err);
+  }
+}
+
+/**
+ * @internal Creates the session on the calling thread and wraps it: the main-thread model, and
+ * what the worker (worker-entry.ts) runs.
+ */
+export async function openModel(bytes: Uint8Array, what: string, o: ResolvedModelOptions, warn: Warn = emitWarning): Promise<Model> {
+  const { session, provider } = await createSession(bytes, what, o.providers, o.threads, warn);
+  try {
+    return new OnnxModel(session, what, o.labels, o.softmax, describeSession(session, provider, what, o.batchSize, o.labels));
+  } catch (err) {
+    await session.release();
+    throw err;
+  }
+}
+
+/**
+ * Checks that the session is an image classifier (one 4-D float32/float16 input with a channel
+ * dimension of 3; a first output of shape [N, K] or [N, K, 1, 1]) and describes it.
+ */
+function describeSession(
+  session: ort.InferenceSession,
+  provider: ExecutionProvider,
+  what: string,
+  batchOption: number | undefined,
+  labels: { names: string[] } | undefined,
+): { info: ModelInfo; classes: number | undefined } {
+  const inputs = metadata(session, 'input');
+  if (inputs.length !== 1)
+    throw new RangeError(`model input must be a single 4-D image tensor; model ${what} has ${inputs.length} inputs (${inputs.map((m) => m.name).join(', ')})`);
+  const input = inputs[0] as TensorMeta;
+  const shape = input.shape ?? [];
+  const layout = !input.isTensor || shape.length !== 4 ? undefined : shape[1] === 3 ? 'nchw' : shape[3] === 3 ? 'nhwc' : undefined;
+  if (layout === undefined)
+    throw new RangeError(
+      `model input must be a 4-D image tensor [N, 3, H, W] or [N, H, W, 3]; input "${input.name}" of model ${what} has shape ${input.isTensor ? shapeText(shape) : '(not a tensor)'}`,
+    );
+  if (input.type !== 'float32' && input.type !== 'float16')
+    throw new RangeError(`model input must be float32 or float16; input "${input.name}" of model ${what} is ${input.type ?? 'of unknown type'}`);
+  const batch = typeof shape[0] === 'number' ? shape[0] : 'dynamic';
+  // An exported fixed batch (usually 1) cannot take any other count: runs are padded to it.
+  if (batch !== 'dynamic' && batchOption !== undefined && batchOption !== batch)
+    throw rangeError('batchSize', `${batch} (the model's fixed batch dimension) or nothing`, batchOption);
+
+  const output = metadata(session, 'output')[0];
+  if (output === undefined) throw new Error(`Model ${what} has no output`);
+  if (output.isTensor === false) throw new Error(`Model output "${output.name}" of ${what} is not a tensor`);
+  const outShape = output.shape ?? [];
+  if (outShape.length > 0) {
+    if (!acceptedOutputShape(outShape))
+      throw new Error(`Model output "${output.name}" of ${what} has shape ${shapeText(outShape)}; expected [N, classes] or [N, classes, 1, 1]`);
+    if (outShape[1] === 0) throw noClasses(output.name, what, outShape);
+  }
+  if (output.type !== undefined && output.type !== 'float32' && output.type !== 'float16')
+    throw new Error(`Model output "${output.name}" of ${what} is ${output.type}; expected float32 or float16 scores`);
+  const [hDim, wDim] = layout === 'nchw' ? [shape[2], shape[3]] : [shape[1], shape[2]];
+  const info: ModelInfo = {
+    inputName: input.name,
+    outputName: output.name,
+    inputType: input.type,
+    layout,
+    height: typeof hDim === 'number' ? hDim : undefined,
+    width: typeof wDim === 'number' ? wDim : undefined,
+    batch,
+    batchSize: batch !== 'dynamic' ? batch : batchOption ?? DEFAULT_BATCH_SIZE,
+    provider,
+    classNames: labels?.names,
+  };
+  return { info, classes: typeof outShape[1] === 'number' ? outShape[1] : undefined };
+}
+
+/** The main-thread model: an onnxruntime session of a checked image classifier. */
+class OnnxModel extends DescribedModel implements Model {
+  readonly inference = 'main';
+  readonly sharedInput = false;
+  private classCount: number | undefined;
+  private softmaxDecision: boolean | undefined;
+  private counters: ModelStats = { runs: 0, samples: 0, inferMs: 0 };
+  private session: ort.InferenceSession | undefined;
+
+  constructor(
+    session: ort.InferenceSession,
+    private readonly what: string,
+    private readonly labels: { names: string[]; from: string } | undefined,
+    softmax: 'auto' | boolean,
+    described: { info: ModelInfo; classes: number | undefined },
+  ) {
+    super(described.info);
+    this.session = session;
+    this.softmaxDecision = softmax === 'auto' ? undefined : softmax;
+    this.classCount = described.classes;
+    if (this.classCount !== undefined) this.checkLabels(this.classCount);
+  }
+
+  get classes(): number | undefined {
+    return this.classCount;
+  }
+
+  get softmax(): boolean | undefined {
+    return this.softmaxDecision;
+  }
+
+  private checkLabels(classes: number): void {
+    if (this.labels !== undefined && this.labels.names.length !== classes)
+      throw new RangeError(`The ${this.labels.from} has ${this.labels.names.length} names but model ${this.what} has ${classes} classes`);
+  }
+
+  async run(data: Float32Array | Uint16Array, count: number, size?: readonly [number, number]): Promise<Float32Array> {
+    const session = this.session;
+    if (session === undefined) throw new Error(`Model ${this.what} has been disposed`);
+    const expectedType = this.inputType === 'float16' ? Uint16Array : Float32Array;
+    const { height, width } = checkRunArgs(this, this.what, data, count, size);
+    const perImage = 3 * height * width;
+    if (count === 0) return new Float32Array(0);
+    // onnxruntime-node rejects tensors over SharedArrayBuffer memory ("Invalid argument"): copy.
+    if (data.buffer instanceof SharedArrayBuffer) data = data.slice();
+
+    const dims = (n: number) => (this.layout === 'nchw' ? [n, 3, height, width] : [n, height, width, 3]) as number[];
+    const chunks: Float32Array[] = [];
+    const fixed = this.batch !== 'dynamic';
+    for (let start = 0; start < count; start += this.batchSize) {
+      const n = Math.min(this.batchSize, count - start);
+      let slice = data.subarray(start * perImage, (start + n) * perImage);
+      const runN = fixed ? this.batchSize : n;
+      if (runN > n) {
+        // A fixed batch larger than what is left: pad with zeros and drop those rows after.
+        const padded = new expectedType(runN * perImage);
+        padded.set(slice);
+        slice = padded;
+      }
+      // The Tensor wraps the subarray's memory (no copy); onnxruntime-node reads its byteOffset.
+      const tensor = new ort.Tensor(this.inputType, slice, dims(runN));
+      const t0 = performance.now();
+      const result = await session.run({ [this.inputName]: tensor }, [this.outputName]);
+      this.counters.inferMs += performance.now() - t0;
+      this.counters.runs += 1;
+      chunks.push(this.readOutput(result[this.outputName] as ort.Tensor, runN).subarray(0, n * (this.classCount as number)));
+    }
+    this.counters.samples += count;
+    const classes = this.classCount as number;
+    const out = new Float32Array(count * classes);
+    let offset = 0;
+    for (const c of chunks) {
+      out.set(c, offset);
+      offset += c.length;
+    }
+    this.postprocess(out, classes);
+    return out;
+  }
+
+  /** Checks one output tensor and returns its values as float32, `[runN, classes]` row-major. */
+  private readOutput(tensor: ort.Tensor, runN: number): Float32Array {
+    const dims = tensor.dims;
+    const classes = checkOutputDims(dims, runN, this.outputName, this.what);
+    if (this.classCount === undefined) {
+      this.checkLabels(classes);
+      this.classCount = classes;
+    } else if (classes !== this.classCount) {
+      throw new Error(`Model output "${this.outputName}" has ${classes} classes, earlier runs had ${this.classCount}`);
+    }
+    let values: Float32Array;
+    if (tensor.type === 'float32') values = tensor.data as Float32Array;
+    else if (tensor.type === 'float16') values = float16ToFloat32(tensor.data as Uint16Array);
+    else throw new Error(`Model output "${this.outputName}" is ${tensor.type}; expected float32 or float16 scores`);
+    checkFinite(values, classes, this.outputName);
+    // Copy: the tensor's buffer belongs to onnxruntime and the caller keeps the result.
+    return tensor.type === 'float32' ? Float32Array.from(values) : values;
+  }
+
+  /** Applies (or decides, then applies) softmax to every row in place. */
+  private postprocess(out: Float32Array, classes: number): void {
+    if (this.softmaxDecision === undefined) {
+      const tolerance = this.outputIsHalf() ? 1e-2 : 1e-3;
+      this.softmaxDecision = !allDistributions(out, classes, tolerance);
+    }
+    if (this.softmaxDecision) softmaxRows(out, classes);
+  }
+
+  private outputIsHalf(): boolean {
+    const meta = this.session === undefined ? undefined : metadata(this.session, 'output')[0];
+    return meta?.type === 'float16';
+  }
+
+  stats(): ModelStats {
+    return { ...this.counters };
+  }
+
+  resetStats(): void {
+    this.counters = { runs: 0, samples: 0, inferMs: 0 };
+  }
+
+  async dispose(): Promise<void> {
+    const session = this.session;
+    this.session = undefined;
+    if (session !== undefined) await session.release();
+  }
+}

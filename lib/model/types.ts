@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: MIT
+/** The model's public types and constants: what {@link loadModel} takes and returns. */
+import type { InputDType, Layout } from '../preprocess';
+
+/** Execution providers that can be asked for. */
+export const EXECUTION_PROVIDERS = ['cpu', 'cuda'] as const;
+export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
+
+/**
+ * Default number of images per `session.run` for models with a dynamic batch dimension.
+ *
+ * Measured with the shared mobilenetv2-12-int8 on the 2-core development machine (CPU EP,
+ * onnxruntime-node 1.30.0, default threads), 1000 images of 224×224 per timing, median of 3 on a
+ * quiet machine: batch 8: 1.22 s, 16: 1.21 s, 32: 1.30 s, 64: 1.86 s (about 1.2 ms per image at
+ * best). With other jobs loading the machine the best of 5 was 8: 1.81 s, 16: 1.29 s, 32: 1.88 s,
+ * 64: 1.60 s. Larger batches only add cache pressure on a CPU, so 16 is chosen: the fastest, and each
+ * blocking `session.run` (about 20 ms) keeps the event loop responsive. On a GPU try 64 or more.
+ */
+export const DEFAULT_BATCH_SIZE = 16;
+
+/** Options of {@link loadModel}. */
+export interface LoadModelOptions {
+  /**
+   * Execution providers in order of preference. Default `['cpu']`. When `'cuda'` is listed but
+   * CUDA cannot be used (no GPU, no CUDA provider library), a listed `'cpu'` takes over with a
+   * process warning (`LimeshapWarning`); `['cuda']` alone then fails with an Error.
+   */
+  executionProviders?: readonly ExecutionProvider[];
+  /** Threads inside one operator (onnxruntime's `intraOpNumThreads`). Integer >= 0; 0 or unset: onnxruntime's default (all cores). */
+  intraOpNumThreads?: number;
+  /** Threads across operators (onnxruntime's `interOpNumThreads`). Integer >= 0; 0 or unset: onnxruntime's default. */
+  interOpNumThreads?: number;
+  /**
+   * Class labels: a text file with one label per line (a trailing empty line is ignored), or an
+   * array of strings. Their count must equal the model's class count. Default: none.
+   */
+  classNames?: string | readonly string[];
+  /**
+   * Softmax over each output row: `true` always, `false` never (raw scores), `'auto'` (default)
+   * unless the model already outputs probabilities: decided on the first run with data, then kept
+   * (every row in [0, 1] summing to 1 within 1e-3, or 1e-2 for a float16 output).
+   */
+  softmax?: 'auto' | boolean;
+  /**
+   * Images per `session.run` for a dynamic-batch model, integer 1..65536. Default
+   * {@link DEFAULT_BATCH_SIZE} (16). A model with a fixed batch dimension always runs that many
+   * (padding the last run); a different `batchSize` is then a RangeError.
+   */
+  batchSize?: number;
+  /**
+   * Where the onnxruntime session runs. Default `'main'`.
+   *
+   * - `'main'`: on the calling (main) thread. `session.run` blocks the event loop for the whole
+   *   batch (measured: no timer fires during a 22 ms MobileNetV2 batch of 16).
+   * - `'worker'`: in a `worker_threads` Worker owning the session; {@link Model.run} posts the input
+   *   and resolves with the outputs, so the event loop stays free (timers, I/O, other requests)
+   *   while the model runs. The batch engine then keeps its two batch buffers on
+   *   SharedArrayBuffer ({@link Model.sharedInput}): the addon composites into them as into any
+   *   buffer and the worker sees them without a message copy. onnxruntime-node 1.30 rejects
+   *   tensors over SAB memory (`session.run`: "Invalid argument"), so the worker copies each batch
+   *   into one reused ArrayBuffer first: 0.44 ms for a batch of 16 × 3×224×224 floats (9.6 MB),
+   *   about 2% of the batch's 20–25 ms. Other inputs (e.g. `classify`) are copied once on the
+   *   main thread and transferred. Errors (bad output shape, NaN
+   *   scores, session failures) reject with the same type and message as on the main thread; a
+   *   crashed worker rejects pending and later runs with an Error; `dispose()` ends the worker.
+   *   Unless `intraOpNumThreads` is given, the worker's session uses
+   *   {@link defaultWorkerIntraOpThreads} threads.
+   *
+   * Measured on the 2-core development machine (onnxruntime-node 1.30.0, Node 20, MobileNetV2-int8,
+   * batch 16, native pool at its default 2 threads):
+   * - Event loop (a `setInterval(1)` probe): during 10 back-to-back `run()`s of 16 images, the
+   *   longest timer gap was 21–29 ms on the main thread (about one tick per run) and 7–14 ms with
+   *   the worker (170–240 ticks); during `explainBatch` of the 8 shared photos at 1000 LIME
+   *   samples, 56–208 ms (one run 2.7 s; about 600 ticks in 11 s) against 13–22 ms (over 10,000).
+   * - Throughput of that `explainBatch` (8 photos × 1000 samples, ~8000 evaluations): main
+   *   11.2–11.3 s on a quiet machine (two runs under outside load: 23 s and 30 s), main with
+   *   `intraOpNumThreads: 2` 11.0–14.0 s; worker (2 threads) 11.3–12.6 s, median ~11.7 s; worker
+   *   with 1 thread 21–22 s. Pure inference of the same evaluations on the main thread:
+   *   9.8–11.9 s, so end-to-end / pure ≈ 1.06–1.18 (main) and ≈ 1.03–1.15 (worker).
+   *
+   * The worker is not faster here (median ~4% slower on a quiet machine: message passing, the
+   * SAB copy and one more thread on 2 cores), so the default stays `'main'`; choose `'worker'`
+   * when the event loop must stay responsive (servers, UIs, progress timers) while explaining.
+   */
+  inference?: InferenceMode;
+}
+
+/** Where a model's onnxruntime session runs: see {@link LoadModelOptions.inference}. */
+export type InferenceMode = 'main' | 'worker';
+
+/**
+ * What a model is, fixed once its session is created: read from the session on the main thread, or
+ * posted by the worker that holds it. One description shared by both kinds of {@link Model}.
+ */
+export interface ModelInfo {
+  /** Name of the image input (the model's first and only input). */
+  readonly inputName: string;
+  /** Name of the output read (the model's first output). */
+  readonly outputName: string;
+  /** Element type of the input: feed Float32Array for `'float32'`, Uint16Array (half bits) for `'float16'`. */
+  readonly inputType: InputDType;
+  /** `'nchw'` (`[N, 3, H, W]`) or `'nhwc'` (`[N, H, W, 3]`), from where the size-3 channel dim sits. */
+  readonly layout: Layout;
+  /** Fixed input height, or undefined when dynamic. */
+  readonly height: number | undefined;
+  /** Fixed input width, or undefined when dynamic. */
+  readonly width: number | undefined;
+  /** The fixed batch dimension, or `'dynamic'`. */
+  readonly batch: number | 'dynamic';
+  /** Images per `session.run` actually used. */
+  readonly batchSize: number;
+  /** The execution provider in use. */
+  readonly provider: ExecutionProvider;
+  /** Class labels, when given. */
+  readonly classNames: readonly string[] | undefined;
+}
+
+/** Inference counters since load or {@link Model.resetStats}. */
+export interface ModelStats {
+  /** Calls to `session.run`. */
+  runs: number;
+  /** Images classified (padding excluded). */
+  samples: number;
+  /** Milliseconds spent in `session.run` (blocking the event loop on the main thread; measured inside the worker with `inference: 'worker'`), summed. */
+  inferMs: number;
+}
+
+/** A loaded image classifier: its {@link ModelInfo} and what changes as it runs. */
+export interface Model extends ModelInfo {
+  /** Number of classes: from the output shape when fixed, else known after the first run. */
+  readonly classes: number | undefined;
+  /** Whether softmax is applied to outputs; for `'auto'`, undefined until the first run decides. */
+  readonly softmax: boolean | undefined;
+  /** Where the session runs (see {@link LoadModelOptions.inference}). */
+  readonly inference: InferenceMode;
+  /**
+   * Whether `run()` is cheapest with input on a SharedArrayBuffer: true for a worker model, whose
+   * SAB-backed input is shared with the worker instead of copied. Batch buffers are then allocated
+   * on SharedArrayBuffer; the caller must not write into the input until `run()` settles.
+   */
+  readonly sharedInput: boolean;
+  /**
+   * Classifies `count` images laid out back to back in the model's layout and input type.
+   *
+   * @param data - `count × 3·H·W` values (Float32Array, or Uint16Array half bits for float16 models).
+   * @param count - number of images, integer >= 0.
+   * @param size - `[height, width]`, needed only when the model's height/width are dynamic.
+   * @returns `count × classes` scores, row-major: probabilities, or logits with `softmax: false`.
+   * @throws TypeError / RangeError for bad arguments; Error for an output of unexpected shape or
+   *   type, for NaN/Infinity in the output (naming the output), or when onnxruntime fails.
+   */
+  run(data: Float32Array | Uint16Array, count: number, size?: readonly [number, number]): Promise<Float32Array>;
+  /** The counters since load or the last {@link Model.resetStats}. */
+  stats(): ModelStats;
+  /** Zeroes the counters. */
+  resetStats(): void;
+  /** Releases the onnxruntime session; `run` afterwards is an Error. */
+  dispose(): Promise<void>;
+}
