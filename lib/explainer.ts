@@ -95,7 +95,10 @@ export class Explainer {
    * Explains the model's prediction for one image with SHAP: Partition (Owen values; default, as
    * shap picks for images), Kernel, Permutation or exact Shapley values, over pixels or superpixels,
    * with shap's blur(128,128) masker by default. Values always satisfy efficiency:
-   * Σ values = probability − baseValue.
+   * Σ values = probability − baseValue. At the defaults (pixels, blur(128,128), 500 evaluations,
+   * batchSize 10) Partition gives Python shap's own values for `shap.Explainer(f,
+   * shap.maskers.Image("blur(128,128)", shape))` (tested to float32 precision in
+   * test/shap-parity.test.ts); a larger `batchSize` is faster but gives other values.
    *
    * Note: onnxruntime-node's `session.run` blocks the event loop while it runs, unless the model
    * was loaded with `inference: 'worker'`.

@@ -259,6 +259,42 @@ describe('partitionShap (Owen values)', () => {
     }
   });
 
+  it('never over budget: the game is asked for at most maxEvals coalitions, and an odd budget B acts as B − 1', async () => {
+    // shap would spend B + 1 at an odd B (it admits an expansion while one evaluation is left); we
+    // leave the odd one unspent, so shap's odd B is our B + 1 (test/shap-parity.test.ts checks 501).
+    const tree = imageTree(5, 6);
+    const M = tree.players;
+    const v = interactionGame(M, 2, 11);
+    for (const batchSize of [1, 2, 3, 5, 10, 11]) {
+      for (let maxEvals = 2; maxEvals <= 61; maxEvals++) {
+        const game = recordingGame(M, 2, v);
+        const r = await partitionShap(game, tree, opts(maxEvals, { explained: [0, 1], batchSize }));
+        const asked = game.calls.reduce((s, n) => s + n, 0);
+        assert.equal(asked, r.evaluations, `batch ${batchSize}, budget ${maxEvals}: evaluations counts every coalition asked for`);
+        assert.ok(asked <= maxEvals, `batch ${batchSize}: ${asked} coalitions for a budget of ${maxEvals}`);
+        if (maxEvals % 2 === 1) {
+          const even = await partitionShap(recordingGame(M, 2, v), tree, opts(maxEvals - 1, { explained: [0, 1], batchSize }));
+          assert.equal(r.evaluations, even.evaluations, `batch ${batchSize}: budget ${maxEvals} spends as ${maxEvals - 1}`);
+          assert.deepEqual(r.values, even.values, `batch ${batchSize}: budget ${maxEvals} gives the values of ${maxEvals - 1}`);
+        }
+      }
+    }
+  });
+
+  it("a round expands ⌈batchSize/2⌉ nodes, as shap's `while len(batch_masks) < batch_size` (odd 5 sends 6)", async () => {
+    const tree = imageTree(8, 8);
+    const v = interactionGame(64, 1, 3);
+    const calls = async (batchSize: number) => {
+      const game = recordingGame(64, 1, v);
+      await partitionShap(game, tree, opts(62, { batchSize }));
+      return game.calls;
+    };
+    // f(∅) and f(all) first; the root alone; then full rounds until the budget (62) runs short.
+    assert.deepEqual(await calls(5), [2, 2, 6, 6, 6, 6, 6, 6, 6, 6, 6, 4]);
+    assert.deepEqual(await calls(6), [2, 2, 6, 6, 6, 6, 6, 6, 6, 6, 6, 4]);
+    assert.deepEqual(await calls(10), [2, 2, 8, 10, 10, 10, 10, 10]);
+  });
+
   it('maxEvals below the minimum (2) and other bad calls are rejected', async () => {
     const tree = imageTree(2, 2);
     const game = recordingGame(4, 2, interactionGame(4, 2, 1));

@@ -56,6 +56,34 @@ describe('SHAP', function () {
       await explainer.dispose();
     });
 
+    it('evaluations never exceed maxEvals, whatever the superpixel count: f(x) is reused at any row offset', async () => {
+      // Rows of a batch start at M × row bytes; with M % 4 ≠ 0 the cached f(all) was once missed at
+      // an unaligned offset and evaluated again (partition spent maxEvals + 1).
+      const explainer = await createExplainer(linearModel({ height: H, width: W, classes: 2, seed: 6 }).bytes, { preprocess: identity });
+      for (const [rows, cols] of [[3, 3], [2, 3], [5, 3], [1, 7]]) {
+        const segmentation = { method: 'grid' as const, rows, cols };
+        for (const maxEvals of [10, 11]) {
+          // Budgets below the full recursion (over 12 evaluations for 6+ players): all of it is spent, 2 at a time.
+          const r = await explainer.shap(testImage(), { features: 'superpixels', segmentation, maxEvals, masker: 'black' });
+          assert.equal(r.evaluations, maxEvals - (maxEvals % 2), `partition, ${rows * cols} superpixels, budget ${maxEvals}`);
+        }
+        for (const algorithm of rows * cols <= 9 ? (['kernel', 'exact'] as const) : (['kernel'] as const)) {
+          const r = await explainer.shap(testImage(), { algorithm, features: 'superpixels', segmentation, maxEvals: algorithm === 'exact' ? undefined : 30, masker: 'black' });
+          assert.ok(r.evaluations <= r.maxEvals, `${algorithm}, ${rows * cols} superpixels: ${r.evaluations} evaluations, budget ${r.maxEvals}`);
+        }
+      }
+      await explainer.dispose();
+    });
+
+    it('permutation evaluates each distinct coalition once (5 superpixels: at most 2^5 of them)', async () => {
+      const explainer = await createExplainer(linearModel({ height: H, width: W, classes: 2, seed: 6 }).bytes, { preprocess: identity });
+      // 20 permutations of 5 players ask for 2 + 20 × 8 coalitions, but only 32 exist. (5 bytes a
+      // row: rows sit at every offset mod 4, where the cache once told equal masks apart.)
+      const r = await explainer.shap(testImage(), { algorithm: 'permutation', features: 'superpixels', segmentation: { method: 'grid', rows: 1, cols: 5 }, maxEvals: 162, masker: 'black' });
+      assert.ok(r.evaluations <= 32, `${r.evaluations} evaluations for 32 distinct coalitions`);
+      await explainer.dispose();
+    });
+
     it('BAD CALL - SHAP options', async () => {
       const explainer = await createExplainer(linearModel({ height: H, width: W, classes: 2 }).bytes, { preprocess: identity });
       const img = testImage();

@@ -40,6 +40,9 @@ export interface ShapRunOptions {
   maxEvals: number;
   /** Seed of every random choice (sampling, tie-breaks). */
   seed: number;
-  /** Coalitions per evaluate() call (larger is faster; memory grows with it). */
+  /**
+   * Coalitions per evaluate() call (larger is faster; memory grows with it). For Partition it also
+   * sets which nodes each round expands, and so the values (see partition.ts).
+   */
   batchSize: number;
 }

@@ -5,7 +5,8 @@
  *
  * 1. f00 = f(no player) and f11 = f(every player), in one evaluate() call; both count in maxEvals.
  * 2. A priority queue holds (context, f_off, f_on, node, weight), starting with (∅, f00, f11, root, 1).
- *    Each round pops up to batchSize/2 internal nodes (leaves popped on the way are credited
+ *    Each round pops internal nodes while fewer than batchSize coalitions are queued, i.e.
+ *    ⌈batchSize/2⌉ of them, as shap's `len(batch_masks) < batch_size` (leaves popped on the way are credited
  *    (f_on − f_off)·weight at once) and evaluates context+left (f10) and context+right (f01) for all
  *    of them in ONE evaluate() call: 2 evaluations per expansion. Each expansion pushes four
  *    children with weight/2: left in the context (f_off→f10), right in the context (f_off→f01),
@@ -20,9 +21,15 @@
  * exactly (to float rounding) for every output at any budget; with an unlimited budget the result
  * is the exact Owen value (nested two-player Shapley values) for the tree.
  *
- * Deviations from shap: the budget is never exceeded (shap can overshoot max_evals by one, because
- * it admits an expansion while one evaluation is left); the minimum budget is 2 (f00 and f11 only,
- * the root's credit spread uniformly); tie-breaks are seeded.
+ * The batch size is part of the result: a round's nodes are all chosen before any of their children
+ * is prioritised, so another batchSize expands other nodes within the same budget. shap's default
+ * (batch_size='auto' with an image masker) is {@link PARTITION_DEFAULT_BATCH}.
+ *
+ * Deviations from shap: the budget is never exceeded. An expansion costs 2, so with an odd maxEvals
+ * the last evaluation is left unspent (maxEvals − 1 spent), where shap admits an expansion while one
+ * evaluation is left and spends max_evals + 1: shap at an odd B equals this at B + 1. The minimum
+ * budget is 2 (f00 and f11 only, the root's credit spread uniformly); tie-breaks are seeded (shap
+ * draws them from the unseeded np.random.randn; ties are rare with real models).
  *
  * Caching: none is needed. Every coalition the recursion evaluates is context ∪ child, where the
  * context is a union of siblings of the child's strict ancestors (one per level at most); the child
@@ -37,6 +44,9 @@ import { Heap, leafOrder, nodeSize, treeRoot, validateTree, type PartitionTree }
 
 /** The smallest maxEvals PartitionExplainer accepts: f(∅) and f(all). */
 export const PARTITION_MIN_EVALS = 2;
+
+/** shap's batch size for Partition with an image masker (batch_size='auto'): the default that gives shap's values. */
+export const PARTITION_DEFAULT_BATCH = 10;
 
 /** A context: a persistent list of tree nodes whose players are present. */
 interface Context {
@@ -63,8 +73,8 @@ interface Entry {
  * @param options - `explained` output indices (at least one, each < game.outputs()); `maxEvals` an
  *   integer >= 2 ({@link PARTITION_MIN_EVALS}), or Infinity to run the recursion to the end (exact
  *   Owen values; see `exactOwenEvals(tree)` for the count); `seed` for tie-breaks; `batchSize`
- *   coalitions per evaluate() call, >= 1 (an expansion's two coalitions always travel together, so
- *   1 acts as 2).
+ *   coalitions per evaluate() call, >= 1: ⌈batchSize/2⌉ expansions of 2 coalitions each, as shap
+ *   (so an odd batchSize sends batchSize + 1, and 1 acts as 2); it changes the values, see above.
  * @returns values L × M, full f11 and base f00 per explained output, evaluations spent.
  * @throws TypeError / RangeError for invalid arguments; RangeError naming maxEvals below 2.
  */
@@ -138,7 +148,8 @@ export async function partitionShap(game: ShapGame, tree: PartitionTree, options
   };
   push(null, f00, f11, treeRoot(tree), 1);
 
-  const perRound = Math.max(1, Math.floor(batchSize / 2));
+  // shap fills a round while len(batch_masks) < batch_size, two masks per expansion.
+  const perRound = Math.ceil(batchSize / 2);
   let masks = new Uint8Array(0);
   for (;;) {
     const batch: Entry[] = [];
