@@ -161,6 +161,9 @@ describe('limeshap explain: batch bookkeeping', function () {
     assert.equal(r.status, 0, r.stderr);
     const before = fs.readFileSync(path.join(out, 'img0.lime.json'), 'utf8');
     assert.equal(JSON.parse(before).fingerprint.samples, 16);
+    // The version stands for the defaults a release may change (e.g. SHAP Partition's batch size).
+    const version = (JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+    assert.equal(JSON.parse(before).fingerprint.limeshap, version);
     // Same settings: nothing to redo.
     r = explain(dir, model, ['in/img0.png', 'in/img1.png', '--out', out, '--resume']);
     assert.equal(r.status, 0, r.stderr);

@@ -22,6 +22,7 @@ import { SHAP_ALGORITHMS, type ShapAlgorithm } from '../shap';
 import { numberList } from './args';
 import { EXIT } from './exit-codes';
 import { FailureLog } from './failures';
+import { VERSION } from '../version';
 import { hashFile, outputState, type Fingerprint } from './fingerprint';
 import { collectInputs, outputNames, parseShard, shardOf, type InputNotes } from './inputs';
 import { acquireLock, LockHeldError, type Lock } from './lock';
@@ -216,8 +217,9 @@ export async function explainCommand(argv: string[], log: (line: string) => void
     };
     const modelHash = await hashOf('model', values.model);
     const classHash = await hashOf('class-names', values['class-names']);
-    // Every option that changes a method's numbers or labels; see fingerprint.ts.
-    const common = { model: modelHash, preset, classNames: classHash, seed, top };
+    // Every option that changes a method's numbers or labels; see fingerprint.ts. The version
+    // stands for the defaults (e.g. SHAP Partition's batch size), which a release may change.
+    const common = { limeshap: VERSION, model: modelHash, preset, classNames: classHash, seed, top };
     const fingerprints: Record<'lime' | 'shap', Fingerprint> = {
       lime: { method: 'lime', ...common, samples: numSamples },
       shap: { method: 'shap', ...common, algorithm, maxEvals: maxEvals ?? null, features: features ?? null },

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /**
  * What made an output: each NAME.lime.json / NAME.shap.json records a `fingerprint` with the
- * SHA-256 of the model file's bytes and every option that changes that method's numbers or labels,
+ * SHA-256 of the model file's bytes, limeshap's version (for the defaults a release may change) and
+ * every option that changes that method's numbers or labels,
  * so `--resume` can tell outputs of this run's settings from outputs of other ones. The model is
  * hashed rather than identified by path, size and mtime: hashing runs at about 0.7 GB/s (a 3.6 MB
  * model in ~5 ms), once per run, far less than loading the model, and a model replaced in place
