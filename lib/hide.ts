@@ -1,12 +1,9 @@
 // SPDX-License-Identifier: MIT
 /**
- * Replacement ("hidden") images: what a switched-off segment shows in a perturbed image.
+ * The kernels of replacement ("hidden") images: what a switched-off feature shows in a perturbed
+ * image. Which one a caller asked for is checked and chosen in background.ts.
  */
 import type { RgbImage } from './image';
-import { checkNumber, rangeError, typeError } from './validate';
-
-/** How LIME hides a segment: its mean colour (default, as lime), black, a colour, or a box blur. */
-export type HideSpec = 'mean' | 'black' | 'blur' | { color: [number, number, number] };
 
 /**
  * Each segment painted with its per-channel mean colour, stored into 8 bits by truncation toward zero
@@ -93,22 +90,4 @@ export function boxBlur(rgb: RgbImage, kx: number, ky: number): RgbImage {
   const norm = 1 / (kx * ky);
   for (let c = 0; c < w; c++) for (let ch = 0; ch < 3; ch++) pass(tmp, out, 3 * c + ch, 3 * w, h, ky, norm, true);
   return { data: out, width: w, height: h };
-}
-
-/** Checks a hide spec (as given by a user) and builds the replacement image. */
-export function hideImage(spec: unknown, rgb: RgbImage, labels: Int32Array, count: number, blurSize: number): RgbImage {
-  if (spec === 'mean') return segmentMeanImage(rgb, labels, count);
-  if (spec === 'black') return solidImage(rgb.width, rgb.height, [0, 0, 0]);
-  if (spec === 'blur') {
-    checkNumber('blurSize', blurSize, { integer: true, min: 1, max: 4096 });
-    return boxBlur(rgb, blurSize, blurSize);
-  }
-  if (typeof spec === 'object' && spec !== null && 'color' in spec) {
-    const color = (spec as { color: unknown }).color;
-    if (!Array.isArray(color) || color.length !== 3) throw typeError('hide.color', 'an array [r, g, b]', color);
-    color.forEach((v, i) => checkNumber(`hide.color[${i}]`, v, { integer: true, min: 0, max: 255 }));
-    return solidImage(rgb.width, rgb.height, color as [number, number, number]);
-  }
-  if (typeof spec === 'string') throw rangeError('hide', "'mean', 'black', 'blur' or { color: [r, g, b] }", spec);
-  throw typeError('hide', "'mean', 'black', 'blur' or { color: [r, g, b] }", spec);
 }

@@ -4,11 +4,11 @@ export { segment, MAX_SEGMENTS, SEGMENT_METHODS, type Segmentation, type Segment
 export { loadImage, MAX_INPUT_BYTES, MAX_PIXELS, type ImageInput, type LoadImageOptions, type RawImage, type RgbImage, type ResizeOptions } from './image';
 export { concurrency, simd, simdLevel } from './config';
 export { createExplainer, Explainer, type ExplainerOptions, type Classification } from './explainer';
-export type { LimeOptions, LimeResult, LimeExplanation } from './lime';
+export type { HideSpec, LimeOptions, LimeResult, LimeExplanation } from './lime';
 export { MAX_SAMPLE_BYTES } from './lime';
 export type { Model, LoadModelOptions, ExecutionProvider } from './model';
 export type { PreprocessSpec, PreprocessOptions, ResolvedPreprocess } from './preprocess';
-export type { HideSpec } from './hide';
+export type { BackgroundSpec } from './background';
 export { renderLime, limeToJson, renderShap, shapToJson, type RenderLimeOptions } from './pictures';
 export type { ShapOptions, ShapResult, ShapExplanation, ShapAlgorithm, MaskerSpec } from './shap';
 export { MAX_EVALS } from './shap';

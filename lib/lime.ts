@@ -7,7 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { maskEvaluator } from './evaluate';
-import { hideImage, type HideSpec } from './hide';
+import { backgroundImage, DEFAULT_BLUR_SIZE, resolveBackground, type BackgroundSpec } from './background';
 import type { RgbImage } from './image';
 import type { Model } from './model';
 import { binding } from './native';
@@ -16,13 +16,20 @@ import { Rng } from './rng';
 import { resolveSegmentation, type Segmentation, type SegmentOptions } from './segment';
 import { checkChoice, checkNumber, checkOptions, optionalNumber, optionalSeed, rangeError, typeError } from './validate';
 
+/** LIME's name for a {@link BackgroundSpec}: what a switched-off segment shows. */
+export type HideSpec = BackgroundSpec;
+
 /** Options of `explainer.lime()`. */
 export interface LimeOptions {
   /** Segmentation options for `segment()` (default quickshift, kernelSize 4, maxDist 200, ratio 0.2), or a ready Segmentation of the model-sized image. */
   segmentation?: SegmentOptions | Segmentation;
   /** Perturbed samples, row 0 being the image itself. Default 1000, >= 2. */
   numSamples?: number;
-  /** What a switched-off segment shows: 'mean' (default, its mean colour, as lime), 'black', { color: [r,g,b] } or 'blur'. */
+  /**
+   * What a switched-off segment shows (see {@link BackgroundSpec}): 'mean' (default, its mean
+   * colour, as lime), 'black', { color: [r,g,b] }, 'blur' (a `blurSize` window), 'blur(kx,ky)' or
+   * { background: image }.
+   */
   hide?: HideSpec;
   /** Box-blur window for hide 'blur', in pixels. Default 16. */
   blurSize?: number;
@@ -94,8 +101,8 @@ export function resolveLimeOptions(options: LimeOptions | undefined, classes: nu
   }
   return {
     numSamples: optionalNumber('numSamples', o.numSamples, 1000, { integer: true, min: 2, max: 1e7 }),
-    hide: o.hide ?? 'mean',
-    blurSize: optionalNumber('blurSize', o.blurSize, 16, { integer: true, min: 1, max: 4096 }),
+    // Checked here, before any segmentation or model call.
+    hide: resolveBackground('hide', o.hide ?? 'mean', optionalNumber('blurSize', o.blurSize, DEFAULT_BLUR_SIZE, { integer: true, min: 1, max: 4096 })),
     kernelWidth: optionalNumber('kernelWidth', o.kernelWidth, 0.25, { min: 1e-150, max: 1e150 }),
     regressor,
     alpha: optionalNumber('alpha', o.alpha, regressor === 'lasso' ? 0.01 : regressor === 'ridge' ? 1 : 0, { min: 0, max: 1e300 }),
@@ -148,7 +155,7 @@ export async function runLime(model: Model, pre: ResolvedPreprocess, rgb: RgbIma
   new Rng(o.seed).fillBits(masks, M);
 
   // 3. Composite and evaluate.
-  const hide = hideImage(o.hide, rgb, seg.labels, M, o.blurSize);
+  const hide = await backgroundImage('hide', o.hide, rgb, seg.labels, M);
   const evaluator = maskEvaluator(model, pre, rgb, hide, seg.labels, M);
   const y = await evaluator.evaluate(masks, n);
   const K = evaluator.classes();

@@ -8,33 +8,26 @@
  */
 import { performance } from 'node:perf_hooks';
 import { maskEvaluator } from './evaluate';
-import { boxBlur, segmentMeanImage, solidImage } from './hide';
-import { loadImage, type ImageInput, type RgbImage } from './image';
+import { backgroundImage, resolveBackground, type BackgroundSpec } from './background';
+import type { RgbImage } from './image';
 import type { Model } from './model';
 import type { ResolvedPreprocess } from './preprocess';
-import { exactShap, EXACT_MAX_PLAYERS } from './shap/exact';
-import type { ShapGame, ShapValues } from './shap/game';
-import { kernelShap } from './shap/kernel';
-import { PARTITION_DEFAULT_BATCH, partitionShap } from './shap/partition';
-import { permutationShap } from './shap/permutation';
-import { imageTree, segmentTree, validateTree, type PartitionTree } from './shap/tree';
+import type { ShapAlgorithmSpec } from './shap/algorithm';
+import { cachedGame } from './shap/cache';
+import { algorithmOptions, SHAP_ALGORITHMS, shapAlgorithm, type ShapAlgorithm } from './shap/registry';
+import type { PartitionTree } from './shap/tree';
 import { topK } from './lime';
 import { resolveSegmentation, type Segmentation, type SegmentOptions } from './segment';
 import { checkChoice, checkNumber, checkOptions, optionalNumber, optionalSeed, rangeError, typeError } from './validate';
 
-export const SHAP_ALGORITHMS = ['partition', 'kernel', 'permutation', 'exact'] as const;
-export type ShapAlgorithm = (typeof SHAP_ALGORITHMS)[number];
+export { SHAP_ALGORITHMS, type ShapAlgorithm };
 
-/**
- * What masked features show: `'blur(128,128)'` (default, a box blur of the whole image as shap's
- * Image masker), `'blur(kx,ky)'`, `'mean'` (each superpixel's mean colour; the image's mean colour for
- * pixel features), `'black'`, `{ color: [r, g, b] }`, or a background image of the model's size.
- */
-export type MaskerSpec = string | { color: [number, number, number] } | { background: ImageInput };
+/** SHAP's name for a {@link BackgroundSpec}: what masked features show. */
+export type MaskerSpec = BackgroundSpec;
 
 /** Options of `explainer.shap()`. */
 export interface ShapOptions {
-  /** 'partition' (default, as shap.Explainer picks for images), 'kernel', 'permutation' or 'exact'. */
+  /** A registered algorithm (lib/shap/registry.ts): 'partition' (default, as shap.Explainer picks for images), 'kernel', 'permutation' or 'exact'. */
   algorithm?: ShapAlgorithm;
   /**
    * Budget of model evaluations (coalitions), the two base evaluations included; never exceeded.
@@ -64,7 +57,7 @@ export interface ShapOptions {
   topLabels?: number;
   /** Explain these class indices. */
   labels?: number[];
-  /** What masked features show. Default 'blur(128,128)'. */
+  /** What masked features show (see {@link BackgroundSpec}). Default 'blur(128,128)', as shap's Image masker. */
   masker?: MaskerSpec;
   /** 'pixels' (default for partition) or 'superpixels' (default for kernel, permutation, exact). */
   features?: 'pixels' | 'superpixels';
@@ -108,162 +101,49 @@ export interface ShapResult {
   timings: { segment: number; composite: number; infer: number; solve: number; total: number };
 }
 
-const KNOWN = ['algorithm', 'maxEvals', 'batchSize', 'seed', 'topLabels', 'labels', 'masker', 'features', 'segmentation', 'hierarchy', 'l1'];
+/** Options every algorithm takes; each algorithm adds its own (ShapAlgorithmSpec.options). */
+const COMMON = ['algorithm', 'maxEvals', 'batchSize', 'seed', 'topLabels', 'labels', 'masker', 'features', 'segmentation'];
 
-/** Parses 'blur(kx,ky)'; undefined for other strings. */
-function parseBlur(spec: string): [number, number] | undefined {
-  const m = /^blur\((\d+),\s*(\d+)\)$/.exec(spec.trim());
-  if (!m) return undefined;
-  const kx = Number(m[1]), ky = Number(m[2]);
-  if (kx < 1 || ky < 1) throw rangeError('masker', "'blur(kx,ky)' with kx, ky >= 1", spec);
-  return [kx, ky];
-}
-
-async function maskImage(masker: MaskerSpec, rgb: RgbImage, labels: Int32Array | undefined, count: number): Promise<RgbImage> {
-  const expected = "'blur(kx,ky)', 'mean', 'black', { color: [r, g, b] } or { background: image }";
-  if (typeof masker === 'string') {
-    const blur = parseBlur(masker);
-    if (blur) return boxBlur(rgb, blur[0], blur[1]);
-    if (masker === 'black') return solidImage(rgb.width, rgb.height, [0, 0, 0]);
-    if (masker === 'mean') {
-      if (labels) return segmentMeanImage(rgb, labels, count);
-      return segmentMeanImage(rgb, new Int32Array(rgb.width * rgb.height), 1);
-    }
-    throw rangeError('masker', expected, masker);
-  }
-  if (typeof masker === 'object' && masker !== null && 'color' in masker) {
-    const color = masker.color;
-    if (!Array.isArray(color) || color.length !== 3) throw typeError('masker.color', 'an array [r, g, b]', color);
-    color.forEach((v, i) => checkNumber(`masker.color[${i}]`, v, { integer: true, min: 0, max: 255 }));
-    return solidImage(rgb.width, rgb.height, color);
-  }
-  if (typeof masker === 'object' && masker !== null && 'background' in masker) {
-    const bg = await loadImage(masker.background);
-    if (bg.width !== rgb.width || bg.height !== rgb.height)
-      throw rangeError('masker.background', `an image of the model's size (${rgb.width}x${rgb.height})`, `${bg.width}x${bg.height}`);
-    return bg;
-  }
-  throw typeError('masker', expected, masker);
-}
-
-/**
- * A 52-bit hash of one mask (two 32-bit multiply-xor lanes over little-endian 4-byte words, then the
- * tail bytes), cheap even for pixel masks of 50 KB. It depends on the bytes only, never on where
- * they sit: a row of a batch starts at any offset (M × row), and a hash that read aligned rows as
- * words but unaligned ones byte by byte missed the cached f(all) whenever M % 4 ≠ 0, spending one
- * evaluation over the budget.
- */
-function maskHash(bytes: Uint8Array): number {
-  let a = 0x811c9dc5, b = 0x01000193 ^ bytes.length;
-  const end = bytes.length & ~3;
-  let i = 0;
-  for (; i < end; i += 4) {
-    const w = bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24);
-    a = Math.imul(a ^ w, 0x01000193);
-    b = Math.imul(b ^ w, 0x5bd1e995) ^ (b >>> 15);
-  }
-  for (; i < bytes.length; i++) {
-    a = Math.imul(a ^ bytes[i], 0x01000193);
-    b = Math.imul(b ^ bytes[i], 0x5bd1e995) ^ (b >>> 15);
-  }
-  return (a >>> 0) * 0x100000 + (b >>> 12);
-}
-
-/**
- * A game whose coalitions are remembered across calls, so no coalition is evaluated twice: the full
- * coalition evaluated to pick the classes is reused by every algorithm, and with `all` (permutation,
- * whose passes share many coalitions) every coalition is. Partition, kernel and exact never repeat a
- * coalition beyond the two ends, so only uniform masks are looked up for them (pixel masks are 50 KB).
- * Masks are keyed by a hash and compared byte for byte on a hit.
- */
 /** Largest `maxEvals` accepted (10^8 evaluations: about 33 hours of MobileNetV2 on 2 CPU cores). */
 export const MAX_EVALS = 1e8;
 
-/** Most bytes Kernel's coalition matrix or Permutation's coalition cache may take (2 GiB). */
+/** Most bytes an algorithm's coalition bookkeeping may take (2 GiB): see ShapAlgorithmSpec.bookkeepingBytes. */
 const MAX_SHAP_BYTES = 2 ** 31;
 
 /**
- * Kernel keeps every coalition (maxEvals × M bytes); Permutation caches every coalition with its
- * outputs (maxEvals × (M + 4K) bytes). Refuse a budget whose bookkeeping would pass
- * {@link MAX_SHAP_BYTES} before evaluating it, rather than run out of memory hours later.
+ * Refuses a budget whose bookkeeping (Kernel keeps every coalition, Permutation caches every
+ * coalition with its outputs) would pass {@link MAX_SHAP_BYTES}, before evaluating it, rather than
+ * run out of memory hours later.
  */
-function checkShapMemory(algorithm: ShapAlgorithm, maxEvals: number, M: number, K: number): void {
-  const perEval = algorithm === 'kernel' ? M : algorithm === 'permutation' ? M + 4 * K : 0;
+function checkShapMemory(algorithm: ShapAlgorithmSpec, maxEvals: number, M: number, K: number): void {
+  const perEval = algorithm.bookkeepingBytes(M, K);
   if (perEval === 0) return;
   const most = Math.floor(MAX_SHAP_BYTES / perEval);
-  // Kernel never draws more than the 2^M coalitions there are.
-  const used = algorithm === 'kernel' && M <= 30 ? Math.min(maxEvals, 2 ** M) : maxEvals;
+  const used = Math.min(maxEvals, algorithm.mostEvals?.(M) ?? Infinity);
   if (used > most)
-    throw rangeError('maxEvals', `at most ${most} for algorithm '${algorithm}' with ${M} features and ${K} classes (2 GiB of coalitions)`, maxEvals);
-}
-
-function cachedGame(players: number, evaluate: (masks: Uint8Array, n: number) => Promise<Float32Array>, outputs: () => number, all: boolean): ShapGame {
-  const cache = new Map<number, { mask: Uint8Array; y: Float32Array }[]>();
-  const lookup = (mask: Uint8Array, hash: number) => cache.get(hash)?.find((e) => Buffer.compare(e.mask, mask) === 0);
-  return {
-    players,
-    outputs,
-    async evaluate(masks: Uint8Array, n: number): Promise<Float32Array> {
-      const rows = Array.from({ length: n }, (_, i) => masks.subarray(i * players, (i + 1) * players));
-      const cacheable = rows.map((row) => all || row.indexOf(row[0] ^ 1) === -1);
-      if (!cacheable.some(Boolean)) return evaluate(masks, n);
-      const hashes = rows.map((row, i) => (cacheable[i] ? maskHash(row) : -1));
-      // Rows not cached yet, each distinct one once.
-      const missing: number[] = [];
-      const pending = new Map<number, Uint8Array[]>();
-      rows.forEach((row, i) => {
-        if (!cacheable[i]) {
-          missing.push(i);
-          return;
-        }
-        if (lookup(row, hashes[i])) return;
-        const same = pending.get(hashes[i]) ?? [];
-        if (same.some((m) => Buffer.compare(m, row) === 0)) return;
-        same.push(row);
-        pending.set(hashes[i], same);
-        missing.push(i);
-      });
-      let y: Float32Array | undefined;
-      if (missing.length) {
-        const sub = new Uint8Array(missing.length * players);
-        missing.forEach((row, j) => sub.set(rows[row], j * players));
-        y = await evaluate(sub, missing.length);
-        const K = outputs();
-        missing.forEach((row, j) => {
-          if (!cacheable[row]) return;
-          const entry = { mask: sub.slice(j * players, (j + 1) * players), y: (y as Float32Array).slice(j * K, (j + 1) * K) };
-          const bucket = cache.get(hashes[row]) ?? [];
-          bucket.push(entry);
-          cache.set(hashes[row], bucket);
-        });
-      }
-      const K = outputs();
-      const out = new Float32Array(n * K);
-      const fresh = new Map<number, number>(missing.map((row, j) => [row, j]));
-      rows.forEach((row, i) => {
-        const j = fresh.get(i);
-        out.set(j !== undefined && !cacheable[i] ? (y as Float32Array).subarray(j * K, (j + 1) * K) : (lookup(row, hashes[i]) as { y: Float32Array }).y, i * K);
-      });
-      return out;
-    },
-  };
+    throw rangeError('maxEvals', `at most ${most} for algorithm '${algorithm.name}' with ${M} features and ${K} classes (2 GiB of coalitions)`, maxEvals);
 }
 
 /** Runs SHAP on a model-sized image. Called by `Explainer.shap()`. */
 export async function runShap(model: Model, pre: ResolvedPreprocess, rgb: RgbImage, options: ShapOptions | undefined, classNames: (i: number) => string): Promise<ShapResult> {
   const start = performance.now();
-  const o = checkOptions('options', options, KNOWN) as ShapOptions;
-  const algorithm = o.algorithm === undefined ? 'partition' : checkChoice('algorithm', o.algorithm, SHAP_ALGORITHMS);
-  const features = o.features === undefined ? (algorithm === 'partition' ? 'pixels' : 'superpixels') : checkChoice('features', o.features, ['pixels', 'superpixels'] as const);
+  const owners = algorithmOptions();
+  const o = checkOptions('options', options, [...COMMON, ...owners.keys()]) as ShapOptions;
+  const algorithmName = o.algorithm === undefined ? SHAP_ALGORITHMS[0] : checkChoice('algorithm', o.algorithm, SHAP_ALGORITHMS);
+  const algorithm = shapAlgorithm(algorithmName);
+  const features = o.features === undefined ? algorithm.defaultFeatures : checkChoice('features', o.features, ['pixels', 'superpixels'] as const);
   const seed = optionalSeed('seed', o.seed, 42);
   // Partition's default is shap's: its batch changes the order of expansions (see ShapOptions.batchSize).
-  const batchSize = optionalNumber('batchSize', o.batchSize, algorithm === 'partition' ? PARTITION_DEFAULT_BATCH : 64, { integer: true, min: 2, max: 65536 });
+  const batchSize = optionalNumber('batchSize', o.batchSize, algorithm.defaultBatchSize, { integer: true, min: 2, max: 65536 });
   if (o.topLabels !== undefined) checkNumber('topLabels', o.topLabels, { integer: true, min: 1 });
   if (o.labels !== undefined && (!Array.isArray(o.labels) || o.labels.length === 0)) throw typeError('labels', 'a non-empty array of class indices', o.labels);
   o.labels?.forEach((l, i) => checkNumber(`labels[${i}]`, l, { integer: true, min: 0 }));
-  if (o.hierarchy !== undefined && (algorithm !== 'partition' || features !== 'superpixels'))
-    throw rangeError('hierarchy', "only with algorithm 'partition' and features 'superpixels'", 'a hierarchy');
-  if (o.l1 !== undefined && algorithm !== 'kernel') throw rangeError('l1', "only with algorithm 'kernel'", o.l1);
+  for (const [name, algorithms] of owners) {
+    if ((o as Record<string, unknown>)[name] !== undefined && !algorithms.includes(algorithm.name))
+      throw rangeError(name, `only with algorithm ${algorithms.map((a) => `'${a}'`).join(' or ')}`, (o as Record<string, unknown>)[name]);
+  }
+  algorithm.validate?.(o as Record<string, unknown>, features);
+  const background = resolveBackground('masker', o.masker ?? 'blur(128,128)');
 
   // Features: superpixels (a segmentation) or pixels (each pixel its own player).
   const t0 = performance.now();
@@ -282,16 +162,15 @@ export async function runShap(model: Model, pre: ResolvedPreprocess, rgb: RgbIma
   const segmentMs = performance.now() - t0;
 
   // Budget.
-  const defaultEvals = algorithm === 'partition' || algorithm === 'permutation' ? 500 : algorithm === 'kernel' ? Math.min(2 * M + 2048, M <= 30 ? 2 ** M : Infinity) : 2 ** M;
-  if (algorithm === 'exact' && M > EXACT_MAX_PLAYERS)
-    throw rangeError('features', `at most ${EXACT_MAX_PLAYERS} features for algorithm 'exact' (2^M evaluations)`, `${M} features`);
-  if (algorithm !== 'partition' && features === 'pixels' && M > 4096)
-    throw rangeError('features', `'superpixels' for algorithm '${algorithm}' (pixel features make ${M} players)`, 'pixels');
-  const maxEvals = optionalNumber('maxEvals', o.maxEvals, defaultEvals, { integer: true, min: 2, max: MAX_EVALS });
+  if (algorithm.maxPlayers !== undefined && M > algorithm.maxPlayers.limit) {
+    if (features === 'pixels') throw rangeError('features', `'superpixels' for algorithm '${algorithm.name}' (pixel features make ${M} players)`, 'pixels');
+    throw rangeError('features', `at most ${algorithm.maxPlayers.limit} features for algorithm '${algorithm.name}' (${algorithm.maxPlayers.why})`, `${M} features`);
+  }
+  const maxEvals = optionalNumber('maxEvals', o.maxEvals, algorithm.defaultMaxEvals(M), { integer: true, min: 2, max: MAX_EVALS });
 
-  const hide = await maskImage(o.masker ?? 'blur(128,128)', rgb, seg?.labels, M);
+  const hide = await backgroundImage('masker', background, rgb, seg?.labels, M);
   const evaluator = maskEvaluator(model, pre, rgb, hide, labels, M, { dedupe: false });
-  const game = cachedGame(M, (m, n) => evaluator.evaluate(m, n), () => evaluator.classes(), algorithm === 'permutation');
+  const game = cachedGame(M, (m, n) => evaluator.evaluate(m, n), () => evaluator.classes(), algorithm.cacheAll);
 
   // The classes to explain come from f(image), the full coalition (cached: the algorithms need it too).
   const fx = await game.evaluate(new Uint8Array(M).fill(1), 1);
@@ -305,31 +184,7 @@ export async function runShap(model: Model, pre: ResolvedPreprocess, rgb: RgbIma
   const run = { explained, maxEvals, seed, batchSize };
 
   const t1 = performance.now();
-  let result: ShapValues;
-  switch (algorithm) {
-    case 'partition': {
-      let tree: PartitionTree;
-      if (features === 'pixels') {
-        tree = imageTree(rgb.height, rgb.width);
-      } else if (o.hierarchy) {
-        tree = validateTree(o.hierarchy, 'hierarchy');
-        if (tree.players !== M) throw rangeError('hierarchy', `a tree over the ${M} superpixels`, `a tree over ${tree.players} players`);
-      } else {
-        tree = segmentTree(labels, rgb.width, rgb.height, M, rgb.data);
-      }
-      result = await partitionShap(game, tree, run);
-      break;
-    }
-    case 'kernel':
-      result = await kernelShap(game, { ...run, l1: o.l1 ?? false });
-      break;
-    case 'permutation':
-      result = await permutationShap(game, run);
-      break;
-    case 'exact':
-      result = await exactShap(game, run);
-      break;
-  }
+  const result = await algorithm.run({ game, run, options: o as Record<string, unknown>, features, rgb, labels, players: M });
   const solveMs = performance.now() - t1 - evaluator.stats.inferMs;
 
   const pixels = rgb.width * rgb.height;
@@ -348,7 +203,7 @@ export async function runShap(model: Model, pre: ResolvedPreprocess, rgb: RgbIma
     explanations,
     image: rgb,
     segmentation: seg,
-    algorithm,
+    algorithm: algorithm.name as ShapAlgorithm,
     features,
     evaluations: evaluator.stats.evaluations,
     maxEvals,

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { createExplainer, segment, concurrency, simdLevel } from '../lib';
 import { maskEvaluator } from '../lib/evaluate';
-import { hideImage } from '../lib/hide';
+import { segmentMeanImage } from '../lib/hide';
 import { Rng } from '../lib/rng';
 import { float16Model, linearModel, nanModel } from './helpers/onnx-builder';
 import { requireShared, shared } from './helpers/shared';
@@ -148,7 +148,7 @@ describe('LIME', function () {
         const seg = result.segmentation;
         const M = seg.count;
         const rgb = await explainer.prepare(shared('models', 'images', photo));
-        const hide = hideImage('mean', rgb, seg.labels, M, 16);
+        const hide = segmentMeanImage(rgb, seg.labels, M);
         const evaluator = maskEvaluator(explainer.model, explainer.preprocess, rgb, hide, seg.labels, M);
         const rng = new Rng(99);
         const draws = 50;

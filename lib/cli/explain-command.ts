@@ -19,6 +19,7 @@ import { limeToJson, renderLime, renderShap, shapToJson } from '../pictures';
 import { PREPROCESS_PRESETS, type PreprocessPreset } from '../preprocess';
 import { writeReport } from '../report';
 import { SHAP_ALGORITHMS, type ShapAlgorithm } from '../shap';
+import { SHAP_REGISTRY } from '../shap/registry';
 import { numberList } from './args';
 import { EXIT } from './exit-codes';
 import { FailureLog } from './failures';
@@ -37,8 +38,8 @@ export const EXPLAIN_USAGE = `Usage: limeshap explain --model MODEL.onnx [option
   --class-names FILE   class labels, one per line
   --method M           lime (default), shap or both
   --samples N          LIME samples per image (default 1000)
-  --algorithm A        SHAP algorithm: partition (default), kernel, permutation, exact
-  --max-evals N        SHAP evaluation budget (default: partition/permutation 500, kernel 2M+2048)
+  --algorithm A        SHAP algorithm: ${SHAP_ALGORITHMS.map((a, i) => (i === 0 ? `${a} (default)` : a)).join(', ')}
+  --max-evals N        SHAP evaluation budget (default: ${SHAP_REGISTRY.map((a) => `${a.name} ${a.defaultMaxEvalsText}`).join(', ')})
   --features F         SHAP features: pixels (partition default) or superpixels
   --seed N             seed of sampling and segmentation (default 42)
   --top K              classes printed and explained (default 5)
@@ -157,7 +158,7 @@ export async function explainCommand(argv: string[], log: (line: string) => void
   if (!PREPROCESS_PRESETS.includes(preset)) throw new RangeError(`--preset must be one of ${PREPROCESS_PRESETS.join(', ')}, got "${values.preset}"`);
   const method = values.method ?? 'lime';
   if (!['lime', 'shap', 'both'].includes(method)) throw new RangeError(`--method must be lime, shap or both, got "${method}"`);
-  const algorithm = (values.algorithm ?? 'partition') as ShapAlgorithm;
+  const algorithm = (values.algorithm ?? SHAP_ALGORITHMS[0]) as ShapAlgorithm;
   if (!SHAP_ALGORITHMS.includes(algorithm)) throw new RangeError(`--algorithm must be one of ${SHAP_ALGORITHMS.join(', ')}, got "${values.algorithm}"`);
   const maxEvals = values['max-evals'] === undefined ? undefined : numberList('max-evals', values['max-evals'], [])[0];
   const features = values.features as 'pixels' | 'superpixels' | undefined;

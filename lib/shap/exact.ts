@@ -5,6 +5,7 @@
  * algorithm shares (option checks, chunked evaluation of the selected outputs).
  */
 import { checkNumber, optionalSeed, rangeError, typeError } from '../validate';
+import type { ShapAlgorithmSpec } from './algorithm';
 import type { ShapGame, ShapRunOptions, ShapValues } from './game';
 
 /** The largest M {@link exactShap} accepts (2^20 ≈ 1M coalitions). */
@@ -110,3 +111,18 @@ export async function exactShap(game: ShapGame, options: ShapRunOptions): Promis
     evaluations: count,
   };
 }
+
+/** Exact Shapley values, registered in registry.ts. */
+export const exact = {
+  name: 'exact',
+  summary: `every one of the 2^M coalitions (M <= ${EXACT_MAX_PLAYERS})`,
+  defaultFeatures: 'superpixels',
+  defaultBatchSize: 64,
+  defaultMaxEvals: (players: number) => 2 ** players,
+  defaultMaxEvalsText: '2^M',
+  maxPlayers: { limit: EXACT_MAX_PLAYERS, why: '2^M evaluations' },
+  options: [],
+  bookkeepingBytes: () => 0,
+  cacheAll: false,
+  run: ({ game, run }) => exactShap(game, run),
+} as const satisfies ShapAlgorithmSpec;

@@ -25,6 +25,7 @@ import { binding, type NativeKernelShapParams } from '../native';
 import { Rng } from '../rng';
 import { rangeError, typeError } from '../validate';
 import { checkRunOptions, evaluateExplained, evaluateEnds } from './exact';
+import type { ShapAlgorithmSpec } from './algorithm';
 import type { ShapGame, ShapRunOptions, ShapValues } from './game';
 
 /** shap's `l1_reg`: false / 0 = none, a number > 0 = Lasso alpha, 'aic' / 'bic' = LassoLarsIC, 'num-features(r)' = LARS with r steps. */
@@ -219,3 +220,20 @@ export async function kernelShap(game: ShapGame, options: KernelShapOptions): Pr
   await binding.kernelShapSolve(masks, n, M, weights, y, L, delta, params, values);
   return { values, base, full, evaluations: 2 + n };
 }
+
+/** KernelExplainer's algorithm, registered in registry.ts. */
+export const kernel = {
+  name: 'kernel',
+  summary: 'KernelExplainer: enumerated and paired coalitions, Shapley-kernel weights, a constrained WLS solve (optional l1)',
+  defaultFeatures: 'superpixels',
+  defaultBatchSize: 64,
+  defaultMaxEvals: defaultKernelMaxEvals,
+  defaultMaxEvalsText: '2M + 2048 capped at 2^M',
+  maxPlayers: { limit: 4096, why: 'a weighted least-squares solve over M players' },
+  options: ['l1'],
+  // Every coalition is kept (M bytes); Kernel never draws more than the 2^M there are.
+  bookkeepingBytes: (players: number) => players,
+  mostEvals: (players: number) => (players <= 30 ? 2 ** players : Infinity),
+  cacheAll: false,
+  run: ({ game, run, options }) => kernelShap(game, { ...run, l1: (options.l1 as KernelL1 | undefined) ?? false }),
+} as const satisfies ShapAlgorithmSpec;

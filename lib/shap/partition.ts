@@ -40,7 +40,8 @@
 import { Rng } from '../rng';
 import { checkNumber, optionalSeed, rangeError, typeError } from '../validate';
 import type { ShapGame, ShapRunOptions, ShapValues } from './game';
-import { Heap, leafOrder, nodeSize, treeRoot, validateTree, type PartitionTree } from './tree';
+import type { ShapAlgorithmSpec } from './algorithm';
+import { Heap, imageTree, leafOrder, nodeSize, segmentTree, treeRoot, validateTree, type PartitionTree } from './tree';
 
 /** The smallest maxEvals PartitionExplainer accepts: f(∅) and f(all). */
 export const PARTITION_MIN_EVALS = 2;
@@ -218,3 +219,37 @@ export async function partitionShap(game: ShapGame, tree: PartitionTree, options
   }
   return { values, full: f11, base: f00, evaluations };
 }
+
+/**
+ * PartitionExplainer's algorithm (shap's default for images), registered in registry.ts. Its tree:
+ * shap's image tree over pixels; over superpixels the caller's `hierarchy`, or one merging adjacent
+ * segments by colour.
+ */
+export const partition = {
+  name: 'partition',
+  summary: "Owen values over a hierarchy, shap's best-first recursion (shap's default for images)",
+  defaultFeatures: 'pixels',
+  defaultBatchSize: PARTITION_DEFAULT_BATCH,
+  defaultMaxEvals: () => 500,
+  defaultMaxEvalsText: '500',
+  options: ['hierarchy'],
+  // Only coalitions that recur (the two ends) are cached.
+  bookkeepingBytes: () => 0,
+  cacheAll: false,
+  validate: (options, features) => {
+    if (options.hierarchy !== undefined && features !== 'superpixels')
+      throw rangeError('hierarchy', "only with algorithm 'partition' and features 'superpixels'", 'a hierarchy');
+  },
+  run: ({ game, run, options, features, rgb, labels, players }) => {
+    let tree: PartitionTree;
+    if (features === 'pixels') {
+      tree = imageTree(rgb.height, rgb.width);
+    } else if (options.hierarchy !== undefined) {
+      tree = validateTree(options.hierarchy, 'hierarchy');
+      if (tree.players !== players) throw rangeError('hierarchy', `a tree over the ${players} superpixels`, `a tree over ${tree.players} players`);
+    } else {
+      tree = segmentTree(labels, rgb.width, rgb.height, players, rgb.data);
+    }
+    return partitionShap(game, tree, run);
+  },
+} as const satisfies ShapAlgorithmSpec;

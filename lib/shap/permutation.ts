@@ -20,6 +20,7 @@
  */
 import { Rng } from '../rng';
 import { checkRunOptions, evaluateExplained, evaluateEnds } from './exact';
+import type { ShapAlgorithmSpec } from './algorithm';
 import type { ShapGame, ShapRunOptions, ShapValues } from './game';
 
 /** The smallest maxEvals that buys one permutation of M players. */
@@ -97,3 +98,19 @@ export async function permutationShap(game: ShapGame, options: ShapRunOptions): 
   for (let i = 0; i < L * M; i++) standardErrors[i] = Math.sqrt(Math.max(0, m2[i] / passes) / passes);
   return { values: mean, base, full, evaluations: 2 + inner * P, standardErrors };
 }
+
+/** PermutationExplainer's algorithm, registered in registry.ts. */
+export const permutation = {
+  name: 'permutation',
+  summary: 'PermutationExplainer: antithetic forward/backward passes, with standard errors',
+  defaultFeatures: 'superpixels',
+  defaultBatchSize: 64,
+  defaultMaxEvals: () => 500,
+  defaultMaxEvalsText: '500',
+  maxPlayers: { limit: 4096, why: 'two passes of M evaluations per permutation' },
+  options: [],
+  // Every coalition is cached with its outputs: M mask bytes and K float32 outputs.
+  bookkeepingBytes: (players: number, outputs: number) => players + 4 * outputs,
+  cacheAll: true,
+  run: ({ game, run }) => permutationShap(game, run),
+} as const satisfies ShapAlgorithmSpec;
