@@ -8,26 +8,36 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadImage } from '../image';
-import { segmentRgb, SEGMENT_METHODS, type SegmentMethod, type SegmentOptions } from '../segment';
+import { SEGMENT_REGISTRY, segmentRgb, type SegmentMethod, type SegmentMethodSpec, type SegmentOptions, type SegmentParam } from '../segment';
 import { contactSheet, encodePng, markBoundaries } from '../render';
 import { numberList, parseSize, stem } from './args';
 import { collectInputs } from './inputs';
 import { printable } from './terminal';
+
+/** The methods the sweep offers, and their swept parameters (by option name, shared ones once). */
+const SWEPT: readonly SegmentMethodSpec[] = SEGMENT_REGISTRY.filter((m) => m.sweep);
+const SWEPT_PARAMS = new Map<string, { param: SegmentParam; methods: string[] }>();
+for (const m of SWEPT) {
+  for (const p of m.params) {
+    if (!p.sweep) continue;
+    const seen = SWEPT_PARAMS.get(p.name);
+    if (seen) seen.methods.push(m.name);
+    else SWEPT_PARAMS.set(p.name, { param: p, methods: [m.name] });
+  }
+}
+/** kernelSize -> kernel-size */
+const flagOf = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 export const SEGMENT_USAGE = `Usage: limeshap segment <images or directories…> [options]
 
 Runs every combination of the listed parameter values on every image (folders are walked
 recursively; globs such as 'photos/**/*.jpg' are expanded). Exit code: 0 done, 1 an image failed,
 2 bad usage.
-  --method LIST        quickshift (default), slic, grid (comma list)
-  --kernel-size LIST   quickshift kernel size (default 4)
-  --max-dist LIST      quickshift max link distance (default 200)
-  --ratio LIST         quickshift colour/space ratio (default 0.2)
-  --sigma LIST         pre-smoothing (default 0)
+  --method LIST        ${SWEPT.map((m, i) => (i === 0 ? `${m.name} (default)` : m.name)).join(', ')} (comma list)
+${[...SWEPT_PARAMS.values()]
+  .map(({ param, methods }) => `  ${`--${flagOf(param.name)} LIST`.padEnd(21)}${methods.join('/')}: ${param.summary} (default ${param.default})`)
+  .join('\n')}
   --seed N             tie-break seed (default 42)
-  --n-segments LIST    slic segment count (default 100)
-  --compactness LIST   slic compactness (default 10)
-  --rows LIST --cols LIST  grid cells (default 8)
   --size N|WxH         resize first (aspect ratio not kept)
   --out DIR            output folder (default ./limeshap-segment)
 Writes DIR/segments.csv, DIR/segments.json, DIR/NAME.<params>.png overlays and DIR/NAME.sheet.png.`;
@@ -59,7 +69,6 @@ function sizes(labels: Int32Array, count: number): { min: number; median: number
   return { min: n[0], median, max: n[count - 1] };
 }
 
-const SHORT: Record<string, string> = { kernelSize: 'ks', maxDist: 'md', ratio: 'r', sigma: 's', nSegments: 'n', compactness: 'c', rows: 'rows', cols: 'cols' };
 
 /** Runs the command; returns the process exit code. */
 export async function segmentCommand(argv: string[], log: (line: string) => void = console.log): Promise<number> {
@@ -68,15 +77,8 @@ export async function segmentCommand(argv: string[], log: (line: string) => void
     allowPositionals: true,
     options: {
       method: { type: 'string' },
-      'kernel-size': { type: 'string' },
-      'max-dist': { type: 'string' },
-      ratio: { type: 'string' },
-      sigma: { type: 'string' },
+      ...Object.fromEntries([...SWEPT_PARAMS.keys()].map((name) => [flagOf(name), { type: 'string' as const }])),
       seed: { type: 'string' },
-      'n-segments': { type: 'string' },
-      compactness: { type: 'string' },
-      rows: { type: 'string' },
-      cols: { type: 'string' },
       size: { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -86,27 +88,21 @@ export async function segmentCommand(argv: string[], log: (line: string) => void
     log(SEGMENT_USAGE);
     return values.help ? 0 : 2;
   }
-  const methods = (values.method ?? 'quickshift').split(',') as SegmentMethod[];
+  const methods = (values.method ?? SWEPT[0].name).split(',') as SegmentMethod[];
   for (const m of methods) {
-    if (!SEGMENT_METHODS.includes(m) || m === 'labels') throw new RangeError(`--method must be quickshift, slic or grid, got "${m}"`);
+    if (!SWEPT.some((s) => s.name === m)) throw new RangeError(`--method must be ${SWEPT.map((s) => s.name).join(', ')}, got "${m}"`);
   }
   const seed = numberList('seed', values.seed, [42])[0];
   const resize = parseSize(values.size);
-  const sigma = numberList('sigma', values.sigma, [0]);
-  const grids: Record<string, Record<string, number>[]> = {
-    quickshift: combinations({
-      kernelSize: numberList('kernel-size', values['kernel-size'], [4]),
-      maxDist: numberList('max-dist', values['max-dist'], [200]),
-      ratio: numberList('ratio', values.ratio, [0.2]),
-      sigma,
-    }),
-    slic: combinations({
-      nSegments: numberList('n-segments', values['n-segments'], [100]),
-      compactness: numberList('compactness', values.compactness, [10]),
-      sigma,
-    }),
-    grid: combinations({ rows: numberList('rows', values.rows, [8]), cols: numberList('cols', values.cols, [8]) }),
-  };
+  const flags = values as Record<string, string | undefined>;
+  // Every combination of each method's swept parameters; the others take their defaults.
+  const grids = Object.fromEntries(
+    SWEPT.map((m) => [
+      m.name,
+      combinations(Object.fromEntries(m.params.filter((p) => p.sweep).map((p) => [p.name, numberList(flagOf(p.name), flags[flagOf(p.name)], [p.default as number])]))),
+    ]),
+  ) as Record<string, Record<string, number>[]>;
+  const tags = new Map([...SWEPT_PARAMS].map(([name, { param }]) => [name, param.sweep?.tag ?? name]));
   const out = path.resolve(values.out ?? 'limeshap-segment');
   fs.mkdirSync(out, { recursive: true });
 
@@ -126,11 +122,9 @@ export async function segmentCommand(argv: string[], log: (line: string) => void
     const tiles = [];
     for (const method of methods) {
       for (const combo of grids[method]) {
-        const options = { method, seed, ...combo } as SegmentOptions;
-        if (method === 'grid') delete options.seed;
-        const seg = await segmentRgb(rgb, { ...options, seed });
+        const seg = await segmentRgb(rgb, { method, seed, ...combo } as SegmentOptions);
         const s = sizes(seg.labels, seg.count);
-        const tag = Object.entries(combo).map(([k, v]) => `${SHORT[k] ?? k}${v}`).join('-');
+        const tag = Object.entries(combo).map(([k, v]) => `${tags.get(k) ?? k}${v}`).join('-');
         const overlayName = `${stem(file)}.${method}-${tag}.png`;
         const overlay = markBoundaries(rgb, seg.labels);
         fs.writeFileSync(path.join(out, overlayName), await encodePng(overlay));
