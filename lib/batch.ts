@@ -29,6 +29,9 @@ export interface BatchProgress {
   etaSeconds?: number;
 }
 
+/** Images in flight when `concurrency` is not given. */
+export const DEFAULT_CONCURRENCY = 2;
+
 /** Options of {@link explainBatch}. */
 export interface BatchOptions {
   /** 'lime' (default), 'shap' or 'both'. */
@@ -66,7 +69,7 @@ function isAsyncIterable(x: unknown): x is AsyncIterable<ImageInput> {
 export async function* explainBatch(explainer: Explainer, images: Iterable<ImageInput> | AsyncIterable<ImageInput>, options?: BatchOptions): AsyncGenerator<BatchItem> {
   const o = checkOptions('options', options, ['method', 'lime', 'shap', 'concurrency', 'onProgress', 'signal', 'maxInputBytes']) as BatchOptions;
   const method = o.method === undefined ? 'lime' : checkChoice('method', o.method, ['lime', 'shap', 'both'] as const);
-  const concurrency = optionalNumber('concurrency', o.concurrency, 2, { integer: true, min: 1, max: 64 });
+  const concurrency = optionalNumber('concurrency', o.concurrency, DEFAULT_CONCURRENCY, { integer: true, min: 1, max: 64 });
   const maxInputBytes = optionalNumber('maxInputBytes', o.maxInputBytes, MAX_INPUT_BYTES, { integer: true, min: 1 });
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw typeError('onProgress', 'a function', o.onProgress);
   if (images === null || typeof images !== 'object' || !(Symbol.iterator in images || Symbol.asyncIterator in images))

@@ -8,7 +8,7 @@ import { runLime, type LimeOptions, type LimeResult } from './lime';
 import { runShap, type ShapOptions, type ShapResult } from './shap';
 import { explainBatch, type BatchItem, type BatchOptions } from './batch';
 import { loadModel, type LoadModelOptions, type Model } from './model';
-import { fitToModel, resolvePreprocess, toTensorData, type PreprocessSpec, type ResolvedPreprocess } from './preprocess';
+import { DEFAULT_PRESET, fitToModel, resolvePreprocess, toTensorData, type PreprocessSpec, type ResolvedPreprocess } from './preprocess';
 import { topK } from './lime';
 import { withOwnSegmentation } from './segment';
 import { checkNumber, checkOptions } from './validate';
@@ -146,7 +146,7 @@ export class Explainer {
  *   class-name list of the wrong length.
  */
 export async function createExplainer(model: string | Uint8Array, options?: ExplainerOptions): Promise<Explainer> {
-  const { preprocess = 'imagenet', ...modelOptions } = options ?? {};
+  const { preprocess = DEFAULT_PRESET, ...modelOptions } = options ?? {};
   const loaded = await loadModel(model, modelOptions);
   try {
     const pre = resolvePreprocess(preprocess, { layout: loaded.layout, height: loaded.height, width: loaded.width });

@@ -12,7 +12,7 @@ import type { RgbImage } from './image';
 import type { Model } from './model';
 import { binding } from './native';
 import type { ResolvedPreprocess } from './preprocess';
-import { Rng } from './rng';
+import { DEFAULT_SEED, Rng } from './rng';
 import { resolveSegmentation, type Segmentation, type SegmentOptions } from './segment';
 import { checkChoice, checkNumber, checkOptions, optionalNumber, optionalSeed, rangeError, typeError } from './validate';
 
@@ -100,7 +100,7 @@ export function resolveLimeOptions(options: LimeOptions | undefined, classes: nu
     labels = o.labels.map((l, i) => checkNumber(`labels[${i}]`, l, { integer: true, min: 0, max: classes - 1 }));
   }
   return {
-    numSamples: optionalNumber('numSamples', o.numSamples, 1000, { integer: true, min: 2, max: 1e7 }),
+    numSamples: optionalNumber('numSamples', o.numSamples, DEFAULT_NUM_SAMPLES, { integer: true, min: 2, max: 1e7 }),
     // Checked here, before any segmentation or model call.
     hide: resolveBackground('hide', o.hide ?? 'mean', optionalNumber('blurSize', o.blurSize, DEFAULT_BLUR_SIZE, { integer: true, min: 1, max: 4096 })),
     kernelWidth: optionalNumber('kernelWidth', o.kernelWidth, 0.25, { min: 1e-150, max: 1e150 }),
@@ -110,10 +110,16 @@ export function resolveLimeOptions(options: LimeOptions | undefined, classes: nu
     numFeatures: optionalNumber('numFeatures', o.numFeatures, 100000, { integer: true, min: 1, max: 1e9 }),
     topLabels: o.topLabels === undefined ? undefined : checkNumber('topLabels', o.topLabels, { integer: true, min: 1, max: classes }),
     labels,
-    seed: optionalSeed('seed', o.seed, 42),
+    seed: optionalSeed('seed', o.seed, DEFAULT_SEED),
     segmentation: o.segmentation,
   };
 }
+
+/** LIME's samples per explanation when `numSamples` is not given (lime's default). */
+export const DEFAULT_NUM_SAMPLES = 1000;
+
+/** Classes explained when neither `labels` nor `topLabels` is given (lime's `top_labels=5`; SHAP too). */
+export const DEFAULT_TOP_LABELS = 5;
 
 /** Most bytes LIME's sample matrix and model outputs may take together (2 GiB). */
 export const MAX_SAMPLE_BYTES = 2 ** 31;
@@ -164,7 +170,7 @@ export async function runLime(model: Model, pre: ResolvedPreprocess, rgb: RgbIma
   } else if (o.topLabels !== undefined && o.topLabels > K) {
     throw rangeError('topLabels', `at most ${K} (the model's classes)`, o.topLabels);
   }
-  const explained = o.labels ?? topK(y.subarray(0, K), o.topLabels ?? Math.min(5, K));
+  const explained = o.labels ?? topK(y.subarray(0, K), o.topLabels ?? Math.min(DEFAULT_TOP_LABELS, K));
 
   // 4. Weighted fits, all classes from one native call.
   const t1 = performance.now();

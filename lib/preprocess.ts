@@ -15,6 +15,9 @@ import { checkChoice, checkNumber, checkOptions, rangeError, typeError } from '.
 
 /** The preset names. */
 export const PREPROCESS_PRESETS = ['imagenet', 'inception', 'caffe-bgr'] as const;
+
+/** The preset used when none is given. */
+export const DEFAULT_PRESET = 'imagenet';
 export type PreprocessPreset = (typeof PREPROCESS_PRESETS)[number];
 
 /** How the image is brought to the model's size. */

@@ -7,6 +7,9 @@
  */
 import { optionalSeed } from './validate';
 
+/** The seed of every seeded choice when none is given (sampling, coalitions, quickshift's noise). */
+export const DEFAULT_SEED = 42;
+
 export class Rng {
   private s0: number;
   private s1: number;

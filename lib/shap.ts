@@ -16,7 +16,8 @@ import type { ShapAlgorithmSpec } from './shap/algorithm';
 import { cachedGame } from './shap/cache';
 import { algorithmOptions, SHAP_ALGORITHMS, shapAlgorithm, type ShapAlgorithm } from './shap/registry';
 import type { PartitionTree } from './shap/tree';
-import { topK } from './lime';
+import { DEFAULT_TOP_LABELS, topK } from './lime';
+import { DEFAULT_SEED } from './rng';
 import { resolveSegmentation, type Segmentation, type SegmentOptions } from './segment';
 import { checkChoice, checkNumber, checkOptions, optionalNumber, optionalSeed, rangeError, typeError } from './validate';
 
@@ -132,7 +133,7 @@ export async function runShap(model: Model, pre: ResolvedPreprocess, rgb: RgbIma
   const algorithmName = o.algorithm === undefined ? SHAP_ALGORITHMS[0] : checkChoice('algorithm', o.algorithm, SHAP_ALGORITHMS);
   const algorithm = shapAlgorithm(algorithmName);
   const features = o.features === undefined ? algorithm.defaultFeatures : checkChoice('features', o.features, ['pixels', 'superpixels'] as const);
-  const seed = optionalSeed('seed', o.seed, 42);
+  const seed = optionalSeed('seed', o.seed, DEFAULT_SEED);
   // Partition's default is shap's: its batch changes the order of expansions (see ShapOptions.batchSize).
   const batchSize = optionalNumber('batchSize', o.batchSize, algorithm.defaultBatchSize, { integer: true, min: 2, max: 65536 });
   if (o.topLabels !== undefined) checkNumber('topLabels', o.topLabels, { integer: true, min: 1 });
@@ -180,7 +181,7 @@ export async function runShap(model: Model, pre: ResolvedPreprocess, rgb: RgbIma
   });
   if (o.topLabels !== undefined && o.topLabels > K) throw rangeError('topLabels', `at most ${K} (the model's classes)`, o.topLabels);
   checkShapMemory(algorithm, maxEvals, M, K);
-  const explained = o.labels ?? topK(fx, o.topLabels ?? Math.min(5, K));
+  const explained = o.labels ?? topK(fx, o.topLabels ?? Math.min(DEFAULT_TOP_LABELS, K));
   const run = { explained, maxEvals, seed, batchSize };
 
   const t1 = performance.now();

@@ -11,57 +11,22 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { cleanStaleTemporaries, TMP_SUFFIX_MAX, writeAtomic } from '../atomic-write';
 import { createExplainer } from '../explainer';
-import { MAX_INPUT_BYTES } from '../read-file';
 import { limeToJson, renderLime, renderShap, shapToJson } from '../pictures';
-import { PREPROCESS_PRESETS, type PreprocessPreset } from '../preprocess';
 import { writeReport } from '../report';
-import { SHAP_ALGORITHMS, type ShapAlgorithm } from '../shap';
-import { SHAP_REGISTRY } from '../shap/registry';
-import { numberList } from './args';
 import { EXIT } from './exit-codes';
+import { EXPLAIN_FLAGS, EXPLAIN_USAGE, readExplainSettings } from './explain-flags';
+import { parseFlags } from './flags';
 import { FailureLog } from './failures';
 import { VERSION } from '../version';
 import { hashFile, outputState, type Fingerprint } from './fingerprint';
-import { collectInputs, outputNames, parseShard, shardOf, type InputNotes } from './inputs';
+import { collectInputs, outputNames, shardOf, type InputNotes } from './inputs';
 import { acquireLock, LockHeldError, type Lock } from './lock';
 import { ProgressDisplay } from './progress';
 import { printable } from './terminal';
 
-export const EXPLAIN_USAGE = `Usage: limeshap explain --model MODEL.onnx [options] <images, directories or globs…>
-
-  --model FILE         the ONNX image classifier (required)
-  --manifest FILE      more inputs, one path per line
-  --preset NAME        preprocessing: imagenet (default), inception, caffe-bgr
-  --class-names FILE   class labels, one per line
-  --method M           lime (default), shap or both
-  --samples N          LIME samples per image (default 1000)
-  --algorithm A        SHAP algorithm: ${SHAP_ALGORITHMS.map((a, i) => (i === 0 ? `${a} (default)` : a)).join(', ')}
-  --max-evals N        SHAP evaluation budget (default: ${SHAP_REGISTRY.map((a) => `${a.name} ${a.defaultMaxEvalsText}`).join(', ')})
-  --features F         SHAP features: pixels (partition default) or superpixels
-  --seed N             seed of sampling and segmentation (default 42)
-  --top K              classes printed and explained (default 5)
-  --provider LIST      execution providers, e.g. cuda,cpu (default cpu)
-  --concurrency N      images in flight (default 2)
-  --inference WHERE    run the model on the main thread (default) or in a worker thread
-  --shard i/n          take the i-th of n deterministic shares of the inputs (0 <= i < n)
-  --resume             skip images whose outputs exist, parse and were made with the same model
-                       and settings; outputs made with other ones stop the run (exit 5)
-  --force              with --resume: redo images whose outputs were made with other settings
-  --max-input-bytes N  largest image file read (default ${MAX_INPUT_BYTES}, 256 MiB); only regular
-                       files are read (a FIFO, a device or a folder fails that image)
-  --report             write DIR/report.html (self-contained) at the end
-  --out DIR            output folder (default ./limeshap-out)
-Writes per image DIR/NAME.lime.json, .lime.png, .lime-heatmap.png (LIME) and DIR/NAME.shap.json,
-.shap.png (SHAP); DIR/failures.jsonl lists the images failing now (one line each, rewritten by every
-run from DIR/failures/). One run writes a folder at a time (DIR/.limeshap.lock; shards of one job
-array each lock their own share). Directory inputs are walked recursively, following links (loops
-are reported and skipped).
-Exit codes: 0 all explained, 1 some failed (see failures.jsonl), 2 bad usage, 3 outputs cannot be
-written (disk full or read-only: not even the failure could be recorded), 4 the output folder is in
-use by another run, 5 --resume found outputs of other settings (use --force), 130 interrupted.`;
+export { EXPLAIN_USAGE };
 
 /** The longest suffix an output name gets (NAME.lime-heatmap.png), before the temporary suffix. */
 const LONGEST_SUFFIX = '.lime-heatmap.png'.length;
@@ -119,33 +84,7 @@ function message(err: unknown): string {
 
 /** Runs `limeshap explain`; returns the exit code (see EXIT and the usage text). */
 export async function explainCommand(argv: string[], log: (line: string) => void = console.log): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      model: { type: 'string' },
-      manifest: { type: 'string' },
-      preset: { type: 'string' },
-      'class-names': { type: 'string' },
-      method: { type: 'string' },
-      samples: { type: 'string' },
-      algorithm: { type: 'string' },
-      'max-evals': { type: 'string' },
-      features: { type: 'string' },
-      seed: { type: 'string' },
-      top: { type: 'string' },
-      provider: { type: 'string' },
-      concurrency: { type: 'string' },
-      inference: { type: 'string' },
-      shard: { type: 'string' },
-      resume: { type: 'boolean' },
-      force: { type: 'boolean' },
-      'max-input-bytes': { type: 'string' },
-      report: { type: 'boolean' },
-      out: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values, positionals } = parseFlags(EXPLAIN_FLAGS, argv);
   if (values.help) {
     log(EXPLAIN_USAGE);
     return EXIT.OK;
@@ -154,27 +93,8 @@ export async function explainCommand(argv: string[], log: (line: string) => void
     log(EXPLAIN_USAGE);
     return EXIT.USAGE;
   }
-  const preset = (values.preset ?? 'imagenet') as PreprocessPreset;
-  if (!PREPROCESS_PRESETS.includes(preset)) throw new RangeError(`--preset must be one of ${PREPROCESS_PRESETS.join(', ')}, got "${values.preset}"`);
-  const method = values.method ?? 'lime';
-  if (!['lime', 'shap', 'both'].includes(method)) throw new RangeError(`--method must be lime, shap or both, got "${method}"`);
-  const algorithm = (values.algorithm ?? SHAP_ALGORITHMS[0]) as ShapAlgorithm;
-  if (!SHAP_ALGORITHMS.includes(algorithm)) throw new RangeError(`--algorithm must be one of ${SHAP_ALGORITHMS.join(', ')}, got "${values.algorithm}"`);
-  const maxEvals = values['max-evals'] === undefined ? undefined : numberList('max-evals', values['max-evals'], [])[0];
-  const features = values.features as 'pixels' | 'superpixels' | undefined;
-  if (features !== undefined && features !== 'pixels' && features !== 'superpixels') throw new RangeError(`--features must be pixels or superpixels, got "${features}"`);
-  const numSamples = numberList('samples', values.samples, [1000])[0];
-  const seed = numberList('seed', values.seed, [42])[0];
-  const top = numberList('top', values.top, [5])[0];
-  const concurrency = numberList('concurrency', values.concurrency, [2])[0];
-  const maxInputBytes = numberList('max-input-bytes', values['max-input-bytes'], [MAX_INPUT_BYTES])[0];
-  if (!Number.isInteger(maxInputBytes) || maxInputBytes < 1) throw new RangeError(`--max-input-bytes must be a positive integer, got "${values['max-input-bytes']}"`);
-  const shard = parseShard(values.shard);
-  const inference = values.inference ?? 'main';
-  if (inference !== 'main' && inference !== 'worker') throw new RangeError(`--inference must be main or worker, got "${inference}"`);
-  if (values.force && !values.resume) throw new RangeError('--force only makes sense with --resume (without --resume every image is redone anyway)');
-  const providers = (values.provider ?? 'cpu').split(',') as ('cpu' | 'cuda')[];
-  const out = path.resolve(values.out ?? 'limeshap-out');
+  const s = readExplainSettings(values);
+  const { method, out, shard } = s;
 
   let lock: Lock;
   try {
@@ -201,7 +121,7 @@ export async function explainCommand(argv: string[], log: (line: string) => void
   async function run(): Promise<number> {
     // Inputs: expanded, sorted and named before sharding, so every shard agrees on names and shares.
     const notes: InputNotes = { loops: [], duplicates: [] };
-    const all = collectInputs(positionals, values.manifest, notes);
+    const all = collectInputs(positionals, s.manifest, notes);
     for (const loop of notes.loops) log(`skipped ${printable(loop)}: a link back into a folder already being walked (loop)`);
     for (const [dropped, kept] of notes.duplicates) log(`${printable(dropped)}: the same file as ${printable(kept)}, explained once`);
     const names = outputNames(all);
@@ -216,14 +136,15 @@ export async function explainCommand(argv: string[], log: (line: string) => void
         throw new Error(`cannot read --${flag} ${file}: ${message(err)}`);
       }
     };
-    const modelHash = await hashOf('model', values.model);
-    const classHash = await hashOf('class-names', values['class-names']);
+    const modelHash = await hashOf('model', s.model);
+    const classHash = await hashOf('class-names', s.classNames);
     // Every option that changes a method's numbers or labels; see fingerprint.ts. The version
     // stands for the defaults (e.g. SHAP Partition's batch size), which a release may change.
-    const common = { limeshap: VERSION, model: modelHash, preset, classNames: classHash, seed, top };
+    // Unset flags are recorded as null: the library's default, which the version stands for.
+    const common = { limeshap: VERSION, model: modelHash, preset: s.preset ?? null, classNames: classHash, seed: s.seed ?? null, top: s.top ?? null };
     const fingerprints: Record<'lime' | 'shap', Fingerprint> = {
-      lime: { method: 'lime', ...common, samples: numSamples },
-      shap: { method: 'shap', ...common, algorithm, maxEvals: maxEvals ?? null, features: features ?? null },
+      lime: { method: 'lime', ...common, samples: s.numSamples ?? null },
+      shap: { method: 'shap', ...common, algorithm: s.algorithm ?? null, maxEvals: s.maxEvals ?? null, features: s.features ?? null },
     };
 
     const failures = new FailureLog(out);
@@ -238,7 +159,7 @@ export async function explainCommand(argv: string[], log: (line: string) => void
         tooLong.push(file);
         continue;
       }
-      if (!values.resume) {
+      if (!s.resume) {
         todo.push(file);
         continue;
       }
@@ -248,14 +169,14 @@ export async function explainCommand(argv: string[], log: (line: string) => void
         failures.clear(name); // finished by an earlier run that stopped before clearing its record
       } else if (state === 'todo') {
         todo.push(file);
-      } else if (values.force) {
+      } else if (s.force) {
         todo.push(file);
         differing.push({ file, diff: state });
       } else {
         differing.push({ file, diff: state });
       }
     }
-    if (differing.length && !values.force) {
+    if (differing.length && !s.force) {
       const shown = differing.slice(0, 5).map((d) => `  ${printable(path.basename(d.file))}: ${printable(d.diff.join(', '))}`);
       console.error(
         `limeshap: --resume: ${differing.length} image(s) in ${printable(out)} were explained with another model or other settings:\n` +
@@ -300,17 +221,18 @@ export async function explainCommand(argv: string[], log: (line: string) => void
     };
     let interrupted = false;
     if (fatal === undefined && todo.length) {
-      const explainer = await createExplainer(values.model as string, { preprocess: preset, classNames: values['class-names'], executionProviders: providers, inference: inference as 'main' | 'worker' });
-      const topLabels = Math.min(top, explainer.model.classes ?? top);
+      const explainer = await createExplainer(s.model, { preprocess: s.preset, classNames: s.classNames, executionProviders: s.providers, inference: s.inference });
+      // --top is both what is printed and what is explained; a model with fewer classes explains them all.
+      const topLabels = s.top === undefined ? undefined : Math.min(s.top, explainer.model.classes ?? s.top);
       process.on('SIGINT', onSigint);
       const progress = new ProgressDisplay();
       try {
         const batch = explainer.explainBatch(todo, {
-          method: method as 'lime' | 'shap' | 'both',
-          lime: { numSamples, seed, topLabels },
-          shap: { algorithm, maxEvals, features, seed, topLabels },
-          concurrency,
-          maxInputBytes,
+          method,
+          lime: { numSamples: s.numSamples, seed: s.seed, topLabels },
+          shap: { algorithm: s.algorithm, maxEvals: s.maxEvals, features: s.features, seed: s.seed, topLabels },
+          concurrency: s.concurrency,
+          maxInputBytes: s.maxInputBytes,
           signal: stop.signal,
           onProgress: (p) => progress.update({ ...p, total: todo.length }, skipped),
         });
@@ -319,7 +241,7 @@ export async function explainCommand(argv: string[], log: (line: string) => void
           const name = names.get(file) as string;
           try {
             if (!item.ok) throw item.error;
-            const meta = { image: file, model: values.model };
+            const meta = { image: file, model: s.model };
             // Pictures first, JSON last: a JSON that parses means the image is complete (--resume).
             if (item.lime) {
               writeAtomic(path.join(out, `${name}.lime.png`), await renderLime(item.lime));
@@ -365,7 +287,7 @@ export async function explainCommand(argv: string[], log: (line: string) => void
       `${done} explained, ${failed} failed${skipped ? `, ${skipped} skipped (already done)` : ''}${interrupted ? `, ${left} not started (interrupted)` : ''}` +
         `${failing !== failed ? `; ${failing} failing in the folder (failures.jsonl)` : ''}; outputs in ${printable(out)}`,
     );
-    if (values.report) log(`report: ${printable(await writeReport(out))}`);
+    if (s.report) log(`report: ${printable(await writeReport(out))}`);
     if (interrupted) return EXIT.INTERRUPTED;
     return failed ? EXIT.SOME_FAILED : EXIT.OK;
   }

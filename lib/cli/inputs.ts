@@ -182,7 +182,10 @@ function readManifest(file: string): string {
 }
 
 /** Parses --shard "i/n" (0 <= i < n). */
-export function parseShard(text: string | undefined): { index: number; count: number } | undefined {
+/** A share of the inputs: the index-th of count. */
+export type Shard = { index: number; count: number };
+
+export function parseShard(text: string | undefined): Shard | undefined {
   if (text === undefined) return undefined;
   const m = /^(\d+)\/(\d+)$/.exec(text.trim());
   if (!m || Number(m[2]) < 1 || Number(m[1]) >= Number(m[2])) throw new RangeError(`--shard expects i/n with 0 <= i < n (e.g. 0/4), got "${text}"`);

@@ -6,11 +6,13 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
+import { writeAtomic } from '../atomic-write';
 import { loadImage } from '../image';
+import { DEFAULT_SEED } from '../rng';
 import { SEGMENT_REGISTRY, segmentRgb, type SegmentMethod, type SegmentMethodSpec, type SegmentOptions, type SegmentParam } from '../segment';
 import { contactSheet, encodePng, markBoundaries } from '../render';
 import { numberList, parseSize, stem } from './args';
+import { flagUsage, numberFlag, parseFlags, text, type Flag } from './flags';
 import { collectInputs } from './inputs';
 import { printable } from './terminal';
 
@@ -28,18 +30,27 @@ for (const m of SWEPT) {
 /** kernelSize -> kernel-size */
 const flagOf = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
+/** The flags of `limeshap segment`: a list flag per swept parameter of the registered methods. */
+export const SEGMENT_FLAGS: readonly Flag[] = [
+  { name: 'method', type: 'string', arg: 'LIST', help: `${SWEPT.map((m, i) => (i === 0 ? `${m.name} (default)` : m.name)).join(', ')} (comma list)` },
+  ...[...SWEPT_PARAMS.values()].map(({ param, methods }): Flag => ({
+    name: flagOf(param.name),
+    type: 'string',
+    arg: 'LIST',
+    help: `${methods.join('/')}: ${param.summary} (default ${param.default})`,
+  })),
+  { name: 'seed', type: 'string', arg: 'N', help: `tie-break seed (default ${DEFAULT_SEED})` },
+  { name: 'size', type: 'string', arg: 'N|WxH', help: 'resize first (aspect ratio not kept)' },
+  { name: 'out', type: 'string', arg: 'DIR', help: 'output folder (default ./limeshap-segment)' },
+  { name: 'help', type: 'boolean', short: 'h', help: 'this text' },
+];
+
 export const SEGMENT_USAGE = `Usage: limeshap segment <images or directories…> [options]
 
 Runs every combination of the listed parameter values on every image (folders are walked
 recursively; globs such as 'photos/**/*.jpg' are expanded). Exit code: 0 done, 1 an image failed,
 2 bad usage.
-  --method LIST        ${SWEPT.map((m, i) => (i === 0 ? `${m.name} (default)` : m.name)).join(', ')} (comma list)
-${[...SWEPT_PARAMS.values()]
-  .map(({ param, methods }) => `  ${`--${flagOf(param.name)} LIST`.padEnd(21)}${methods.join('/')}: ${param.summary} (default ${param.default})`)
-  .join('\n')}
-  --seed N             tie-break seed (default 42)
-  --size N|WxH         resize first (aspect ratio not kept)
-  --out DIR            output folder (default ./limeshap-segment)
+${flagUsage(SEGMENT_FLAGS)}
 Writes DIR/segments.csv, DIR/segments.json, DIR/NAME.<params>.png overlays and DIR/NAME.sheet.png.`;
 
 /** One row of the table. */
@@ -72,38 +83,26 @@ function sizes(labels: Int32Array, count: number): { min: number; median: number
 
 /** Runs the command; returns the process exit code. */
 export async function segmentCommand(argv: string[], log: (line: string) => void = console.log): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      method: { type: 'string' },
-      ...Object.fromEntries([...SWEPT_PARAMS.keys()].map((name) => [flagOf(name), { type: 'string' as const }])),
-      seed: { type: 'string' },
-      size: { type: 'string' },
-      out: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values, positionals } = parseFlags(SEGMENT_FLAGS, argv);
   if (values.help || positionals.length === 0) {
     log(SEGMENT_USAGE);
     return values.help ? 0 : 2;
   }
-  const methods = (values.method ?? SWEPT[0].name).split(',') as SegmentMethod[];
+  const methods = (text(values, 'method') ?? SWEPT[0].name).split(',') as SegmentMethod[];
   for (const m of methods) {
     if (!SWEPT.some((s) => s.name === m)) throw new RangeError(`--method must be ${SWEPT.map((s) => s.name).join(', ')}, got "${m}"`);
   }
-  const seed = numberList('seed', values.seed, [42])[0];
-  const resize = parseSize(values.size);
-  const flags = values as Record<string, string | undefined>;
+  const seed = numberFlag(values, 'seed', { integer: true, min: 0 });
+  const resize = parseSize(text(values, 'size'));
   // Every combination of each method's swept parameters; the others take their defaults.
   const grids = Object.fromEntries(
     SWEPT.map((m) => [
       m.name,
-      combinations(Object.fromEntries(m.params.filter((p) => p.sweep).map((p) => [p.name, numberList(flagOf(p.name), flags[flagOf(p.name)], [p.default as number])]))),
+      combinations(Object.fromEntries(m.params.filter((p) => p.sweep).map((p) => [p.name, numberList(flagOf(p.name), text(values, flagOf(p.name)), [p.default as number])]))),
     ]),
   ) as Record<string, Record<string, number>[]>;
   const tags = new Map([...SWEPT_PARAMS].map(([name, { param }]) => [name, param.sweep?.tag ?? name]));
-  const out = path.resolve(values.out ?? 'limeshap-segment');
+  const out = path.resolve(text(values, 'out') ?? 'limeshap-segment');
   fs.mkdirSync(out, { recursive: true });
 
   const rows: SegmentRow[] = [];
@@ -127,7 +126,7 @@ export async function segmentCommand(argv: string[], log: (line: string) => void
         const tag = Object.entries(combo).map(([k, v]) => `${tags.get(k) ?? k}${v}`).join('-');
         const overlayName = `${stem(file)}.${method}-${tag}.png`;
         const overlay = markBoundaries(rgb, seg.labels);
-        fs.writeFileSync(path.join(out, overlayName), await encodePng(overlay));
+        writeAtomic(path.join(out, overlayName), await encodePng(overlay));
         const row: SegmentRow = { image: file, method, params: seg.params, count: seg.count, minSize: s.min, medianSize: s.median, maxSize: s.max, ms: seg.ms, overlay: overlayName };
         rows.push(row);
         const paramText = Object.entries(combo).map(([k, v]) => `${k}=${v}`).join(' ');
@@ -136,7 +135,7 @@ export async function segmentCommand(argv: string[], log: (line: string) => void
       }
     }
     const sheet = contactSheet(tiles, { title: path.basename(file), tileWidth: Math.min(rgb.width, 320) });
-    fs.writeFileSync(path.join(out, `${stem(file)}.sheet.png`), await encodePng(sheet));
+    writeAtomic(path.join(out, `${stem(file)}.sheet.png`), await encodePng(sheet));
   }
   const header = 'image,method,params,segments,min_size,median_size,max_size,ms,overlay';
   const csv = rows.map((r) =>
@@ -144,8 +143,8 @@ export async function segmentCommand(argv: string[], log: (line: string) => void
       .map((v) => (/[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v)))
       .join(','),
   );
-  fs.writeFileSync(path.join(out, 'segments.csv'), [header, ...csv].join('\n') + '\n');
-  fs.writeFileSync(path.join(out, 'segments.json'), JSON.stringify(rows, null, 1) + '\n');
+  writeAtomic(path.join(out, 'segments.csv'), [header, ...csv].join('\n') + '\n');
+  writeAtomic(path.join(out, 'segments.json'), JSON.stringify(rows, null, 1) + '\n');
   log(`wrote ${rows.length} rows, overlays and contact sheets to ${out}${failures ? ` (${failures} images failed)` : ''}`);
   return failures ? 1 : 0;
 }

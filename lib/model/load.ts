@@ -129,4 +129,4 @@ export async function loadModel(model: string | Uint8Array, options?: LoadModelO
 }
 
 /** Default of {@link LoadModelOptions.inference}. */
-const DEFAULT_INFERENCE: InferenceMode = 'main';
+export const DEFAULT_INFERENCE: InferenceMode = 'main';

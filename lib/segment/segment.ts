@@ -5,6 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { loadImage, type ImageInput, type RgbImage } from '../image';
+import { DEFAULT_SEED } from '../rng';
 import { checkChoice, checkOptions, optionalSeed } from '../validate';
 import { resolveParams } from './method';
 import { SEGMENT_METHODS, segmentMethod, type SegmentMethod } from './registry';
@@ -24,7 +25,7 @@ export function resolveSegmentOptions(options: SegmentOptions | undefined): Segm
   const spec = segmentMethod(method);
   const o = checkOptions('options', options, [...COMMON, ...spec.params.map((p) => p.name), ...(spec.extraOptions ?? [])]) as SegmentOptions;
   resolveParams(spec, o as Record<string, unknown>);
-  optionalSeed('seed', o.seed, 42);
+  optionalSeed('seed', o.seed, DEFAULT_SEED);
   return { ...o, method };
 }
 
@@ -55,7 +56,7 @@ export async function segmentRgb(rgb: RgbImage, options?: SegmentOptions): Promi
   const spec = segmentMethod(o.method);
   const raw = o as unknown as Record<string, unknown>;
   const params = resolveParams(spec, raw, rgb);
-  const seed = optionalSeed('seed', o.seed, 42);
+  const seed = optionalSeed('seed', o.seed, DEFAULT_SEED);
   const { width, height } = rgb;
   const labels = new Int32Array(width * height);
   const start = performance.now();

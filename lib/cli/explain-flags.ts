@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: MIT
+/**
+ * `limeshap explain`'s flags: the table (parsing and usage come from it) and the checked settings
+ * the command runs with. Unset flags stay undefined and the library applies its own defaults; the
+ * usage shows those defaults from the library's constants.
+ */
+import * as path from 'node:path';
+import { DEFAULT_CONCURRENCY } from '../batch';
+import { DEFAULT_NUM_SAMPLES, DEFAULT_TOP_LABELS } from '../lime';
+import { DEFAULT_INFERENCE } from '../model/load';
+import { EXECUTION_PROVIDERS, type ExecutionProvider } from '../model';
+import { DEFAULT_PRESET, PREPROCESS_PRESETS, type PreprocessPreset } from '../preprocess';
+import { MAX_INPUT_BYTES } from '../read-file';
+import { DEFAULT_SEED } from '../rng';
+import { SHAP_ALGORITHMS, SHAP_REGISTRY, type ShapAlgorithm } from '../shap/registry';
+import { parseShard, type Shard } from './inputs';
+import { choiceFlag, flagUsage, numberFlag, text, type Flag, type FlagValues } from './flags';
+
+const METHODS = ['lime', 'shap', 'both'] as const;
+const FEATURES = ['pixels', 'superpixels'] as const;
+const INFERENCE = ['main', 'worker'] as const;
+
+/** The flags of `limeshap explain`, in usage order. */
+export const EXPLAIN_FLAGS: readonly Flag[] = [
+  { name: 'model', type: 'string', arg: 'FILE', help: 'the ONNX image classifier (required)' },
+  { name: 'manifest', type: 'string', arg: 'FILE', help: 'more inputs, one path per line' },
+  { name: 'preset', type: 'string', arg: 'NAME', help: `preprocessing: ${PREPROCESS_PRESETS.join(', ')} (default ${DEFAULT_PRESET})` },
+  { name: 'class-names', type: 'string', arg: 'FILE', help: 'class labels, one per line' },
+  { name: 'method', type: 'string', arg: 'M', help: 'lime (default), shap or both' },
+  { name: 'samples', type: 'string', arg: 'N', help: `LIME samples per image (default ${DEFAULT_NUM_SAMPLES})` },
+  { name: 'algorithm', type: 'string', arg: 'A', help: `SHAP algorithm: ${SHAP_ALGORITHMS.map((a, i) => (i === 0 ? `${a} (default)` : a)).join(', ')}` },
+  {
+    name: 'max-evals',
+    type: 'string',
+    arg: 'N',
+    help: `SHAP evaluation budget (default: ${SHAP_REGISTRY.map((a) => `${a.name} ${a.defaultMaxEvalsText}`).join(', ')})`,
+  },
+  { name: 'features', type: 'string', arg: 'F', help: `SHAP features: ${FEATURES.map((f) => `${f} (default of ${SHAP_REGISTRY.filter((a) => a.defaultFeatures === f).map((a) => a.name).join(', ')})`).join(' or ')}` },
+  { name: 'seed', type: 'string', arg: 'N', help: `seed of sampling and segmentation (default ${DEFAULT_SEED})` },
+  { name: 'top', type: 'string', arg: 'K', help: `classes printed and explained (default ${DEFAULT_TOP_LABELS})` },
+  { name: 'provider', type: 'string', arg: 'LIST', help: `execution providers, e.g. cuda,cpu (default cpu; one of ${EXECUTION_PROVIDERS.join(', ')})` },
+  { name: 'concurrency', type: 'string', arg: 'N', help: `images in flight (default ${DEFAULT_CONCURRENCY})` },
+  { name: 'inference', type: 'string', arg: 'WHERE', help: `run the model on the main thread or in a worker thread (default ${DEFAULT_INFERENCE})` },
+  { name: 'shard', type: 'string', arg: 'i/n', help: 'take the i-th of n deterministic shares of the inputs (0 <= i < n)' },
+  {
+    name: 'resume',
+    type: 'boolean',
+    help: 'skip images whose outputs exist, parse and were made with the same model\nand settings; outputs made with other ones stop the run (exit 5)',
+  },
+  { name: 'force', type: 'boolean', help: 'with --resume: redo images whose outputs were made with other settings' },
+  {
+    name: 'max-input-bytes',
+    type: 'string',
+    arg: 'N',
+    help: `largest image file read (default ${MAX_INPUT_BYTES}, 256 MiB); only regular\nfiles are read (a FIFO, a device or a folder fails that image)`,
+  },
+  { name: 'report', type: 'boolean', help: 'write DIR/report.html (self-contained) at the end' },
+  { name: 'out', type: 'string', arg: 'DIR', help: 'output folder (default ./limeshap-out)' },
+  { name: 'help', type: 'boolean', short: 'h', help: 'this text' },
+];
+
+export const EXPLAIN_USAGE = `Usage: limeshap explain --model MODEL.onnx [options] <images, directories or globs…>
+
+${flagUsage(EXPLAIN_FLAGS)}
+Writes per image DIR/NAME.lime.json, .lime.png, .lime-heatmap.png (LIME) and DIR/NAME.shap.json,
+.shap.png (SHAP); DIR/failures.jsonl lists the images failing now (one line each, rewritten by every
+run from DIR/failures/). One run writes a folder at a time (DIR/.limeshap.lock; shards of one job
+array each lock their own share). Directory inputs are walked recursively, following links (loops
+are reported and skipped).
+Exit codes: 0 all explained, 1 some failed (see failures.jsonl), 2 bad usage, 3 outputs cannot be
+written (disk full or read-only: not even the failure could be recorded), 4 the output folder is in
+use by another run, 5 --resume found outputs of other settings (use --force), 130 interrupted.`;
+
+/** The checked settings of one `explain` run; undefined means the library's default. */
+export interface ExplainSettings {
+  model: string;
+  manifest: string | undefined;
+  classNames: string | undefined;
+  preset: PreprocessPreset | undefined;
+  method: (typeof METHODS)[number];
+  numSamples: number | undefined;
+  algorithm: ShapAlgorithm | undefined;
+  maxEvals: number | undefined;
+  features: (typeof FEATURES)[number] | undefined;
+  seed: number | undefined;
+  top: number | undefined;
+  providers: ExecutionProvider[] | undefined;
+  concurrency: number | undefined;
+  inference: (typeof INFERENCE)[number] | undefined;
+  shard: Shard | undefined;
+  resume: boolean;
+  force: boolean;
+  maxInputBytes: number | undefined;
+  report: boolean;
+  out: string;
+}
+
+/**
+ * Checks the parsed flags (RangeError naming the flag for a bad value). The caller has already made
+ * sure `--model` is there.
+ */
+export function readExplainSettings(values: FlagValues): ExplainSettings {
+  const providers = text(values, 'provider')?.split(',');
+  providers?.forEach((p) => {
+    if (!(EXECUTION_PROVIDERS as readonly string[]).includes(p)) throw new RangeError(`--provider must list ${EXECUTION_PROVIDERS.join(', ')}, got "${p}"`);
+  });
+  const resume = values.resume === true, force = values.force === true;
+  if (force && !resume) throw new RangeError('--force only makes sense with --resume (without --resume every image is redone anyway)');
+  return {
+    model: text(values, 'model') as string,
+    manifest: text(values, 'manifest'),
+    classNames: text(values, 'class-names'),
+    preset: choiceFlag(values, 'preset', PREPROCESS_PRESETS),
+    method: choiceFlag(values, 'method', METHODS) ?? 'lime',
+    numSamples: numberFlag(values, 'samples', { integer: true, min: 2 }),
+    algorithm: choiceFlag(values, 'algorithm', SHAP_ALGORITHMS),
+    maxEvals: numberFlag(values, 'max-evals', { integer: true, min: 2 }),
+    features: choiceFlag(values, 'features', FEATURES),
+    seed: numberFlag(values, 'seed', { integer: true, min: 0 }),
+    top: numberFlag(values, 'top', { integer: true, min: 1 }),
+    providers: providers as ExecutionProvider[] | undefined,
+    concurrency: numberFlag(values, 'concurrency', { integer: true, min: 1 }),
+    inference: choiceFlag(values, 'inference', INFERENCE),
+    shard: parseShard(text(values, 'shard')),
+    resume,
+    force,
+    maxInputBytes: numberFlag(values, 'max-input-bytes', { integer: true, min: 1 }),
+    report: values.report === true,
+    out: path.resolve(text(values, 'out') ?? 'limeshap-out'),
+  };
+}
