@@ -57,8 +57,9 @@ export function resolveParams(spec: SegmentMethodSpec, options: Readonly<Record<
     if (p.rule === 'boolean') {
       out[p.name] = optionalBoolean(p.name, value, p.default as boolean);
     } else if (typeof p.rule === 'function') {
-      // Without an image, an unbounded one: everything but the image-dependent bound is checked.
-      out[p.name] = optionalNumber(p.name, value, p.default as number, p.rule(image ?? { width: Infinity, height: Infinity }));
+      // Without an image, everything but the image-dependent bounds is checked.
+      const rule = p.rule(image ?? { width: Infinity, height: Infinity });
+      out[p.name] = optionalNumber(p.name, value, p.default as number, image ? rule : { ...rule, max: undefined });
     } else {
       out[p.name] = optionalNumber(p.name, value, p.default as number, p.rule);
     }
