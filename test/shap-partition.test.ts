@@ -2,7 +2,9 @@
 // PartitionExplainer (Owen values) on closed-form games, and the partition trees.
 import assert from 'node:assert/strict';
 import { partitionShap, PARTITION_MIN_EVALS } from '../lib/shap/partition';
-import { exactOwenEvals, imageTree, makeTree, segmentTree, validateTree, type PartitionTree } from '../lib/shap/tree';
+import { imageTree } from '../lib/shap/image-tree';
+import { segmentTree } from '../lib/shap/segment-tree';
+import { exactOwenEvals, makeTree, validateTree, type PartitionTree } from '../lib/shap/tree';
 import { Rng } from '../lib/rng';
 import { owenByCoalitions, owenByOrders, playersOf, recordingGame, type ValueFn } from './helpers/owen';
 

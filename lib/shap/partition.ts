@@ -41,7 +41,10 @@ import { Rng } from '../rng';
 import { checkNumber, optionalSeed, rangeError, typeError } from '../validate';
 import type { ShapGame, ShapRunOptions, ShapValues } from './game';
 import type { ShapAlgorithmSpec } from './algorithm';
-import { Heap, imageTree, leafOrder, nodeSize, segmentTree, treeRoot, validateTree, type PartitionTree } from './tree';
+import { Heap } from './heap';
+import { imageTree } from './image-tree';
+import { segmentTree } from './segment-tree';
+import { leafOrder, nodeSize, treeRoot, validateTree, type PartitionTree } from './tree';
 
 /** The smallest maxEvals PartitionExplainer accepts: f(∅) and f(all). */
 export const PARTITION_MIN_EVALS = 2;
