@@ -156,8 +156,11 @@ describe("inference: 'worker'", () => {
     const { main, worker } = gaps;
     // One blocking session.run on the main thread: no tick for its whole duration.
     assert.ok(main.maxGapMs >= 0.6 * main.ms, `main: ${JSON.stringify(main)}`);
-    assert.ok(worker.maxGapMs < Math.max(40, 0.5 * worker.ms), `worker: ${JSON.stringify(worker)}`);
-    assert.ok(worker.ticks >= worker.ms / 5 / 4, `worker: ${JSON.stringify(worker)}`);
+    // With the worker, timers keep firing: more ticks per millisecond than on the main thread,
+    // measured side by side. (Not absolute thresholds, nor the longest stall: on a loaded machine the
+    // scheduler's own gaps are as long as a batch; 5 ticks in 172 ms and a 21 ms stall against the
+    // main thread's 19 ms were seen with seven processes on two cores.)
+    assert.ok(worker.ticks > 0 && worker.ticks / worker.ms > main.ticks / main.ms, `worker: ${JSON.stringify(worker)}, main: ${JSON.stringify(main)}`);
 
     // The same during explainBatch: timers fire more often per millisecond with the worker. (Not the
     // longest stall: on a loaded machine the scheduler's own gaps dominate it; measured 62 ms for the
@@ -177,12 +180,13 @@ describe("inference: 'worker'", () => {
     const S = 128;
     const model = await loadModel(linearModel({ height: S, width: S, classes: 8 }).bytes, { inference: 'worker', batchSize: 64 });
     const data = new Float32Array(256 * 3 * S * S);
-    const pending = assert.rejects(model.run(data, 256), { name: 'Error', message: /model worker .* exited unexpectedly/ });
-    // As if the thread died. A bare terminate() while the worker is inside onnxruntime aborts the
-    // whole process (see lib/model/worker-gate.ts), so the thread is stopped the way the library stops it.
+    // As if the thread died with runs pending. A bare terminate() while the worker is inside
+    // onnxruntime aborts the whole process (see lib/model/worker-gate.ts), so the gate is closed
+    // first (the worker is idle and starts no batch), then runs are posted and the thread killed.
     await closeGate(gateOf(model));
+    const pending = model.run(data, 256);
     await workerOf(model).terminate();
-    await pending;
+    await assert.rejects(pending, { name: 'Error', message: /model worker .* exited unexpectedly|shutting down/ });
     await assert.rejects(model.run(data, 1), { name: 'Error', message: /model worker .* exited unexpectedly/ });
     await model.dispose(); // still fine
     await assert.rejects(model.run(data, 1), /exited unexpectedly|disposed/);

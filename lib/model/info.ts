@@ -30,10 +30,28 @@ export function modelInfo(m: ModelInfo): ModelInfo {
 // Declaration merging: the class has ModelInfo's readonly fields without restating them.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export interface DescribedModel extends ModelInfo {}
-/** Base of every model class: its {@link ModelInfo} fields, set from `info`. */
+/**
+ * Base of every model class: its {@link ModelInfo} fields, set from `info`, and what the first runs
+ * find out (the class count when the output shape is dynamic, the softmax decision for 'auto').
+ */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export abstract class DescribedModel {
-  constructor(info: ModelInfo) {
+  protected classCount: number | undefined;
+  protected softmaxDecision: boolean | undefined;
+
+  constructor(info: ModelInfo, classes: number | undefined, softmax: boolean | undefined) {
     Object.assign(this, modelInfo(info));
+    this.classCount = classes;
+    this.softmaxDecision = softmax;
+  }
+
+  /** Number of classes: from the output shape when fixed, else known after the first run. */
+  get classes(): number | undefined {
+    return this.classCount;
+  }
+
+  /** Whether softmax is applied to outputs; for 'auto', undefined until the first run decides. */
+  get softmax(): boolean | undefined {
+    return this.softmaxDecision;
   }
 }

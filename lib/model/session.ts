@@ -134,8 +134,6 @@ function describeSession(
 class OnnxModel extends DescribedModel implements Model {
   readonly inference = 'main';
   readonly sharedInput = false;
-  private classCount: number | undefined;
-  private softmaxDecision: boolean | undefined;
   private counters: ModelStats = { runs: 0, samples: 0, inferMs: 0 };
   private session: ort.InferenceSession | undefined;
 
@@ -146,19 +144,9 @@ class OnnxModel extends DescribedModel implements Model {
     softmax: 'auto' | boolean,
     described: { info: ModelInfo; classes: number | undefined },
   ) {
-    super(described.info);
+    super(described.info, described.classes, softmax === 'auto' ? undefined : softmax);
     this.session = session;
-    this.softmaxDecision = softmax === 'auto' ? undefined : softmax;
-    this.classCount = described.classes;
     if (this.classCount !== undefined) this.checkLabels(this.classCount);
-  }
-
-  get classes(): number | undefined {
-    return this.classCount;
-  }
-
-  get softmax(): boolean | undefined {
-    return this.softmaxDecision;
   }
 
   private checkLabels(classes: number): void {

@@ -35,8 +35,6 @@ interface PendingRun {
 class WorkerModel extends DescribedModel implements Model {
   readonly inference = 'worker';
   readonly sharedInput = true;
-  private classCount: number | undefined;
-  private softmaxDecision: boolean | undefined;
   /** The worker's counters since load, and those at the last resetStats. */
   private latest: ModelStats = { runs: 0, samples: 0, inferMs: 0 };
   private base: ModelStats = { runs: 0, samples: 0, inferMs: 0 };
@@ -52,9 +50,7 @@ class WorkerModel extends DescribedModel implements Model {
     private readonly what: string,
     ready: Extract<FromWorker, { type: 'ready' }>,
   ) {
-    super(ready.info);
-    this.classCount = ready.classes;
-    this.softmaxDecision = ready.softmax;
+    super(ready.info, ready.classes, ready.softmax);
     worker.on('message', (m: FromWorker) => this.onMessage(m));
     worker.on('error', (err) => this.die(new Error(`The model worker of ${what} crashed: ${err.message}`)));
     worker.on('messageerror', (err) => this.die(new Error(`The model worker of ${what} sent an unreadable message: ${err.message}`)));
@@ -108,14 +104,6 @@ class WorkerModel extends DescribedModel implements Model {
       worker.on('error', onError);
       worker.on('exit', onExit);
     });
-  }
-
-  get classes(): number | undefined {
-    return this.classCount;
-  }
-
-  get softmax(): boolean | undefined {
-    return this.softmaxDecision;
   }
 
   async run(data: Float32Array | Uint16Array, count: number, size?: readonly [number, number]): Promise<Float32Array> {
