@@ -5,6 +5,7 @@
 // because on the old addon these aborted (FATAL ERROR napi_throw), segfaulted or wrote into freed
 // memory, which would have taken mocha down with them. The child must exit cleanly, with the error
 // type and message checked inside it, and the addon must still give correct results afterwards.
+import * as path from 'node:path';
 import { expectClean, runChild } from './helpers/child';
 
 // Waits for queued work to settle and for the GC to run, so a worker left behind with a bad state
@@ -353,6 +354,51 @@ describe('native addon: non-finite and extreme values', function () {
         d.labels[5] = 3;
         assert.throws(() => binding.compositeSync(...A.compositeList(d)), { name: 'RangeError', message: /labels\\[5\\] = 3/ });
         await assert.rejects(binding.composite(...A.compositeList(d)), { name: 'RangeError', message: /labels\\[5\\] = 3/ });
+      `),
+    );
+  });
+});
+
+describe('native addon: shutdown with work in flight', function () {
+  this.timeout(120_000);
+  const nativeModule = JSON.stringify(path.resolve(__dirname, '..', 'lib', 'native.js'));
+  const argsModule = JSON.stringify(path.resolve(__dirname, 'helpers', 'native-args.js'));
+  // Starts compositing (into a plain and a native buffer), fits and segmentations, and returns at once.
+  const startWork = `
+    for (let i = 0; i < 4; i++) {
+      const c = A.compositeArgs(224, 224, 50, 16);
+      if (i % 2) c.out = new Float32Array(binding.nativeBuffer(c.out.byteLength));
+      binding.composite(...A.compositeList(c));
+      binding.limeFit(...A.limeFitList(A.limeFitArgs(3000, 60, 3)));
+      binding.quickshift(...A.segmentList(A.segmentArgs(160, 120, A.QUICKSHIFT_PARAMS)));
+    }`;
+
+  it('process.exit() while kernels run exits cleanly (status 0, no abort)', () => {
+    for (let round = 0; round < 3; round++) {
+      expectClean(runChild(`${startWork}\n await new Promise((r) => setTimeout(r, ${round * 15})); console.log('CHILD-DONE'); process.exit(0);`));
+    }
+  });
+
+  it('a worker thread terminated while its kernels run: the process goes on and the addon still works', () => {
+    expectClean(
+      runChild(`
+        const { Worker } = require('node:worker_threads');
+        for (let round = 0; round < 3; round++) {
+          const w = new Worker(\`
+            const { binding } = require(${nativeModule});
+            const A = require(${argsModule});
+            ${startWork.replace(/`/g, '\\`')}
+            require('node:worker_threads').parentPort.postMessage('busy');
+          \`, { eval: true });
+          await new Promise((r) => w.once('message', r));
+          await w.terminate();
+        }
+        gc();
+        const ref = A.compositeArgs(64, 48, 5, 4);
+        binding.compositeSync(...A.compositeList(ref));
+        const a = A.compositeArgs(64, 48, 5, 4);
+        await binding.composite(...A.compositeList(a));
+        assert.deepEqual(a.out, ref.out);
       `),
     );
   });
