@@ -195,6 +195,7 @@ void CopyOut(const Job& job, const std::vector<T>& scratch) {
     throw std::runtime_error("out was detached or resized while compositing ran (" + std::to_string(job.first + scratch.size()) +
                              " elements needed, " + std::to_string(a.length) + " now); nothing was written");
   }
+  if (scratch.empty()) return;  // no samples: `out` may even be empty, with a null data pointer
   std::memcpy(static_cast<T*>(a.data) + job.first, scratch.data(), scratch.size() * sizeof(T));
 }
 
