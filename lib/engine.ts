@@ -91,7 +91,11 @@ export class BatchEngine {
     const length = this.batchSize * size;
     const half = this.model.inputType === 'float16';
     // A worker model reads SAB-backed input in place (the addon composites into SABs just the same).
-    const memory = () => (this.model.sharedInput ? new SharedArrayBuffer(length * (half ? 2 : 4)) : new ArrayBuffer(length * (half ? 2 : 4)));
+    // Otherwise the buffers are the addon's own memory (binding.nativeBuffer), which its worker
+    // threads may write in place because nothing JS does can free it under them; into a plain
+    // ArrayBuffer the addon would composite elsewhere and copy (measured in the README).
+    const bytes = length * (half ? 2 : 4);
+    const memory = () => (this.model.sharedInput ? new SharedArrayBuffer(bytes) : binding.nativeBuffer(bytes));
     const make = () => (half ? new Uint16Array(memory()) : new Float32Array(memory()));
     this.buffers = [make(), make()];
   }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /**
- * Loads the compiled addon (build/Release/limeshap.node, written by `npm install` through cmake-js)
- * and describes its exports. Every other module reaches native code through `binding` only.
+ * Loads the compiled addon (build/Release/limeshap.node, written by `npm install` through cmake-js,
+ * or the file named by the environment variable LIMESHAP_ADDON) and describes its exports. Every other module reaches native code through `binding` only.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -61,7 +61,11 @@ export interface NativeLimeFitOutput {
   localPrediction: Float64Array;
 }
 
-/** The addon's exports (native/addon.cc). Buffers are written in place; sizes are re-checked natively. */
+/**
+ * The addon's exports (native/addon.cc). Sizes and values are re-checked natively; the Promise forms
+ * work on the addon's own copies of their inputs and fill their output arrays when they settle (they
+ * reject, writing nothing, when an output was detached or resized meanwhile).
+ */
 export interface NativeBinding {
   quickshift(rgb: Uint8Array, width: number, height: number, params: NativeQuickshiftParams, labels: Int32Array): Promise<number>;
   slic(rgb: Uint8Array, width: number, height: number, params: NativeSlicParams, labels: Int32Array): Promise<number>;
@@ -79,6 +83,26 @@ export interface NativeBinding {
     out: Float32Array | Uint16Array,
     offset: number,
   ): Promise<void>;
+  /** The same as `composite`, on the calling thread (for small jobs and tests). */
+  compositeSync(
+    image: Uint8Array,
+    hide: Uint8Array,
+    labels: Int32Array,
+    width: number,
+    height: number,
+    masks: Uint8Array,
+    segments: number,
+    params: NativeCompositeParams,
+    out: Float32Array | Uint16Array,
+    offset: number,
+  ): void;
+  /**
+   * Zeroed memory owned by the addon, as an ArrayBuffer of `byteLength` bytes. `composite` writes
+   * into it in place from worker threads (any other non-shared output is composited into native
+   * memory and copied on the main thread): the addon frees it only when JS has dropped it and no
+   * kernel is writing into it, so dropping, detaching or transferring it mid-call is harmless.
+   */
+  nativeBuffer(byteLength: number): ArrayBuffer;
   limeFit(masks: Uint8Array, n: number, m: number, targets: Float64Array, K: number, params: NativeLimeFitParams, out: NativeLimeFitOutput): Promise<void>;
   concurrency(threads?: number): number;
   simd(level?: 'scalar' | 'avx2' | 'avx512'): NativeSimdState;
@@ -110,8 +134,17 @@ export interface NativeKernelShapParams {
 
 const root = path.resolve(__dirname, '..', '..');
 
+/**
+ * The addon files tried, in order: `LIMESHAP_ADDON` (a path to a limeshap.node, e.g. the sanitizer
+ * build of `npm run test:sanitize`) when set, else build/Release then build/Debug.
+ */
+export function addonCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
+  if (env.LIMESHAP_ADDON) return [path.resolve(env.LIMESHAP_ADDON)];
+  return [path.join(root, 'build', 'Release', 'limeshap.node'), path.join(root, 'build', 'Debug', 'limeshap.node')];
+}
+
 function load(): NativeBinding {
-  const candidates = [path.join(root, 'build', 'Release', 'limeshap.node'), path.join(root, 'build', 'Debug', 'limeshap.node')];
+  const candidates = addonCandidates();
   const failures: string[] = [];
   for (const file of candidates) {
     if (!fs.existsSync(file)) {

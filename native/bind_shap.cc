@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 // Binding of Kernel SHAP's constrained weighted least squares (wls.h: KernelShapSolve and the L1
-// selections shap's KernelExplainer runs before it).
+// selections shap's KernelExplainer runs before it). The worker solves on owned copies into a native
+// vector, copied into `out` on the main thread when done (napi_util.h explains why).
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -155,18 +157,36 @@ void RunKernelShap(const uint8_t* masks8, size_t n, size_t M, const double* w, c
   }
 }
 
+// The solve builds M x M systems: beyond this many features it needs gigabytes; TypeScript refuses
+// far earlier, and this bound keeps a direct call from ending in bad_alloc.
+constexpr double kMaxFeatures = 16384;
+
+struct ShapJob {
+  std::vector<uint8_t> masks;
+  std::vector<double> weights, y, delta;
+  size_t n = 0, M = 0, K = 0;
+  L1Mode mode = L1Mode::kNone;
+  double l1Value = 0, zeroTol = 1e-10;
+  OutArray<double> out;
+  explicit ShapJob(const Napi::Value& outValue, size_t length) : out(outValue, "out", length) {}
+};
+
+// Refuses a NaN or infinite element of an owned copy, naming it.
+void RequireFinite(const std::vector<double>& v, const char* name) {
+  for (size_t i = 0; i < v.size(); ++i)
+    if (!std::isfinite(v[i])) throw ArgError{true, std::string(name) + "[" + std::to_string(i) + "] must be finite, got " + ShowNumber(v[i])};
+}
+
 // kernelShapSolve(masks: Uint8Array n*M, n, M, weights: Float64Array n, y: Float64Array n*K, K,
 //                 delta: Float64Array K, params { l1, l1Value, zeroTol? }, out: Float64Array K*M) -> Promise<void>
 Napi::Value KernelShapSolveBinding(const Napi::CallbackInfo& info) {
   if (info.Length() < 9) throw ArgError{false, "expected (masks, n, M, weights, y, K, delta, params, out)"};
-  const size_t n = CountArg(info, 1, "n", 1, 1e8), M = CountArg(info, 2, "M", 1, 1e6), K = CountArg(info, 5, "K", 1, 1e5);
-  if (static_cast<double>(n) * static_cast<double>(M) > 4e9) throw ArgError{true, "n x M is too large"};
-  auto masks = ArrayArg<uint8_t>(info[0], "masks", n * M);
-  auto weights = ArrayArg<double>(info[3], "weights", n);
-  auto y = ArrayArg<double>(info[4], "y", n * K);
-  auto delta = ArrayArg<double>(info[6], "delta", K);
+  // Read phase: counts, then params (its getters may run JS).
+  const size_t n = CountArg(info, 1, "n (number of samples)", 1, 1e8);
+  const size_t M = CountArg(info, 2, "M (number of features)", 1, kMaxFeatures);
+  const size_t K = CountArg(info, 5, "K (number of explained classes)", 1, 1e5);
+  if (static_cast<double>(n) * static_cast<double>(M) > 4e9) throw ArgError{true, "n x M (samples x features) is too large"};
   Napi::Object po = ObjectArg(info, 7, "params");
-  auto out = ArrayArg<double>(info[8], "out", K * M);
   const std::string l1 = StringField(po, "l1");
   L1Mode mode;
   double l1Value = 0;
@@ -183,23 +203,46 @@ Napi::Value KernelShapSolveBinding(const Napi::CallbackInfo& info) {
   } else if (l1 == "bic") {
     mode = L1Mode::kBic;
   } else {
-    throw ArgError{true, "l1 must be 'none', 'num-features', 'alpha', 'aic' or 'bic'"};
+    throw ArgError{true, "l1 must be 'none', 'num-features', 'alpha', 'aic' or 'bic', got '" + l1 + "'"};
   }
   // Optional: |φ| below this is set to 0 afterwards (shap: 1e-10, the default); 0 keeps Σφ = delta exact.
   double zeroTol = 1e-10;
-  if (!po.Get("zeroTol").IsUndefined()) zeroTol = NumberField(po, "zeroTol", 0, 1e300);
-  const double* wd = weights.Data();
+  const Napi::Value zeroTolValue = po.Get("zeroTol");
+  if (!zeroTolValue.IsUndefined()) zeroTol = CheckNumber(zeroTolValue, "zeroTol", 0, 1e300);
+
+  // Check and copy phase: no JS from here on.
+  const Napi::Value masks = ArrayArg<uint8_t>(info[0], "masks", n * M);
+  const Napi::Value weights = ArrayArg<double>(info[3], "weights", n);
+  const Napi::Value y = ArrayArg<double>(info[4], "y", n * K);
+  const Napi::Value delta = ArrayArg<double>(info[6], "delta", K);
+  auto job = std::make_shared<ShapJob>(ArrayArg<double>(info[8], "out", K * M), K * M);
+  job->n = n;
+  job->M = M;
+  job->K = K;
+  job->mode = mode;
+  job->l1Value = l1Value;
+  job->zeroTol = zeroTol;
+  job->masks = CopyArray<uint8_t>(masks, "masks", n * M);
+  job->weights = CopyArray<double>(weights, "weights", n);
+  job->y = CopyArray<double>(y, "y", n * K);
+  job->delta = CopyArray<double>(delta, "delta", K);
   for (size_t i = 0; i < n; ++i)
-    if (!(wd[i] >= 0 && std::isfinite(wd[i]))) throw ArgError{true, "weights must be finite and >= 0"};
-  const uint8_t* m8 = masks.Data();
-  const double* yd = y.Data();
-  const double* dd = delta.Data();
-  double* od = out.Data();
-  auto* worker = new PromiseWorker(
-      info.Env(), "kernelShapSolve", [=] { RunKernelShap(m8, n, M, wd, yd, K, dd, mode, l1Value, zeroTol, od); },
-      [](Napi::Env env) { return env.Undefined(); }, {masks, weights, y, delta, out});
-  worker->Queue();
-  return worker->Promise();
+    if (!(job->weights[i] >= 0 && std::isfinite(job->weights[i])))
+      throw ArgError{true, "weights[" + std::to_string(i) + "] must be finite and >= 0, got " + ShowNumber(job->weights[i])};
+  RequireFinite(job->y, "y");
+  RequireFinite(job->delta, "delta");
+  return PromiseWorker::Start(
+      info.Env(), "kernelShapSolve",
+      [job] {
+        ShapJob& j = *job;
+        RunKernelShap(j.masks.data(), j.n, j.M, j.weights.data(), j.y.data(), j.K, j.delta.data(), j.mode, j.l1Value, j.zeroTol,
+                      j.out.data.data());
+      },
+      [job](Napi::Env env) {
+        job->out.Check();
+        job->out.Write();
+        return env.Undefined();
+      });
 }
 
 }  // namespace

@@ -45,6 +45,7 @@ std::vector<int32_t> ForwardSelection(const NormalEquations& ne, size_t k, size_
     size_t bestF = 0;
     double bestD = 0;
     std::vector<double> bestV;
+    bool found = false;
     for (size_t f = 0; f < m; ++f) {
       if (isUsed[f]) continue;
       // v = L⁻¹ G[used, f]
@@ -68,8 +69,12 @@ std::vector<int32_t> ForwardSelection(const NormalEquations& ne, size_t k, size_
         bestF = f;
         bestD = d;
         bestV.assign(v.begin(), v.begin() + s);
+        found = true;
       }
     }
+    // Every score was NaN (a non-finite target or weight): no candidate was taken and bestV is empty.
+    // The bindings refuse such inputs; this keeps a direct caller from reading past bestV.
+    Require(found, "forward selection: the fit scores are not finite (non-finite targets or weights?)");
     // Append bestF to the factorisation (a degenerate column gets a unit pivot: it adds nothing to
     // the fit, and keeps later solves finite).
     for (size_t a = 0; a < s; ++a) L[s * rounds + a] = bestV[a];

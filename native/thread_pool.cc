@@ -114,9 +114,11 @@ class Pool {
   bool stopping_ = false;
 };
 
+// Never destroyed, on purpose: at process exit (process.exit() with a Promise still pending) a libuv
+// thread may still be inside Run(), and a static destructor would free the mutex and queue under it.
 Pool& GlobalPool() {
-  static Pool pool;
-  return pool;
+  static Pool* pool = new Pool();
+  return *pool;
 }
 
 }  // namespace

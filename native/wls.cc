@@ -675,6 +675,12 @@ void CholeskySolveLd(const double* L, size_t ld, size_t p, double* x) {
 LarsResult LarsPathGram(const double* gram, const double* xy, size_t m, double nSamples, const LarsParams& params) {
   Require((gram && xy) || m == 0, "null pointer");
   Require(nSamples > 0, "nSamples must be > 0");
+  // A non-finite Gram or correlation (inputs so large their products overflow) never lets the step
+  // length below become finite: refuse it instead of looping forever.
+  for (size_t i = 0; i < m * m; ++i)
+    if (!std::isfinite(gram[i])) throw std::out_of_range("values too large: the least-squares system overflows to infinity or NaN");
+  for (size_t j = 0; j < m; ++j)
+    if (!std::isfinite(xy[j])) throw std::out_of_range("values too large: the least-squares system overflows to infinity or NaN");
   const bool lasso = params.method == LarsMethod::kLasso;
   const double tiny32 = static_cast<double>(std::numeric_limits<float>::min());
   const double eqTol = static_cast<double>(std::numeric_limits<float>::epsilon());
@@ -771,7 +777,10 @@ LarsResult LarsPathGram(const double* gram, const double* xy, size_t m, double n
         for (size_t a = 0; a < nActive; ++a)
           for (size_t b = 0; b < nActive; ++b) Lr[a * nActive + b] = L[a * ld + b];
         int i = 0;
+        // Each round doubles the ridge added to the diagonal; after ~2100 rounds it is infinite, so
+        // a system that is still not finite then never will be.
         while (!std::isfinite(AA)) {
+          if (i > 2100) throw std::out_of_range("values too large: the LARS step is not finite");
           for (size_t a = 0; a < nActive; ++a) Lr[a * nActive + a] += std::ldexp(1.0, i) * eps;
           ls.assign(signActive.begin(), signActive.begin() + nActive);
           CholeskySolveLd(Lr.data(), nActive, nActive, ls.data());
