@@ -9,7 +9,10 @@ import { checkNumber, optionalNumber, rangeError, typeError } from './validate';
 
 export { MAX_INPUT_BYTES };
 
-/** Raw pixels, row-major, interleaved channels (1 gray, 2 gray+alpha, 3 RGB, 4 RGBA). */
+/**
+ * Raw pixels as a caller hands them in, row-major, interleaved channels (1 gray, 2 gray+alpha,
+ * 3 RGB, 4 RGBA): an input format of {@link loadImage}, which turns it into an {@link RgbImage}.
+ */
 export interface RawImage {
   data: Uint8Array;
   width: number;
@@ -20,7 +23,11 @@ export interface RawImage {
 /** What every function that takes an image accepts: a file path, encoded bytes, or raw pixels. */
 export type ImageInput = string | Uint8Array | RawImage;
 
-/** 8-bit RGB pixels, row-major, interleaved (what the kernels take). */
+/**
+ * The library's one image type: 8-bit RGB pixels, row-major, interleaved,
+ * `data.length === width * height * 3`. What {@link loadImage} returns, what the kernels take, what
+ * results carry (`LimeResult.image`, `ShapResult.image`) and what the renderers draw on.
+ */
 export interface RgbImage {
   data: Uint8Array;
   width: number;

@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: MIT
 /**
- * PNG pictures of explanation results, for code and for the command line.
+ * PNG pictures (and plain-JSON forms) of explanation results, for code and for the command line:
+ * the public face of lib/render, which draws them.
  */
 import type { LimeResult } from './lime';
 import type { ShapResult } from './shap';
 import { encodePng, heatmap, limeImage, shapPlot } from './render';
 import { checkChoice, checkNumber, checkOptions, rangeError } from './validate';
+
+/** A picture's title for one explained class: its label and probability, as `tabby (71.3%)`. */
+function classTitle(e: { label: string; probability: number }): string {
+  return `${e.label} (${(e.probability * 100).toFixed(1)}%)`;
+}
 
 /** Options of {@link renderLime}. */
 export interface RenderLimeOptions {
@@ -26,10 +32,14 @@ export interface RenderLimeOptions {
 }
 
 /**
- * Draws a LIME result as a PNG.
+ * Draws a LIME result as a PNG, the size of the explained image (kind `'lime'`) or with a title and
+ * a colour bar around it (kind `'heatmap'`).
  * @param result - what `explainer.lime()` returned.
- * @param options - see {@link RenderLimeOptions}.
+ * @param options - see {@link RenderLimeOptions} (default: kind `'lime'`, the first explained class,
+ *   positiveOnly true, negativeOnly false, hideRest false, numFeatures 5, minWeight 0).
  * @returns PNG bytes.
+ * @throws RangeError naming `classIndex` when that class was not explained; TypeError/RangeError
+ *   naming the option for a bad option.
  */
 export async function renderLime(result: LimeResult, options?: RenderLimeOptions): Promise<Buffer> {
   const o = checkOptions('options', options, ['kind', 'classIndex', 'positiveOnly', 'negativeOnly', 'hideRest', 'numFeatures', 'minWeight']) as RenderLimeOptions;
@@ -43,7 +53,7 @@ export async function renderLime(result: LimeResult, options?: RenderLimeOptions
   if (kind === 'heatmap') {
     const values = new Float64Array(segmentation.labels.length);
     for (let p = 0; p < values.length; p++) values[p] = explanation.weights[segmentation.labels[p]];
-    return encodePng(heatmap(image, values, { title: `${explanation.label} (${(explanation.probability * 100).toFixed(1)}%)`, label: 'LIME weight' }));
+    return encodePng(heatmap(image, values, { title: classTitle(explanation), label: 'LIME weight' }));
   }
   return encodePng(
     limeImage(image, segmentation.labels, explanation.weights, {
@@ -56,7 +66,10 @@ export async function renderLime(result: LimeResult, options?: RenderLimeOptions
   );
 }
 
-/** A LIME result as plain JSON (typed arrays as arrays; the image left out). */
+/**
+ * A LIME result as plain JSON (typed arrays as arrays; the image left out).
+ * @param result - what `explainer.lime()` returned.
+ */
 export function limeToJson(result: LimeResult): Record<string, unknown> {
   const { segmentation: seg } = result;
   return {
@@ -83,16 +96,21 @@ export function limeToJson(result: LimeResult): Record<string, unknown> {
  * Draws a SHAP result as shap's `image_plot`: the image, then one panel per explained class titled
  * with its label and probability, red for positive and blue for negative over a grey copy of the
  * image, symmetric limits at the 99.9th percentile of |values| over all panels, and a colour bar.
- * @param options.limit - fixed colour limit instead of the percentile.
+ * @param result - what `explainer.shap()` returned.
+ * @param options - `limit`: a fixed colour limit (> 0) instead of the percentile (default: the
+ *   99.9th percentile of |values| over all panels).
  * @returns PNG bytes.
  */
 export async function renderShap(result: ShapResult, options?: { limit?: number }): Promise<Buffer> {
   const o = checkOptions('options', options, ['limit']) as { limit?: number };
-  const panels = result.explanations.map((e) => ({ title: `${e.label} (${(e.probability * 100).toFixed(1)}%)`, values: e.values }));
+  const panels = result.explanations.map((e) => ({ title: classTitle(e), values: e.values }));
   return encodePng(shapPlot(result.image, panels, o.limit === undefined ? {} : { limit: checkNumber('limit', o.limit, { min: 0, minExclusive: true }) }));
 }
 
-/** A SHAP result as plain JSON (typed arrays as arrays; per-pixel values left out for superpixels). */
+/**
+ * A SHAP result as plain JSON (typed arrays as arrays; per-pixel values left out for superpixels).
+ * @param result - what `explainer.shap()` returned.
+ */
 export function shapToJson(result: ShapResult): Record<string, unknown> {
   const seg = result.segmentation;
   return {

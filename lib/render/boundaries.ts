@@ -1,10 +1,9 @@
+// SPDX-License-Identifier: MIT
 /**
  * Segment boundaries with scikit-image `find_boundaries` / `mark_boundaries`
- * semantics (modes `'thick'`, `'inner'`, `'outer'`; connectivity 1).
- *
- * @packageDocumentation
+ * semantics (modes `'thick'`, `'inner'`, `'outer'`; connectivity 1). By hand: these are
+ * morphology on label maps with skimage's exact rules, which sharp does not have.
  */
-
 import { type Rgb, type RgbImage, assertLength, assertRgb, assertRgbImage, cloneImage } from './raster';
 
 /** Boundary modes of {@link findBoundaries} (scikit-image names). */
@@ -180,39 +179,6 @@ export function markBoundaries(image: RgbImage, labels: Int32Array, options: Mar
       d[3 * p + 1] = color[1];
       d[3 * p + 2] = color[2];
     }
-  }
-  return out;
-}
-
-/**
- * Replaces every pixel by the mean colour of its segment (like
- * `skimage.color.label2rgb(labels, image, kind='avg')`, means rounded).
- * @param image - RGB image
- * @param labels - Int32Array label map, `image.width * image.height`
- */
-export function segmentMeans(image: RgbImage, labels: Int32Array): RgbImage {
-  assertRgbImage(image, 'image');
-  assertLabels(labels, image.width, image.height, 'labels');
-  const sums = new Map<number, [number, number, number, number]>();
-  for (let p = 0; p < labels.length; p++) {
-    const l = labels[p] ?? 0;
-    let s = sums.get(l);
-    if (s === undefined) {
-      s = [0, 0, 0, 0];
-      sums.set(l, s);
-    }
-    s[0] += image.data[3 * p] ?? 0;
-    s[1] += image.data[3 * p + 1] ?? 0;
-    s[2] += image.data[3 * p + 2] ?? 0;
-    s[3] += 1;
-  }
-  const out = cloneImage(image);
-  for (let p = 0; p < labels.length; p++) {
-    const s = sums.get(labels[p] ?? 0);
-    if (s === undefined) continue;
-    out.data[3 * p] = Math.round(s[0] / s[3]);
-    out.data[3 * p + 1] = Math.round(s[1] / s[3]);
-    out.data[3 * p + 2] = Math.round(s[2] / s[3]);
   }
   return out;
 }

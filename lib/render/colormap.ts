@@ -1,10 +1,11 @@
+// SPDX-License-Identifier: MIT
 /**
  * shap's `red_transparent_blue` diverging colour map, symmetric limits and a
  * horizontal colour bar with bitmap-font tick labels.
  *
- * @packageDocumentation
+ * Kept by hand: shap's colours and opacity ramp, numpy's percentile and the bar's layout are what
+ * the pictures must match; sharp has no colour maps.
  */
-
 import {
   type PixelValues,
   type Rgb,
@@ -14,11 +15,10 @@ import {
   assertFinite,
   assertPositiveInt,
   createImage,
-  drawText,
   fillRect,
-  measureText,
-  toByte,
+  mix,
 } from './raster';
+import { drawText, measureText } from './text';
 
 /** shap's positive colour `#ff0d57` (`red_rgb` in `shap/plots/colors`). */
 export const SHAP_RED: Rgb = [255, 13, 87];
@@ -80,6 +80,7 @@ export function absPercentile(arrays: readonly ArrayLike<number>[], q = 99.9): n
 /**
  * Formats a tick value compactly: up to 3 significant digits, exponent form
  * for magnitudes below 1e-3 or from 1e4, `'0'` for zero.
+ * @param v - the value (non-finite values print as `String(v)`)
  */
 export function formatTick(v: number): string {
   if (v === 0 || Object.is(v, -0)) return '0';
@@ -99,16 +100,18 @@ export function formatTick(v: number): string {
 /**
  * Blends the colour map over `base` in place: each pixel gets
  * `base * (1 - a) + colour * a` with `[colour, a] = redTransparentBlue(v, limit)`.
- * @internal
+ * @param base - the picture under the map (modified in place)
+ * @param values - one value per pixel of `base`, row-major (NaN and 0 leave the pixel as it is)
+ * @param limit - the symmetric limit (> 0)
  */
 export function overlayValues(base: RgbImage, values: PixelValues, limit: number): void {
   const d = base.data;
   for (let p = 0; p < values.length; p++) {
     const [r, g, b, a] = redTransparentBlue(values[p] ?? NaN, limit);
     if (a === 0) continue;
-    d[3 * p] = toByte((d[3 * p] ?? 0) * (1 - a) + r * a);
-    d[3 * p + 1] = toByte((d[3 * p + 1] ?? 0) * (1 - a) + g * a);
-    d[3 * p + 2] = toByte((d[3 * p + 2] ?? 0) * (1 - a) + b * a);
+    d[3 * p] = mix(d[3 * p] ?? 0, r, a);
+    d[3 * p + 1] = mix(d[3 * p + 1] ?? 0, g, a);
+    d[3 * p + 2] = mix(d[3 * p + 2] ?? 0, b, a);
   }
 }
 
@@ -159,11 +162,7 @@ export function colorBar(width: number, limit: number, options: ColorBarOptions 
     // value at the centre of this bar column
     const v = limit * (((x + 0.5) / barW) * 2 - 1);
     const [r, g, b, a] = limit > 0 ? redTransparentBlue(v, limit) : [0, 0, 0, 0];
-    const c: Rgb = [
-      toByte(bg[0] * (1 - a) + r * a),
-      toByte(bg[1] * (1 - a) + g * a),
-      toByte(bg[2] * (1 - a) + b * a),
-    ];
+    const c: Rgb = [mix(bg[0], r, a), mix(bg[1], g, a), mix(bg[2], b, a)];
     fillRect(img, margin + x, 0, 1, barH, c);
   }
   const ticks: [number, string][] = [

@@ -1,16 +1,13 @@
+// SPDX-License-Identifier: MIT
 /**
- * Attribution heat maps: a single map ({@link heatmap}) and shap's
- * `image_plot` layout ({@link shapPlot}).
- *
- * @packageDocumentation
+ * Attribution heat maps: a single map ({@link heatmap}, LIME's segment weights) and shap's
+ * `image_plot` layout ({@link shapPlot}): the colour map over a faded greyscale copy of the image,
+ * titles and a colour bar, laid out on a white page.
  */
-
 import { absPercentile, colorBar, overlayValues } from './colormap';
 import {
   type PixelValues,
-  type Rgb,
   type RgbImage,
-  TEXT_DARK,
   WHITE,
   assertFinite,
   assertLength,
@@ -18,12 +15,10 @@ import {
   assertRgbImage,
   blit,
   createImage,
-  drawText,
-  measureText,
-  toByte,
+  mix,
   toGrayscale,
-  wrapText,
 } from './raster';
+import { blockHeight, drawCentredLines, wrapText } from './text';
 
 function assertValues(values: unknown, image: RgbImage, name: string): asserts values is PixelValues {
   if (!(values instanceof Float32Array) && !(values instanceof Float64Array)) {
@@ -47,17 +42,18 @@ function checkAlpha(a: number, name: string): number {
   return a;
 }
 
-/** A greyscale copy of `image` blended over white with opacity `alpha`. */
-function greyBackground(image: RgbImage, alpha: number, bg: Rgb): RgbImage {
+/** A greyscale copy of `image` painted with opacity `alpha` on white. */
+function greyBackground(image: RgbImage, alpha: number): RgbImage {
   const g = toGrayscale(image);
   const d = g.data;
-  for (let i = 0; i < d.length; i += 3) {
-    const v = d[i] ?? 0;
-    d[i] = toByte(bg[0] * (1 - alpha) + v * alpha);
-    d[i + 1] = toByte(bg[1] * (1 - alpha) + v * alpha);
-    d[i + 2] = toByte(bg[2] * (1 - alpha) + v * alpha);
-  }
+  for (let i = 0; i < d.length; i++) d[i] = mix(WHITE[0], d[i] ?? 0, alpha);
   return g;
+}
+
+/** Wrapped title lines and the height they take with a gap of `pad` under them (0 without a title). */
+function titleBlock(title: string | undefined, width: number, scale: number, pad: number): { lines: string[]; height: number } {
+  const lines = title === undefined ? [] : wrapText(title, width, scale);
+  return { lines, height: blockHeight(lines, scale, pad) };
 }
 
 /** Default text scale for a panel of the given width. */
@@ -107,10 +103,10 @@ export function heatmap(image: RgbImage, values: PixelValues, options: HeatmapOp
   const s = options.textScale ?? autoScale(image.width);
   assertPositiveInt(s, 'options.textScale');
   const pad = 8;
-  const map = greyBackground(image, alpha, WHITE);
+  const map = greyBackground(image, alpha);
   if (limit > 0) overlayValues(map, values, limit);
-  const titleLines = options.title === undefined ? [] : wrapText(options.title, image.width, s);
-  const titleH = titleLines.length === 0 ? 0 : measureText(titleLines.join('\n'), s).height + pad;
+  const title = titleBlock(options.title, image.width, s, pad);
+  const titleH = title.height;
   const bar =
     options.colorbar === false
       ? undefined
@@ -118,9 +114,7 @@ export function heatmap(image: RgbImage, values: PixelValues, options: HeatmapOp
   const width = image.width + 2 * pad;
   const height = pad + titleH + image.height + (bar === undefined ? 0 : pad + bar.height) + pad;
   const out = createImage(width, height, WHITE);
-  if (titleLines.length > 0) {
-    drawText(out, Math.floor(width / 2), pad, titleLines.join('\n'), { scale: s, color: TEXT_DARK, align: 'center' });
-  }
+  drawCentredLines(out, Math.floor(width / 2), pad, title.lines, s);
   blit(out, map, pad, pad + titleH);
   if (bar !== undefined) blit(out, bar, pad, pad + titleH + image.height + pad);
   return out;
@@ -181,10 +175,8 @@ export function shapPlot(image: RgbImage, panels: ShapPanel[], options: ShapPlot
   const pad = 10;
   const W = image.width;
   const H = image.height;
-  const titles = [options.imageTitle ?? '', ...panels.map((p) => p.title)].map((t) =>
-    t === '' ? [] : wrapText(t, W, s),
-  );
-  const titleH = Math.max(0, ...titles.map((t) => (t.length === 0 ? 0 : measureText(t.join('\n'), s).height + pad)));
+  const titles = [options.imageTitle ?? '', ...panels.map((p) => p.title)].map((t) => titleBlock(t === '' ? undefined : t, W, s, pad));
+  const titleH = Math.max(0, ...titles.map((t) => t.height));
   const cols = panels.length + 1;
   const width = cols * W + (cols + 1) * pad;
   const bar = colorBar(width - 2 * pad, limit, {
@@ -194,13 +186,10 @@ export function shapPlot(image: RgbImage, panels: ShapPanel[], options: ShapPlot
   });
   const height = pad + titleH + H + 2 * pad + bar.height + pad;
   const out = createImage(width, height, WHITE);
-  const grey = greyBackground(image, alpha, WHITE);
+  const grey = greyBackground(image, alpha);
   for (let c = 0; c < cols; c++) {
     const x = pad + c * (W + pad);
-    const t = titles[c] ?? [];
-    if (t.length > 0) {
-      drawText(out, x + Math.floor(W / 2), pad, t.join('\n'), { scale: s, color: TEXT_DARK, align: 'center' });
-    }
+    drawCentredLines(out, x + Math.floor(W / 2), pad, titles[c]?.lines ?? [], s);
     if (c === 0) {
       blit(out, image, x, pad + titleH);
     } else {

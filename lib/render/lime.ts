@@ -1,11 +1,11 @@
+// SPDX-License-Identifier: MIT
 /**
- * LIME's `get_image_and_mask` + `mark_boundaries` picture.
- *
- * @packageDocumentation
+ * LIME's picture: `get_image_and_mask` (which segments to show, exactly as lime 0.2 picks them)
+ * followed by `mark_boundaries`. By hand because it reproduces lime's selection rules, not a
+ * drawing operation sharp has.
  */
-
 import { markBoundaries } from './boundaries';
-import { type Rgb, type RgbImage, assertFinite, assertPositiveInt, assertRgb, assertRgbImage, toByte } from './raster';
+import { type Rgb, type RgbImage, assertFinite, assertPositiveInt, assertRgb, assertRgbImage, mix } from './raster';
 
 /** Options of {@link getImageAndMask} and {@link limeImage}. */
 export interface LimeImageOptions {
@@ -179,9 +179,10 @@ export function limeImage(
     const d = temp.data;
     for (let p = 0; p < mask.length; p++) {
       if (mask[p] !== 0) continue;
-      d[3 * p] = toByte((d[3 * p] ?? 0) * (1 - dim));
-      d[3 * p + 1] = toByte((d[3 * p + 1] ?? 0) * (1 - dim));
-      d[3 * p + 2] = toByte((d[3 * p + 2] ?? 0) * (1 - dim));
+      // black painted with opacity dim: under * (1 - dim) + 0 * dim
+      d[3 * p] = mix(d[3 * p] ?? 0, 0, dim);
+      d[3 * p + 1] = mix(d[3 * p + 1] ?? 0, 0, dim);
+      d[3 * p + 2] = mix(d[3 * p + 2] ?? 0, 0, dim);
     }
   }
   return markBoundaries(temp, mask, { color, mode: 'outer', backgroundLabel: 0 });
