@@ -5,7 +5,7 @@
  */
 import type { LimeResult } from './lime';
 import type { ShapResult } from './shap';
-import { encodePng, heatmap, limeImage, shapPlot } from './render';
+import { type LimeImageOptions, encodePng, heatmap, limeImage, shapPlot } from './render';
 import { checkChoice, checkNumber, checkOptions, rangeError } from './validate';
 
 /** A picture's title for one explained class: its label and probability, as `tabby (71.3%)`. */
@@ -13,22 +13,17 @@ function classTitle(e: { label: string; probability: number }): string {
   return `${e.label} (${(e.probability * 100).toFixed(1)}%)`;
 }
 
-/** Options of {@link renderLime}. */
-export interface RenderLimeOptions {
+/**
+ * Options of {@link renderLime}: which picture and class, and for kind `'lime'` which segments
+ * (lime's `get_image_and_mask` options, with its defaults: positiveOnly true, or false when
+ * negativeOnly is set; negativeOnly false; hideRest false, the rest is dimmed; numFeatures 5;
+ * minWeight 0).
+ */
+export interface RenderLimeOptions extends LimeImageOptions {
   /** `'lime'` (default): lime's `get_image_and_mask` + `mark_boundaries` picture; `'heatmap'`: every segment's weight as colour, with a colour bar. */
   kind?: 'lime' | 'heatmap';
   /** Class index to draw (default: the first explained class, the most probable). */
   classIndex?: number;
-  /** 'lime' kind: segments with positive weight only (default true). */
-  positiveOnly?: boolean;
-  /** 'lime' kind: segments with negative weight only (default false). */
-  negativeOnly?: boolean;
-  /** 'lime' kind: black out the rest (default false: the rest is dimmed). */
-  hideRest?: boolean;
-  /** 'lime' kind: number of top-|weight| segments (default 5). */
-  numFeatures?: number;
-  /** 'lime' kind: minimum |weight| (default 0). */
-  minWeight?: number;
 }
 
 /**
@@ -57,11 +52,12 @@ export async function renderLime(result: LimeResult, options?: RenderLimeOptions
   }
   return encodePng(
     limeImage(image, segmentation.labels, explanation.weights, {
+      // Asking for negative segments alone switches lime's positiveOnly default off.
       positiveOnly: o.positiveOnly ?? (o.negativeOnly ? false : true),
-      negativeOnly: o.negativeOnly ?? false,
-      hideRest: o.hideRest ?? false,
-      numFeatures: o.numFeatures ?? 5,
-      minWeight: o.minWeight ?? 0,
+      negativeOnly: o.negativeOnly,
+      hideRest: o.hideRest,
+      numFeatures: o.numFeatures,
+      minWeight: o.minWeight,
     }),
   );
 }
