@@ -34,6 +34,23 @@ export interface RgbImage {
   height: number;
 }
 
+/**
+ * Throws unless `value` is a well-formed {@link RgbImage}: the one check of the one image type.
+ * @param name - what the image is, for the message (a parameter name such as `'image'`).
+ * @param value - the value to check.
+ * @throws TypeError naming `name` for a non-object or `data` that is not a Uint8Array; RangeError for
+ *   a width or height that is not a positive integer, or `data.length !== width * height * 3`.
+ */
+export function checkRgbImage(name: string, value: unknown): asserts value is RgbImage {
+  if (typeof value !== 'object' || value === null) throw typeError(name, 'an RGB image { data, width, height }', value);
+  const { data, width, height } = value as Partial<RgbImage>;
+  if (!(data instanceof Uint8Array)) throw typeError(`${name}.data`, 'a Uint8Array', data);
+  checkNumber(`${name}.width`, width, { integer: true, min: 1 });
+  checkNumber(`${name}.height`, height, { integer: true, min: 1 });
+  if (data.length !== (width as number) * (height as number) * 3)
+    throw rangeError(`${name}.data`, `length ${(width as number) * (height as number) * 3} (${width} x ${height} x 3)`, `length ${data.length}`);
+}
+
 /** Resize target; the aspect ratio is not kept (as LIME's reference inputs were made). */
 export interface ResizeOptions {
   width: number;

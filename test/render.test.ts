@@ -44,7 +44,6 @@ describe('renderers', () => {
     const { data, info } = await sharp(await encodePng(shapPlot)).raw().toBuffer({ resolveWithObject: true });
     assert.deepEqual([info.width, info.height, info.channels], [shapPlot.width, shapPlot.height, 3]);
     assert.ok(Buffer.from(shapPlot.data).equals(data));
-    await assert.rejects(encodePng({ data: new Uint8Array(5), width: 2, height: 1 }), RangeError);
   });
 
   it("finds boundaries as scikit-image's find_boundaries documents (thick, inner, outer)", () => {
@@ -137,6 +136,21 @@ describe('renderers', () => {
     }
     const flat = resizeImage(createImage(5, 4, [9, 99, 199]), 7, 3);
     for (let p = 0; p < 21; p++) assert.deepEqual(pixel(flat, p % 7, Math.floor(p / 7)), [9, 99, 199]);
+  });
+
+  it("rejects bad arguments in the library's words: TypeError for a type, RangeError for a value, naming both", async () => {
+    const image = createImage(4, 3);
+    const values = new Float64Array(12);
+    const says = (kind: typeof TypeError, name: string, value: string) => (err: unknown) =>
+      err instanceof kind && err.message.includes(` for ${name} but received ${value}`);
+    assert.throws(() => heatmap(image, values, { backgroundAlpha: 2 }), says(RangeError, 'options.backgroundAlpha', '2 (number)'));
+    assert.throws(() => heatmap(image, new Float64Array(5)), says(RangeError, 'values', '"length 5"'));
+    assert.throws(() => contactSheet([{ image, caption: [] }], { columns: 0 }), says(RangeError, 'options.columns', '0 (number)'));
+    assert.throws(() => markBoundaries(image, new Float64Array(12) as unknown as Int32Array), says(TypeError, 'labels', 'Float64Array(12)'));
+    assert.throws(() => markBoundaries(image, new Int32Array(12), { color: [0, 300, 0] }), says(RangeError, 'options.color[1]', '300 (number)'));
+    assert.throws(() => limeImage(image, new Int32Array(12).fill(2), new Float64Array(2)), says(RangeError, 'labels[0]', '2 (number)'));
+    assert.throws(() => resizeImage(image, 2, 2, 'cubic' as 'nearest'), says(RangeError, 'interpolation', '"cubic"'));
+    await assert.rejects(encodePng({ data: new Uint8Array(9), width: 1.5, height: 2 }), says(RangeError, 'img.width', '1.5 (number)'));
   });
 
   it('lays out a contact sheet and copies an unscaled tile verbatim, clipping at the edges', () => {

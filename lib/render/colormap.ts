@@ -6,14 +6,13 @@
  * Kept by hand: shap's colours and opacity ramp, numpy's percentile and the bar's layout are what
  * the pictures must match; sharp has no colour maps.
  */
+import { checkNumber } from '../validate';
 import {
   type PixelValues,
   type Rgb,
   type RgbImage,
   TEXT_DARK,
   WHITE,
-  assertFinite,
-  assertPositiveInt,
   createImage,
   fillRect,
   mix,
@@ -54,8 +53,7 @@ export function redTransparentBlue(v: number, limit: number): [number, number, n
  * @param q - percentile in 0..100 (default 99.9, shap's `image_plot` choice)
  */
 export function absPercentile(arrays: readonly ArrayLike<number>[], q = 99.9): number {
-  assertFinite(q, 'q');
-  if (q < 0 || q > 100) throw new RangeError(`q must be in 0..100, got ${q}`);
+  checkNumber('q', q, { min: 0, max: 100 });
   let n = 0;
   for (const a of arrays) n += a.length;
   const abs = new Float64Array(n);
@@ -139,11 +137,10 @@ export interface ColorBarOptions {
  * @param options - see {@link ColorBarOptions}
  */
 export function colorBar(width: number, limit: number, options: ColorBarOptions = {}): RgbImage {
-  assertPositiveInt(width, 'width');
-  assertFinite(limit, 'limit');
-  if (limit < 0) throw new RangeError(`limit must be >= 0, got ${limit}`);
+  checkNumber('width', width, { integer: true, min: 1 });
+  checkNumber('limit', limit, { min: 0 });
   const s = options.textScale ?? 1;
-  assertPositiveInt(s, 'options.textScale');
+  checkNumber('options.textScale', s, { integer: true, min: 1 });
   const bg = options.background ?? WHITE;
   const fg = options.textColor ?? TEXT_DARK;
   const lo = formatTick(-limit);
@@ -151,7 +148,7 @@ export function colorBar(width: number, limit: number, options: ColorBarOptions 
   const margin = Math.ceil(Math.max(measureText(lo, s).width, measureText(hi, s).width) / 2) + 2;
   const barW = Math.max(1, width - 2 * margin);
   const barH = options.barHeight ?? Math.max(8, Math.round(width / 30));
-  assertPositiveInt(barH, 'options.barHeight');
+  checkNumber('options.barHeight', barH, { integer: true, min: 1 });
   const tickLen = 3 * s;
   const textH = measureText('0', s).height;
   const gap = 2 * s;

@@ -4,42 +4,30 @@
  * `image_plot` layout ({@link shapPlot}): the colour map over a faded greyscale copy of the image,
  * titles and a colour bar, laid out on a white page.
  */
+import { checkRgbImage } from '../image';
+import { checkNumber, typeError } from '../validate';
 import { absPercentile, colorBar, overlayValues } from './colormap';
 import {
   type PixelValues,
   type RgbImage,
   WHITE,
-  assertFinite,
-  assertLength,
-  assertPositiveInt,
-  assertRgbImage,
   blit,
+  checkLength,
   createImage,
   mix,
   toGrayscale,
 } from './raster';
 import { blockHeight, drawCentredLines, wrapText } from './text';
 
-function assertValues(values: unknown, image: RgbImage, name: string): asserts values is PixelValues {
-  if (!(values instanceof Float32Array) && !(values instanceof Float64Array)) {
-    throw new TypeError(`${name} must be a Float32Array or Float64Array of height*width values (row-major)`);
-  }
-  assertLength(values, image.width * image.height, name, `image width*height (${image.width}*${image.height})`);
+function checkValues(name: string, values: unknown, image: RgbImage): asserts values is PixelValues {
+  if (!(values instanceof Float32Array) && !(values instanceof Float64Array))
+    throw typeError(name, 'a Float32Array or Float64Array of height x width values (row-major)', values);
+  checkLength(name, values, image.width * image.height, `image width x height = ${image.width} x ${image.height}`);
 }
 
 function resolveLimit(limit: number | undefined, arrays: readonly PixelValues[]): number {
-  if (limit !== undefined) {
-    assertFinite(limit, 'options.limit');
-    if (limit <= 0) throw new RangeError(`options.limit must be > 0, got ${limit}`);
-    return limit;
-  }
+  if (limit !== undefined) return checkNumber('options.limit', limit, { min: 0, minExclusive: true });
   return absPercentile(arrays, 99.9);
-}
-
-function checkAlpha(a: number, name: string): number {
-  assertFinite(a, name);
-  if (a < 0 || a > 1) throw new RangeError(`${name} must be in 0..1, got ${a}`);
-  return a;
 }
 
 /** A greyscale copy of `image` painted with opacity `alpha` on white. */
@@ -96,12 +84,12 @@ export interface HeatmapOptions {
  *   backgroundAlpha (default 0.5), textScale (default auto)
  */
 export function heatmap(image: RgbImage, values: PixelValues, options: HeatmapOptions = {}): RgbImage {
-  assertRgbImage(image, 'image');
-  assertValues(values, image, 'values');
+  checkRgbImage('image', image);
+  checkValues('values', values, image);
   const limit = resolveLimit(options.limit, [values]);
-  const alpha = checkAlpha(options.backgroundAlpha ?? 0.5, 'options.backgroundAlpha');
+  const alpha = checkNumber('options.backgroundAlpha', options.backgroundAlpha ?? 0.5, { min: 0, max: 1 });
   const s = options.textScale ?? autoScale(image.width);
-  assertPositiveInt(s, 'options.textScale');
+  checkNumber('options.textScale', s, { integer: true, min: 1 });
   const pad = 8;
   const map = greyBackground(image, alpha);
   if (limit > 0) overlayValues(map, values, limit);
@@ -157,21 +145,21 @@ export interface ShapPlotOptions {
  *   imageTitle (default none)
  */
 export function shapPlot(image: RgbImage, panels: ShapPanel[], options: ShapPlotOptions = {}): RgbImage {
-  assertRgbImage(image, 'image');
+  checkRgbImage('image', image);
   if (!Array.isArray(panels) || panels.length === 0) {
-    throw new TypeError('panels must be a non-empty array of { title, values }');
+    throw typeError('panels', 'a non-empty array of { title, values }', panels);
   }
   panels.forEach((p, i) => {
-    if (typeof p.title !== 'string') throw new TypeError(`panels[${i}].title must be a string`);
-    assertValues(p.values, image, `panels[${i}].values`);
+    if (typeof p.title !== 'string') throw typeError(`panels[${i}].title`, 'a string', p.title);
+    checkValues(`panels[${i}].values`, p.values, image);
   });
   const limit = resolveLimit(
     options.limit,
     panels.map((p) => p.values),
   );
-  const alpha = checkAlpha(options.backgroundAlpha ?? 0.15, 'options.backgroundAlpha');
+  const alpha = checkNumber('options.backgroundAlpha', options.backgroundAlpha ?? 0.15, { min: 0, max: 1 });
   const s = options.textScale ?? autoScale(image.width);
-  assertPositiveInt(s, 'options.textScale');
+  checkNumber('options.textScale', s, { integer: true, min: 1 });
   const pad = 10;
   const W = image.width;
   const H = image.height;

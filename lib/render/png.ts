@@ -5,7 +5,7 @@
  */
 // Needs `esModuleInterop` (or module nodenext): sharp's CJS entry is `module.exports = sharp`.
 import sharp from 'sharp';
-import { type RgbImage, assertRgbImage } from './raster';
+import { type RgbImage, checkRgbImage } from '../image';
 
 /**
  * Encodes an RGB image as PNG with sharp (raw 3-channel input, sharp's default PNG options).
@@ -14,7 +14,7 @@ import { type RgbImage, assertRgbImage } from './raster';
  * @throws TypeError/RangeError when `img` is not a well-formed {@link RgbImage}
  */
 export async function encodePng(img: RgbImage): Promise<Buffer> {
-  assertRgbImage(img, 'img');
+  checkRgbImage('img', img);
   return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
     .png()
     .toBuffer();

@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: MIT
 /**
  * The drawing surface every renderer paints on: the library's one image type ({@link RgbImage},
- * from ../image), colours, argument checks, filled rectangles and opaque copies.
+ * from ../image), colours, argument checks (in validate.ts's words), filled rectangles and opaque copies.
  *
  * Why by hand and not with sharp: these are a few loops over bytes the renderers call hundreds of
  * times per picture (one per glyph pixel, one per colour-bar column), synchronously, so that
  * `contactSheet` and the other renderers stay plain functions; sharp is asynchronous and used where
  * it does the job identically: PNG encoding (png.ts) and image input (../image.ts).
  */
-import type { RgbImage } from '../image';
+import { type RgbImage, checkRgbImage } from '../image';
+import { checkNumber, rangeError, typeError } from '../validate';
 
 export type { RgbImage };
 
@@ -23,64 +24,39 @@ export const WHITE: Rgb = [255, 255, 255];
 /** The dark grey used for text in the renderers. */
 export const TEXT_DARK: Rgb = [34, 34, 34];
 
-/** Throws a TypeError unless `v` is a positive integer. */
-export function assertPositiveInt(v: unknown, name: string): asserts v is number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
-    throw new TypeError(`${name} must be a positive integer, got ${String(v)}`);
-  }
-}
-
-/** Throws a TypeError unless `v` is a finite number. */
-export function assertFinite(v: unknown, name: string): asserts v is number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) {
-    throw new TypeError(`${name} must be a finite number, got ${String(v)}`);
-  }
-}
-
 /**
- * Throws unless `img` is a well-formed {@link RgbImage}.
- * @param img - the value to check
- * @param name - the parameter name used in the error message (default `'image'`)
- * @throws TypeError when the shape or the data type is wrong, RangeError when
- *   `data.length !== width * height * 3`.
- */
-export function assertRgbImage(img: unknown, name = 'image'): asserts img is RgbImage {
-  if (typeof img !== 'object' || img === null) {
-    throw new TypeError(`${name} must be an RgbImage { data, width, height }`);
-  }
-  const o = img as Partial<RgbImage>;
-  if (!(o.data instanceof Uint8Array)) {
-    throw new TypeError(`${name}.data must be a Uint8Array (RGB, 3 channels)`);
-  }
-  assertPositiveInt(o.width, `${name}.width`);
-  assertPositiveInt(o.height, `${name}.height`);
-  if (o.data.length !== o.width * o.height * 3) {
-    throw new RangeError(
-      `${name}.data has length ${o.data.length}, expected width*height*3 = ${o.width}*${o.height}*3 = ${o.width * o.height * 3}`,
-    );
-  }
-}
-
-/**
- * Throws a TypeError unless `c` is an RGB triple of numbers in 0..255.
+ * Throws unless `c` is an RGB triple of numbers in 0..255.
+ * @param name - the parameter name used in the message
  * @param c - the value to check
- * @param name - the parameter name used in the error message
+ * @throws TypeError for anything but an array of three numbers; RangeError for a component outside 0..255.
  */
-export function assertRgb(c: unknown, name: string): asserts c is Rgb {
-  if (
-    !Array.isArray(c) ||
-    c.length !== 3 ||
-    !c.every((v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 255)
-  ) {
-    throw new TypeError(`${name} must be an [r, g, b] array of numbers in 0..255`);
-  }
+export function checkRgb(name: string, c: unknown): asserts c is Rgb {
+  if (!Array.isArray(c) || c.length !== 3 || !c.every((v: unknown) => typeof v === 'number'))
+    throw typeError(name, 'an [r, g, b] array of numbers in 0..255', c);
+  c.forEach((v: number, i) => checkNumber(`${name}[${i}]`, v, { min: 0, max: 255 }));
 }
 
-/** Throws a RangeError unless `arr` has exactly `n` elements (`what` explains `n` in the message). */
-export function assertLength(arr: ArrayLike<number>, n: number, name: string, what: string): void {
-  if (arr.length !== n) {
-    throw new RangeError(`${name} has length ${arr.length}, expected ${what} = ${n}`);
-  }
+/**
+ * Throws a RangeError unless `arr` has exactly `n` elements.
+ * @param name - the parameter name used in the message
+ * @param arr - the array to check
+ * @param n - the length it must have
+ * @param what - where `n` comes from, for the message (such as `'image width x height'`)
+ */
+export function checkLength(name: string, arr: ArrayLike<number>, n: number, what: string): void {
+  if (arr.length !== n) throw rangeError(name, `length ${n} (${what})`, `length ${arr.length}`);
+}
+
+/**
+ * Throws unless `labels` is an Int32Array label map of `width × height` entries.
+ * @param name - the parameter name used in the message
+ * @param labels - the value to check
+ * @param width - the image's width
+ * @param height - the image's height
+ */
+export function checkLabels(name: string, labels: unknown, width: number, height: number): asserts labels is Int32Array {
+  if (!(labels instanceof Int32Array)) throw typeError(name, 'an Int32Array label map (row-major, height x width)', labels);
+  checkLength(name, labels, width * height, `image width x height = ${width} x ${height}`);
 }
 
 /**
@@ -90,9 +66,9 @@ export function assertLength(arr: ArrayLike<number>, n: number, name: string, wh
  * @param fill - background colour (default white `[255, 255, 255]`)
  */
 export function createImage(width: number, height: number, fill: Rgb = WHITE): RgbImage {
-  assertPositiveInt(width, 'width');
-  assertPositiveInt(height, 'height');
-  assertRgb(fill, 'fill');
+  checkNumber('width', width, { integer: true, min: 1 });
+  checkNumber('height', height, { integer: true, min: 1 });
+  checkRgb('fill', fill);
   const data = new Uint8Array(width * height * 3);
   const [r, g, b] = fill;
   if (r !== 0 || g !== 0 || b !== 0) {
@@ -107,7 +83,7 @@ export function createImage(width: number, height: number, fill: Rgb = WHITE): R
 
 /** Returns a deep copy of `img`. */
 export function cloneImage(img: RgbImage): RgbImage {
-  assertRgbImage(img, 'img');
+  checkRgbImage('img', img);
   return { data: new Uint8Array(img.data), width: img.width, height: img.height };
 }
 
@@ -153,8 +129,8 @@ export function fillRect(img: RgbImage, x: number, y: number, w: number, h: numb
  * @param y - target row of the source's top edge (may be negative; rounded)
  */
 export function blit(dst: RgbImage, src: RgbImage, x: number, y: number): void {
-  assertRgbImage(dst, 'dst');
-  assertRgbImage(src, 'src');
+  checkRgbImage('dst', dst);
+  checkRgbImage('src', src);
   const ox = Math.round(x);
   const oy = Math.round(y);
   const x0 = Math.max(0, -ox);
@@ -173,7 +149,7 @@ export function blit(dst: RgbImage, src: RgbImage, x: number, y: number): void {
  * `recomb()` with these weights (it truncates; even with +0.5 it differs on 876 of the 2^24 colours).
  */
 export function toGrayscale(img: RgbImage): RgbImage {
-  assertRgbImage(img, 'img');
+  checkRgbImage('img', img);
   const out = new Uint8Array(img.data.length);
   const d = img.data;
   for (let i = 0; i < d.length; i += 3) {

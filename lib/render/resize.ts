@@ -8,7 +8,9 @@
  * `linear` kernel is not this centre-aligned bilinear or box average (54–72% of the bytes differ,
  * by up to 99 levels), so the sheets would change. It is also asynchronous, and `contactSheet` is not.
  */
-import { type RgbImage, assertPositiveInt, assertRgbImage, cloneImage, toByte } from './raster';
+import { checkRgbImage } from '../image';
+import { checkChoice, checkNumber } from '../validate';
+import { type RgbImage, cloneImage, toByte } from './raster';
 
 /** Pixel interpolation used when scaling an image. */
 export type Interpolation = 'nearest' | 'bilinear';
@@ -103,12 +105,10 @@ function bilinear(src: RgbImage, out: Uint8Array, width: number, height: number)
  *   direction, `'bilinear'` box-averages the source instead (area resampling, no aliasing).
  */
 export function resizeImage(src: RgbImage, width: number, height: number, interpolation: Interpolation = 'bilinear'): RgbImage {
-  assertRgbImage(src, 'src');
-  assertPositiveInt(width, 'width');
-  assertPositiveInt(height, 'height');
-  if (interpolation !== 'nearest' && interpolation !== 'bilinear') {
-    throw new TypeError(`interpolation must be 'nearest' or 'bilinear', got ${String(interpolation)}`);
-  }
+  checkRgbImage('src', src);
+  checkNumber('width', width, { integer: true, min: 1 });
+  checkNumber('height', height, { integer: true, min: 1 });
+  checkChoice('interpolation', interpolation, ['nearest', 'bilinear'] as const);
   if (width === src.width && height === src.height) return cloneImage(src);
   const out = new Uint8Array(width * height * 3);
   if (interpolation === 'nearest') nearest(src, out, width, height);

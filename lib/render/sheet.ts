@@ -4,7 +4,9 @@
  * parameter tried on one photo. Synchronous and by hand: tiles are scaled with resize.ts (see there
  * why not sharp) and captions drawn with the bitmap font.
  */
-import { type Rgb, type RgbImage, TEXT_DARK, WHITE, assertPositiveInt, assertRgbImage, blit, createImage } from './raster';
+import { checkRgbImage } from '../image';
+import { checkNumber, typeError } from '../validate';
+import { type Rgb, type RgbImage, TEXT_DARK, WHITE, blit, createImage } from './raster';
 import { type Interpolation, resizeImage } from './resize';
 import { blockHeight, drawCentredLines, wrapText } from './text';
 
@@ -56,25 +58,25 @@ export interface ContactSheetOptions {
  */
 export function contactSheet(tiles: SheetTile[], options: ContactSheetOptions = {}): RgbImage {
   if (!Array.isArray(tiles) || tiles.length === 0) {
-    throw new TypeError('tiles must be a non-empty array of { image, caption }');
+    throw typeError('tiles', 'a non-empty array of { image, caption }', tiles);
   }
   tiles.forEach((t, i) => {
-    assertRgbImage(t.image, `tiles[${i}].image`);
+    checkRgbImage(`tiles[${i}].image`, t.image);
     if (!Array.isArray(t.caption) || !t.caption.every((c) => typeof c === 'string')) {
-      throw new TypeError(`tiles[${i}].caption must be an array of strings`);
+      throw typeError(`tiles[${i}].caption`, 'an array of strings', t.caption);
     }
   });
   const n = tiles.length;
   const columns = options.columns ?? Math.ceil(Math.sqrt(n));
-  assertPositiveInt(columns, 'options.columns');
+  checkNumber('options.columns', columns, { integer: true, min: 1 });
   const tileWidth = options.tileWidth ?? Math.max(...tiles.map((t) => t.image.width));
-  assertPositiveInt(tileWidth, 'options.tileWidth');
+  checkNumber('options.tileWidth', tileWidth, { integer: true, min: 1 });
   const capScale = options.captionScale ?? (tileWidth >= 200 ? 2 : 1);
-  assertPositiveInt(capScale, 'options.captionScale');
+  checkNumber('options.captionScale', capScale, { integer: true, min: 1 });
   const titleScale = options.titleScale ?? capScale + 1;
-  assertPositiveInt(titleScale, 'options.titleScale');
+  checkNumber('options.titleScale', titleScale, { integer: true, min: 1 });
   const pad = options.padding ?? 10;
-  if (!Number.isInteger(pad) || pad < 0) throw new RangeError('options.padding must be a non-negative integer');
+  checkNumber('options.padding', pad, { integer: true, min: 0 });
   const bg = options.background ?? WHITE;
   const fg = options.textColor ?? TEXT_DARK;
 

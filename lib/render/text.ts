@@ -6,7 +6,9 @@
  * antialiased glyphs differ from machine to machine; a bitmap font draws the same pixels everywhere.
  */
 import { GLYPH_ADVANCE, GLYPH_HEIGHT, GLYPH_WIDTH, LINE_ADVANCE, glyphCode, glyphPixel } from './font';
-import { type Rgb, type RgbImage, TEXT_DARK, assertPositiveInt, assertRgb, assertRgbImage, fillRect } from './raster';
+import { checkRgbImage } from '../image';
+import { checkNumber, typeError } from '../validate';
+import { type Rgb, type RgbImage, TEXT_DARK, checkRgb, fillRect } from './raster';
 
 /** Options of {@link drawText}. */
 export interface TextOptions {
@@ -28,8 +30,7 @@ export interface TextSize {
 
 function checkScale(scale: unknown): number {
   if (scale === undefined) return 1;
-  assertPositiveInt(scale, 'options.scale');
-  return scale;
+  return checkNumber('options.scale', scale, { integer: true, min: 1 });
 }
 
 /** Pixel width of one line of `chars` characters at scale `s` (no trailing gap). */
@@ -50,7 +51,7 @@ function alignedLeft(x: number, width: number, align: 'left' | 'center' | 'right
  * @param scale - integer magnification (default 1)
  */
 export function measureText(text: string, scale = 1): TextSize {
-  if (typeof text !== 'string') throw new TypeError('text must be a string');
+  if (typeof text !== 'string') throw typeError('text', 'a string', text);
   const s = checkScale(scale);
   if (text.length === 0) return { width: 0, height: 0 };
   const lines = text.split('\n');
@@ -77,17 +78,17 @@ export function measureText(text: string, scale = 1): TextSize {
  * @returns the size of the drawn text (as {@link measureText})
  */
 export function drawText(img: RgbImage, x: number, y: number, text: string, options: TextOptions = {}): TextSize {
-  assertRgbImage(img, 'img');
-  if (typeof text !== 'string') throw new TypeError('text must be a string');
+  checkRgbImage('img', img);
+  if (typeof text !== 'string') throw typeError('text', 'a string', text);
   const s = checkScale(options.scale);
   const color = options.color ?? TEXT_DARK;
-  assertRgb(color, 'options.color');
+  checkRgb('options.color', color);
   const align = options.align ?? 'left';
   const size = measureText(text, s);
   const x0 = Math.round(x);
   const y0 = Math.round(y);
   if (options.background !== undefined) {
-    assertRgb(options.background, 'options.background');
+    checkRgb('options.background', options.background);
     const left = alignedLeft(x0, size.width, align);
     fillRect(img, left - s, y0 - s, size.width + 2 * s, size.height + 2 * s, options.background);
   }
@@ -117,7 +118,7 @@ export function drawText(img: RgbImage, x: number, y: number, text: string, opti
  * @param scale - integer font magnification (default 1)
  */
 export function wrapText(text: string, maxWidth: number, scale = 1): string[] {
-  if (typeof text !== 'string') throw new TypeError('text must be a string');
+  if (typeof text !== 'string') throw typeError('text', 'a string', text);
   const s = checkScale(scale);
   const maxChars = Math.max(1, Math.floor((maxWidth / s + 1) / GLYPH_ADVANCE));
   const out: string[] = [];
