@@ -9,7 +9,10 @@ import { checkNumber, optionalNumber, rangeError, typeError } from './validate';
 
 export { MAX_INPUT_BYTES };
 
-/** Raw pixels, row-major, interleaved channels (1 gray, 2 gray+alpha, 3 RGB, 4 RGBA). */
+/**
+ * Raw pixels as a caller hands them in, row-major, interleaved channels (1 gray, 2 gray+alpha,
+ * 3 RGB, 4 RGBA): an input format of {@link loadImage}, which turns it into an {@link RgbImage}.
+ */
 export interface RawImage {
   data: Uint8Array;
   width: number;
@@ -20,11 +23,32 @@ export interface RawImage {
 /** What every function that takes an image accepts: a file path, encoded bytes, or raw pixels. */
 export type ImageInput = string | Uint8Array | RawImage;
 
-/** 8-bit RGB pixels, row-major, interleaved (what the kernels take). */
+/**
+ * The library's one image type: 8-bit RGB pixels, row-major, interleaved,
+ * `data.length === width * height * 3`. What {@link loadImage} returns, what the kernels take, what
+ * results carry (`LimeResult.image`, `ShapResult.image`) and what the renderers draw on.
+ */
 export interface RgbImage {
   data: Uint8Array;
   width: number;
   height: number;
+}
+
+/**
+ * Throws unless `value` is a well-formed {@link RgbImage}: the one check of the one image type.
+ * @param name - what the image is, for the message (a parameter name such as `'image'`).
+ * @param value - the value to check.
+ * @throws TypeError naming `name` for a non-object or `data` that is not a Uint8Array; RangeError for
+ *   a width or height that is not a positive integer, or `data.length !== width * height * 3`.
+ */
+export function checkRgbImage(name: string, value: unknown): asserts value is RgbImage {
+  if (typeof value !== 'object' || value === null) throw typeError(name, 'an RGB image { data, width, height }', value);
+  const { data, width, height } = value as Partial<RgbImage>;
+  if (!(data instanceof Uint8Array)) throw typeError(`${name}.data`, 'a Uint8Array', data);
+  checkNumber(`${name}.width`, width, { integer: true, min: 1 });
+  checkNumber(`${name}.height`, height, { integer: true, min: 1 });
+  if (data.length !== (width as number) * (height as number) * 3)
+    throw rangeError(`${name}.data`, `length ${(width as number) * (height as number) * 3} (${width} x ${height} x 3)`, `length ${data.length}`);
 }
 
 /** Resize target; the aspect ratio is not kept (as LIME's reference inputs were made). */

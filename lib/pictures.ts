@@ -1,35 +1,40 @@
 // SPDX-License-Identifier: MIT
 /**
- * PNG pictures of explanation results, for code and for the command line.
+ * PNG pictures (and plain-JSON forms) of explanation results, for code and for the command line:
+ * the public face of lib/render, which draws them.
  */
 import type { LimeResult } from './lime';
 import type { ShapResult } from './shap';
-import { encodePng, heatmap, limeImage, shapPlot } from './render';
+import { type LimeImageOptions, encodePng, heatmap, limeImage, shapPlot } from './render';
 import { checkChoice, checkNumber, checkOptions, rangeError } from './validate';
 
-/** Options of {@link renderLime}. */
-export interface RenderLimeOptions {
+/** A picture's title for one explained class: its label and probability, as `tabby (71.3%)`. */
+function classTitle(e: { label: string; probability: number }): string {
+  return `${e.label} (${(e.probability * 100).toFixed(1)}%)`;
+}
+
+/**
+ * Options of {@link renderLime}: which picture and class, and for kind `'lime'` which segments
+ * (lime's `get_image_and_mask` options, with its defaults: positiveOnly true, or false when
+ * negativeOnly is set; negativeOnly false; hideRest false, the rest is dimmed; numFeatures 5;
+ * minWeight 0).
+ */
+export interface RenderLimeOptions extends LimeImageOptions {
   /** `'lime'` (default): lime's `get_image_and_mask` + `mark_boundaries` picture; `'heatmap'`: every segment's weight as colour, with a colour bar. */
   kind?: 'lime' | 'heatmap';
   /** Class index to draw (default: the first explained class, the most probable). */
   classIndex?: number;
-  /** 'lime' kind: segments with positive weight only (default true). */
-  positiveOnly?: boolean;
-  /** 'lime' kind: segments with negative weight only (default false). */
-  negativeOnly?: boolean;
-  /** 'lime' kind: black out the rest (default false: the rest is dimmed). */
-  hideRest?: boolean;
-  /** 'lime' kind: number of top-|weight| segments (default 5). */
-  numFeatures?: number;
-  /** 'lime' kind: minimum |weight| (default 0). */
-  minWeight?: number;
 }
 
 /**
- * Draws a LIME result as a PNG.
+ * Draws a LIME result as a PNG, the size of the explained image (kind `'lime'`) or with a title and
+ * a colour bar around it (kind `'heatmap'`).
  * @param result - what `explainer.lime()` returned.
- * @param options - see {@link RenderLimeOptions}.
+ * @param options - see {@link RenderLimeOptions} (default: kind `'lime'`, the first explained class,
+ *   positiveOnly true, negativeOnly false, hideRest false, numFeatures 5, minWeight 0).
  * @returns PNG bytes.
+ * @throws RangeError naming `classIndex` when that class was not explained; TypeError/RangeError
+ *   naming the option for a bad option.
  */
 export async function renderLime(result: LimeResult, options?: RenderLimeOptions): Promise<Buffer> {
   const o = checkOptions('options', options, ['kind', 'classIndex', 'positiveOnly', 'negativeOnly', 'hideRest', 'numFeatures', 'minWeight']) as RenderLimeOptions;
@@ -43,20 +48,24 @@ export async function renderLime(result: LimeResult, options?: RenderLimeOptions
   if (kind === 'heatmap') {
     const values = new Float64Array(segmentation.labels.length);
     for (let p = 0; p < values.length; p++) values[p] = explanation.weights[segmentation.labels[p]];
-    return encodePng(heatmap(image, values, { title: `${explanation.label} (${(explanation.probability * 100).toFixed(1)}%)`, label: 'LIME weight' }));
+    return encodePng(heatmap(image, values, { title: classTitle(explanation), label: 'LIME weight' }));
   }
   return encodePng(
     limeImage(image, segmentation.labels, explanation.weights, {
+      // Asking for negative segments alone switches lime's positiveOnly default off.
       positiveOnly: o.positiveOnly ?? (o.negativeOnly ? false : true),
-      negativeOnly: o.negativeOnly ?? false,
-      hideRest: o.hideRest ?? false,
-      numFeatures: o.numFeatures ?? 5,
-      minWeight: o.minWeight ?? 0,
+      negativeOnly: o.negativeOnly,
+      hideRest: o.hideRest,
+      numFeatures: o.numFeatures,
+      minWeight: o.minWeight,
     }),
   );
 }
 
-/** A LIME result as plain JSON (typed arrays as arrays; the image left out). */
+/**
+ * A LIME result as plain JSON (typed arrays as arrays; the image left out).
+ * @param result - what `explainer.lime()` returned.
+ */
 export function limeToJson(result: LimeResult): Record<string, unknown> {
   const { segmentation: seg } = result;
   return {
@@ -83,16 +92,21 @@ export function limeToJson(result: LimeResult): Record<string, unknown> {
  * Draws a SHAP result as shap's `image_plot`: the image, then one panel per explained class titled
  * with its label and probability, red for positive and blue for negative over a grey copy of the
  * image, symmetric limits at the 99.9th percentile of |values| over all panels, and a colour bar.
- * @param options.limit - fixed colour limit instead of the percentile.
+ * @param result - what `explainer.shap()` returned.
+ * @param options - `limit`: a fixed colour limit (> 0) instead of the percentile (default: the
+ *   99.9th percentile of |values| over all panels).
  * @returns PNG bytes.
  */
 export async function renderShap(result: ShapResult, options?: { limit?: number }): Promise<Buffer> {
   const o = checkOptions('options', options, ['limit']) as { limit?: number };
-  const panels = result.explanations.map((e) => ({ title: `${e.label} (${(e.probability * 100).toFixed(1)}%)`, values: e.values }));
+  const panels = result.explanations.map((e) => ({ title: classTitle(e), values: e.values }));
   return encodePng(shapPlot(result.image, panels, o.limit === undefined ? {} : { limit: checkNumber('limit', o.limit, { min: 0, minExclusive: true }) }));
 }
 
-/** A SHAP result as plain JSON (typed arrays as arrays; per-pixel values left out for superpixels). */
+/**
+ * A SHAP result as plain JSON (typed arrays as arrays; per-pixel values left out for superpixels).
+ * @param result - what `explainer.shap()` returned.
+ */
 export function shapToJson(result: ShapResult): Record<string, unknown> {
   const seg = result.segmentation;
   return {

@@ -1,29 +1,20 @@
+// SPDX-License-Identifier: MIT
 /**
  * Segment boundaries with scikit-image `find_boundaries` / `mark_boundaries`
- * semantics (modes `'thick'`, `'inner'`, `'outer'`; connectivity 1).
- *
- * @packageDocumentation
+ * semantics (modes `'thick'`, `'inner'`, `'outer'`; connectivity 1). By hand: these are
+ * morphology on label maps with skimage's exact rules, which sharp does not have.
  */
-
-import { type Rgb, type RgbImage, assertLength, assertRgb, assertRgbImage, cloneImage } from './raster';
+import { checkRgbImage } from '../image';
+import { checkChoice, checkNumber } from '../validate';
+import { type Rgb, type RgbImage, checkLabels, checkRgb, cloneImage } from './raster';
 
 /** Boundary modes of {@link findBoundaries} (scikit-image names). */
 export type BoundaryMode = 'thick' | 'inner' | 'outer';
 
+const BOUNDARY_MODES: readonly BoundaryMode[] = ['thick', 'inner', 'outer'];
+
 const INT32_MAX = 2147483647;
 
-function assertLabels(labels: unknown, width: number, height: number, name: string): asserts labels is Int32Array {
-  if (!(labels instanceof Int32Array)) {
-    throw new TypeError(`${name} must be an Int32Array label map (row-major, height*width)`);
-  }
-  assertLength(labels, width * height, name, `image width*height (${width}*${height})`);
-}
-
-function assertMode(mode: unknown): asserts mode is BoundaryMode {
-  if (mode !== 'thick' && mode !== 'inner' && mode !== 'outer') {
-    throw new TypeError(`options.mode must be 'thick', 'inner' or 'outer', got ${String(mode)}`);
-  }
-}
 
 /**
  * Morphological max/min over a 4-neighbourhood (cross, connectivity 1) or
@@ -82,13 +73,11 @@ export function findBoundaries(
   height: number,
   options: FindBoundariesOptions = {},
 ): Uint8Array {
-  if (!Number.isInteger(width) || width <= 0) throw new TypeError('width must be a positive integer');
-  if (!Number.isInteger(height) || height <= 0) throw new TypeError('height must be a positive integer');
-  assertLabels(labels, width, height, 'labels');
-  const mode = options.mode ?? 'thick';
-  assertMode(mode);
-  const bg = options.background ?? 0;
-  if (!Number.isInteger(bg)) throw new TypeError('options.background must be an integer');
+  checkNumber('width', width, { integer: true, min: 1 });
+  checkNumber('height', height, { integer: true, min: 1 });
+  checkLabels('labels', labels, width, height);
+  const mode = checkChoice('options.mode', options.mode ?? 'thick', BOUNDARY_MODES);
+  const bg = checkNumber('options.background', options.background ?? 0, { integer: true });
   const n = width * height;
   const dil = morph(labels, width, height, false, true);
   const ero = morph(labels, width, height, false, false);
@@ -138,12 +127,11 @@ export interface MarkBoundariesOptions {
  *   background label (default 0), outline colour (default none)
  */
 export function markBoundaries(image: RgbImage, labels: Int32Array, options: MarkBoundariesOptions = {}): RgbImage {
-  assertRgbImage(image, 'image');
-  assertLabels(labels, image.width, image.height, 'labels');
+  checkRgbImage('image', image);
+  checkLabels('labels', labels, image.width, image.height);
   const color = options.color ?? [255, 255, 0];
-  assertRgb(color, 'options.color');
-  const mode = options.mode ?? 'outer';
-  assertMode(mode);
+  checkRgb('options.color', color);
+  const mode = checkChoice('options.mode', options.mode ?? 'outer', BOUNDARY_MODES);
   const b = findBoundaries(labels, image.width, image.height, {
     mode,
     background: options.backgroundLabel ?? 0,
@@ -154,7 +142,7 @@ export function markBoundaries(image: RgbImage, labels: Int32Array, options: Mar
   const h = image.height;
   if (options.outlineColor !== undefined) {
     const oc = options.outlineColor;
-    assertRgb(oc, 'options.outlineColor');
+    checkRgb('options.outlineColor', oc);
     for (let y = 0; y < h; y++) {
       for (let x = 0; x < w; x++) {
         let hit = false;
@@ -180,39 +168,6 @@ export function markBoundaries(image: RgbImage, labels: Int32Array, options: Mar
       d[3 * p + 1] = color[1];
       d[3 * p + 2] = color[2];
     }
-  }
-  return out;
-}
-
-/**
- * Replaces every pixel by the mean colour of its segment (like
- * `skimage.color.label2rgb(labels, image, kind='avg')`, means rounded).
- * @param image - RGB image
- * @param labels - Int32Array label map, `image.width * image.height`
- */
-export function segmentMeans(image: RgbImage, labels: Int32Array): RgbImage {
-  assertRgbImage(image, 'image');
-  assertLabels(labels, image.width, image.height, 'labels');
-  const sums = new Map<number, [number, number, number, number]>();
-  for (let p = 0; p < labels.length; p++) {
-    const l = labels[p] ?? 0;
-    let s = sums.get(l);
-    if (s === undefined) {
-      s = [0, 0, 0, 0];
-      sums.set(l, s);
-    }
-    s[0] += image.data[3 * p] ?? 0;
-    s[1] += image.data[3 * p + 1] ?? 0;
-    s[2] += image.data[3 * p + 2] ?? 0;
-    s[3] += 1;
-  }
-  const out = cloneImage(image);
-  for (let p = 0; p < labels.length; p++) {
-    const s = sums.get(labels[p] ?? 0);
-    if (s === undefined) continue;
-    out.data[3 * p] = Math.round(s[0] / s[3]);
-    out.data[3 * p + 1] = Math.round(s[1] / s[3]);
-    out.data[3 * p + 2] = Math.round(s[2] / s[3]);
   }
   return out;
 }

@@ -1,24 +1,23 @@
+// SPDX-License-Identifier: MIT
 /**
  * shap's `red_transparent_blue` diverging colour map, symmetric limits and a
  * horizontal colour bar with bitmap-font tick labels.
  *
- * @packageDocumentation
+ * Kept by hand: shap's colours and opacity ramp, numpy's percentile and the bar's layout are what
+ * the pictures must match; sharp has no colour maps.
  */
-
+import { checkNumber } from '../validate';
 import {
   type PixelValues,
   type Rgb,
   type RgbImage,
   TEXT_DARK,
   WHITE,
-  assertFinite,
-  assertPositiveInt,
   createImage,
-  drawText,
   fillRect,
-  measureText,
-  toByte,
+  mix,
 } from './raster';
+import { drawText, measureText } from './text';
 
 /** shap's positive colour `#ff0d57` (`red_rgb` in `shap/plots/colors`). */
 export const SHAP_RED: Rgb = [255, 13, 87];
@@ -54,8 +53,7 @@ export function redTransparentBlue(v: number, limit: number): [number, number, n
  * @param q - percentile in 0..100 (default 99.9, shap's `image_plot` choice)
  */
 export function absPercentile(arrays: readonly ArrayLike<number>[], q = 99.9): number {
-  assertFinite(q, 'q');
-  if (q < 0 || q > 100) throw new RangeError(`q must be in 0..100, got ${q}`);
+  checkNumber('q', q, { min: 0, max: 100 });
   let n = 0;
   for (const a of arrays) n += a.length;
   const abs = new Float64Array(n);
@@ -80,6 +78,7 @@ export function absPercentile(arrays: readonly ArrayLike<number>[], q = 99.9): n
 /**
  * Formats a tick value compactly: up to 3 significant digits, exponent form
  * for magnitudes below 1e-3 or from 1e4, `'0'` for zero.
+ * @param v - the value (non-finite values print as `String(v)`)
  */
 export function formatTick(v: number): string {
   if (v === 0 || Object.is(v, -0)) return '0';
@@ -99,16 +98,18 @@ export function formatTick(v: number): string {
 /**
  * Blends the colour map over `base` in place: each pixel gets
  * `base * (1 - a) + colour * a` with `[colour, a] = redTransparentBlue(v, limit)`.
- * @internal
+ * @param base - the picture under the map (modified in place)
+ * @param values - one value per pixel of `base`, row-major (NaN and 0 leave the pixel as it is)
+ * @param limit - the symmetric limit (> 0)
  */
 export function overlayValues(base: RgbImage, values: PixelValues, limit: number): void {
   const d = base.data;
   for (let p = 0; p < values.length; p++) {
     const [r, g, b, a] = redTransparentBlue(values[p] ?? NaN, limit);
     if (a === 0) continue;
-    d[3 * p] = toByte((d[3 * p] ?? 0) * (1 - a) + r * a);
-    d[3 * p + 1] = toByte((d[3 * p + 1] ?? 0) * (1 - a) + g * a);
-    d[3 * p + 2] = toByte((d[3 * p + 2] ?? 0) * (1 - a) + b * a);
+    d[3 * p] = mix(d[3 * p] ?? 0, r, a);
+    d[3 * p + 1] = mix(d[3 * p + 1] ?? 0, g, a);
+    d[3 * p + 2] = mix(d[3 * p + 2] ?? 0, b, a);
   }
 }
 
@@ -136,11 +137,10 @@ export interface ColorBarOptions {
  * @param options - see {@link ColorBarOptions}
  */
 export function colorBar(width: number, limit: number, options: ColorBarOptions = {}): RgbImage {
-  assertPositiveInt(width, 'width');
-  assertFinite(limit, 'limit');
-  if (limit < 0) throw new RangeError(`limit must be >= 0, got ${limit}`);
+  checkNumber('width', width, { integer: true, min: 1 });
+  checkNumber('limit', limit, { min: 0 });
   const s = options.textScale ?? 1;
-  assertPositiveInt(s, 'options.textScale');
+  checkNumber('options.textScale', s, { integer: true, min: 1 });
   const bg = options.background ?? WHITE;
   const fg = options.textColor ?? TEXT_DARK;
   const lo = formatTick(-limit);
@@ -148,7 +148,7 @@ export function colorBar(width: number, limit: number, options: ColorBarOptions 
   const margin = Math.ceil(Math.max(measureText(lo, s).width, measureText(hi, s).width) / 2) + 2;
   const barW = Math.max(1, width - 2 * margin);
   const barH = options.barHeight ?? Math.max(8, Math.round(width / 30));
-  assertPositiveInt(barH, 'options.barHeight');
+  checkNumber('options.barHeight', barH, { integer: true, min: 1 });
   const tickLen = 3 * s;
   const textH = measureText('0', s).height;
   const gap = 2 * s;
@@ -159,11 +159,7 @@ export function colorBar(width: number, limit: number, options: ColorBarOptions 
     // value at the centre of this bar column
     const v = limit * (((x + 0.5) / barW) * 2 - 1);
     const [r, g, b, a] = limit > 0 ? redTransparentBlue(v, limit) : [0, 0, 0, 0];
-    const c: Rgb = [
-      toByte(bg[0] * (1 - a) + r * a),
-      toByte(bg[1] * (1 - a) + g * a),
-      toByte(bg[2] * (1 - a) + b * a),
-    ];
+    const c: Rgb = [mix(bg[0], r, a), mix(bg[1], g, a), mix(bg[2], b, a)];
     fillRect(img, margin + x, 0, 1, barH, c);
   }
   const ticks: [number, string][] = [

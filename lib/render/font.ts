@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /**
  * Built-in 5×7 bitmap font (5×8 cell: one descender row) for printable ASCII (code points 32..126).
  *
@@ -8,8 +9,6 @@
  * right; bit `r` (0 = least significant) of a column byte is the pixel in row
  * `r`, counted from the top. Rows 0..6 hold capitals and digits (baseline
  * row 6); row 7 holds the descenders of g, j, p, q, y.
- *
- * @packageDocumentation
  */
 
 /** Width of a glyph cell in font pixels (without inter-character spacing). */
@@ -21,9 +20,9 @@ export const GLYPH_ADVANCE = 6;
 /** Vertical advance per text line in font pixels (glyph cell + 2 pixel gap). */
 export const LINE_ADVANCE = 10;
 /** First code point covered by {@link FONT_5X7}. */
-export const FIRST_CODE_POINT = 32;
+const FIRST_CODE_POINT = 32;
 /** Last code point covered by {@link FONT_5X7}. */
-export const LAST_CODE_POINT = 126;
+const LAST_CODE_POINT = 126;
 
 // prettier-ignore
 const GLYPH_BYTES: readonly number[] = [
@@ -125,7 +124,7 @@ const GLYPH_BYTES: readonly number[] = [
 ];
 
 /** Glyph bytes for code points 32..126, 5 column bytes per glyph (see module doc). */
-export const FONT_5X7: Uint8Array = Uint8Array.from(GLYPH_BYTES);
+const FONT_5X7: Uint8Array = Uint8Array.from(GLYPH_BYTES);
 
 if (FONT_5X7.length !== (LAST_CODE_POINT - FIRST_CODE_POINT + 1) * GLYPH_WIDTH) {
   throw new Error('limeshap/render/font: glyph table has the wrong size');

@@ -1,63 +1,47 @@
+// SPDX-License-Identifier: MIT
 /**
- * Attribution heat maps: a single map ({@link heatmap}) and shap's
- * `image_plot` layout ({@link shapPlot}).
- *
- * @packageDocumentation
+ * Attribution heat maps: a single map ({@link heatmap}, LIME's segment weights) and shap's
+ * `image_plot` layout ({@link shapPlot}): the colour map over a faded greyscale copy of the image,
+ * titles and a colour bar, laid out on a white page.
  */
-
+import { checkRgbImage } from '../image';
+import { checkNumber, typeError } from '../validate';
 import { absPercentile, colorBar, overlayValues } from './colormap';
 import {
   type PixelValues,
-  type Rgb,
   type RgbImage,
-  TEXT_DARK,
   WHITE,
-  assertFinite,
-  assertLength,
-  assertPositiveInt,
-  assertRgbImage,
   blit,
+  checkLength,
   createImage,
-  drawText,
-  measureText,
-  toByte,
+  mix,
   toGrayscale,
-  wrapText,
 } from './raster';
+import { blockHeight, drawCentredLines, wrapText } from './text';
 
-function assertValues(values: unknown, image: RgbImage, name: string): asserts values is PixelValues {
-  if (!(values instanceof Float32Array) && !(values instanceof Float64Array)) {
-    throw new TypeError(`${name} must be a Float32Array or Float64Array of height*width values (row-major)`);
-  }
-  assertLength(values, image.width * image.height, name, `image width*height (${image.width}*${image.height})`);
+function checkValues(name: string, values: unknown, image: RgbImage): asserts values is PixelValues {
+  if (!(values instanceof Float32Array) && !(values instanceof Float64Array))
+    throw typeError(name, 'a Float32Array or Float64Array of height x width values (row-major)', values);
+  checkLength(name, values, image.width * image.height, `image width x height = ${image.width} x ${image.height}`);
 }
 
 function resolveLimit(limit: number | undefined, arrays: readonly PixelValues[]): number {
-  if (limit !== undefined) {
-    assertFinite(limit, 'options.limit');
-    if (limit <= 0) throw new RangeError(`options.limit must be > 0, got ${limit}`);
-    return limit;
-  }
+  if (limit !== undefined) return checkNumber('options.limit', limit, { min: 0, minExclusive: true });
   return absPercentile(arrays, 99.9);
 }
 
-function checkAlpha(a: number, name: string): number {
-  assertFinite(a, name);
-  if (a < 0 || a > 1) throw new RangeError(`${name} must be in 0..1, got ${a}`);
-  return a;
-}
-
-/** A greyscale copy of `image` blended over white with opacity `alpha`. */
-function greyBackground(image: RgbImage, alpha: number, bg: Rgb): RgbImage {
+/** A greyscale copy of `image` painted with opacity `alpha` on white. */
+function greyBackground(image: RgbImage, alpha: number): RgbImage {
   const g = toGrayscale(image);
   const d = g.data;
-  for (let i = 0; i < d.length; i += 3) {
-    const v = d[i] ?? 0;
-    d[i] = toByte(bg[0] * (1 - alpha) + v * alpha);
-    d[i + 1] = toByte(bg[1] * (1 - alpha) + v * alpha);
-    d[i + 2] = toByte(bg[2] * (1 - alpha) + v * alpha);
-  }
+  for (let i = 0; i < d.length; i++) d[i] = mix(WHITE[0], d[i] ?? 0, alpha);
   return g;
+}
+
+/** Wrapped title lines and the height they take with a gap of `pad` under them (0 without a title). */
+function titleBlock(title: string | undefined, width: number, scale: number, pad: number): { lines: string[]; height: number } {
+  const lines = title === undefined ? [] : wrapText(title, width, scale);
+  return { lines, height: blockHeight(lines, scale, pad) };
 }
 
 /** Default text scale for a panel of the given width. */
@@ -100,17 +84,17 @@ export interface HeatmapOptions {
  *   backgroundAlpha (default 0.5), textScale (default auto)
  */
 export function heatmap(image: RgbImage, values: PixelValues, options: HeatmapOptions = {}): RgbImage {
-  assertRgbImage(image, 'image');
-  assertValues(values, image, 'values');
+  checkRgbImage('image', image);
+  checkValues('values', values, image);
   const limit = resolveLimit(options.limit, [values]);
-  const alpha = checkAlpha(options.backgroundAlpha ?? 0.5, 'options.backgroundAlpha');
+  const alpha = checkNumber('options.backgroundAlpha', options.backgroundAlpha ?? 0.5, { min: 0, max: 1 });
   const s = options.textScale ?? autoScale(image.width);
-  assertPositiveInt(s, 'options.textScale');
+  checkNumber('options.textScale', s, { integer: true, min: 1 });
   const pad = 8;
-  const map = greyBackground(image, alpha, WHITE);
+  const map = greyBackground(image, alpha);
   if (limit > 0) overlayValues(map, values, limit);
-  const titleLines = options.title === undefined ? [] : wrapText(options.title, image.width, s);
-  const titleH = titleLines.length === 0 ? 0 : measureText(titleLines.join('\n'), s).height + pad;
+  const title = titleBlock(options.title, image.width, s, pad);
+  const titleH = title.height;
   const bar =
     options.colorbar === false
       ? undefined
@@ -118,9 +102,7 @@ export function heatmap(image: RgbImage, values: PixelValues, options: HeatmapOp
   const width = image.width + 2 * pad;
   const height = pad + titleH + image.height + (bar === undefined ? 0 : pad + bar.height) + pad;
   const out = createImage(width, height, WHITE);
-  if (titleLines.length > 0) {
-    drawText(out, Math.floor(width / 2), pad, titleLines.join('\n'), { scale: s, color: TEXT_DARK, align: 'center' });
-  }
+  drawCentredLines(out, Math.floor(width / 2), pad, title.lines, s);
   blit(out, map, pad, pad + titleH);
   if (bar !== undefined) blit(out, bar, pad, pad + titleH + image.height + pad);
   return out;
@@ -163,28 +145,26 @@ export interface ShapPlotOptions {
  *   imageTitle (default none)
  */
 export function shapPlot(image: RgbImage, panels: ShapPanel[], options: ShapPlotOptions = {}): RgbImage {
-  assertRgbImage(image, 'image');
+  checkRgbImage('image', image);
   if (!Array.isArray(panels) || panels.length === 0) {
-    throw new TypeError('panels must be a non-empty array of { title, values }');
+    throw typeError('panels', 'a non-empty array of { title, values }', panels);
   }
   panels.forEach((p, i) => {
-    if (typeof p.title !== 'string') throw new TypeError(`panels[${i}].title must be a string`);
-    assertValues(p.values, image, `panels[${i}].values`);
+    if (typeof p.title !== 'string') throw typeError(`panels[${i}].title`, 'a string', p.title);
+    checkValues(`panels[${i}].values`, p.values, image);
   });
   const limit = resolveLimit(
     options.limit,
     panels.map((p) => p.values),
   );
-  const alpha = checkAlpha(options.backgroundAlpha ?? 0.15, 'options.backgroundAlpha');
+  const alpha = checkNumber('options.backgroundAlpha', options.backgroundAlpha ?? 0.15, { min: 0, max: 1 });
   const s = options.textScale ?? autoScale(image.width);
-  assertPositiveInt(s, 'options.textScale');
+  checkNumber('options.textScale', s, { integer: true, min: 1 });
   const pad = 10;
   const W = image.width;
   const H = image.height;
-  const titles = [options.imageTitle ?? '', ...panels.map((p) => p.title)].map((t) =>
-    t === '' ? [] : wrapText(t, W, s),
-  );
-  const titleH = Math.max(0, ...titles.map((t) => (t.length === 0 ? 0 : measureText(t.join('\n'), s).height + pad)));
+  const titles = [options.imageTitle ?? '', ...panels.map((p) => p.title)].map((t) => titleBlock(t === '' ? undefined : t, W, s, pad));
+  const titleH = Math.max(0, ...titles.map((t) => t.height));
   const cols = panels.length + 1;
   const width = cols * W + (cols + 1) * pad;
   const bar = colorBar(width - 2 * pad, limit, {
@@ -194,13 +174,10 @@ export function shapPlot(image: RgbImage, panels: ShapPanel[], options: ShapPlot
   });
   const height = pad + titleH + H + 2 * pad + bar.height + pad;
   const out = createImage(width, height, WHITE);
-  const grey = greyBackground(image, alpha, WHITE);
+  const grey = greyBackground(image, alpha);
   for (let c = 0; c < cols; c++) {
     const x = pad + c * (W + pad);
-    const t = titles[c] ?? [];
-    if (t.length > 0) {
-      drawText(out, x + Math.floor(W / 2), pad, t.join('\n'), { scale: s, color: TEXT_DARK, align: 'center' });
-    }
+    drawCentredLines(out, x + Math.floor(W / 2), pad, titles[c]?.lines ?? [], s);
     if (c === 0) {
       blit(out, image, x, pad + titleH);
     } else {

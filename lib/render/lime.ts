@@ -1,11 +1,13 @@
+// SPDX-License-Identifier: MIT
 /**
- * LIME's `get_image_and_mask` + `mark_boundaries` picture.
- *
- * @packageDocumentation
+ * LIME's picture: `get_image_and_mask` (which segments to show, exactly as lime 0.2 picks them)
+ * followed by `mark_boundaries`. By hand because it reproduces lime's selection rules, not a
+ * drawing operation sharp has.
  */
-
 import { markBoundaries } from './boundaries';
-import { type Rgb, type RgbImage, assertFinite, assertPositiveInt, assertRgb, assertRgbImage, toByte } from './raster';
+import { checkRgbImage } from '../image';
+import { checkNumber, rangeError, typeError } from '../validate';
+import { type Rgb, type RgbImage, checkLabels, checkRgb, mix } from './raster';
 
 /** Options of {@link getImageAndMask} and {@link limeImage}. */
 export interface LimeImageOptions {
@@ -47,21 +49,13 @@ function validate(
   weights: Float64Array,
   options: LimeImageOptions,
 ): Required<LimeImageOptions> {
-  assertRgbImage(image, 'image');
-  if (!(labels instanceof Int32Array)) throw new TypeError('labels must be an Int32Array label map (row-major)');
-  if (labels.length !== image.width * image.height) {
-    throw new RangeError(
-      `labels has length ${labels.length}, expected image width*height (${image.width}*${image.height}) = ${image.width * image.height}`,
-    );
-  }
-  if (!(weights instanceof Float64Array)) throw new TypeError('weights must be a Float64Array (one weight per segment id)');
+  checkRgbImage('image', image);
+  checkLabels('labels', labels, image.width, image.height);
+  if (!(weights instanceof Float64Array)) throw typeError('weights', 'a Float64Array (one weight per segment id)', weights);
   for (let p = 0; p < labels.length; p++) {
     const l = labels[p] ?? -1;
-    if (l < 0 || l >= weights.length) {
-      throw new RangeError(
-        `labels contains segment id ${l} at pixel ${p}, but weights has ${weights.length} entries (ids must be 0..${weights.length - 1})`,
-      );
-    }
+    if (l < 0 || l >= weights.length)
+      throw rangeError(`labels[${p}]`, `a segment id in 0..${weights.length - 1} (weights has ${weights.length} entries)`, l);
   }
   const o: Required<LimeImageOptions> = {
     positiveOnly: options.positiveOnly ?? true,
@@ -75,8 +69,8 @@ function validate(
       'options.positiveOnly and options.negativeOnly cannot both be true (positiveOnly defaults to true, as in LIME: pass positiveOnly: false with negativeOnly: true)',
     );
   }
-  assertPositiveInt(o.numFeatures, 'options.numFeatures');
-  assertFinite(o.minWeight, 'options.minWeight');
+  checkNumber('options.numFeatures', o.numFeatures, { integer: true, min: 1 });
+  checkNumber('options.minWeight', o.minWeight);
   return o;
 }
 
@@ -171,17 +165,17 @@ export function limeImage(
 ): RgbImage {
   const { image: temp, mask } = getImageAndMask(image, labels, weights, options);
   const dim = options.dimRest ?? 0.5;
-  assertFinite(dim, 'options.dimRest');
-  if (dim < 0 || dim > 1) throw new RangeError(`options.dimRest must be in 0..1, got ${dim}`);
+  checkNumber('options.dimRest', dim, { min: 0, max: 1 });
   const color = options.boundaryColor ?? [255, 255, 0];
-  assertRgb(color, 'options.boundaryColor');
+  checkRgb('options.boundaryColor', color);
   if (!(options.hideRest ?? false) && dim > 0) {
     const d = temp.data;
     for (let p = 0; p < mask.length; p++) {
       if (mask[p] !== 0) continue;
-      d[3 * p] = toByte((d[3 * p] ?? 0) * (1 - dim));
-      d[3 * p + 1] = toByte((d[3 * p + 1] ?? 0) * (1 - dim));
-      d[3 * p + 2] = toByte((d[3 * p + 2] ?? 0) * (1 - dim));
+      // black painted with opacity dim: under * (1 - dim) + 0 * dim
+      d[3 * p] = mix(d[3 * p] ?? 0, 0, dim);
+      d[3 * p + 1] = mix(d[3 * p + 1] ?? 0, 0, dim);
+      d[3 * p + 2] = mix(d[3 * p + 2] ?? 0, 0, dim);
     }
   }
   return markBoundaries(temp, mask, { color, mode: 'outer', backgroundLabel: 0 });

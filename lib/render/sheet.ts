@@ -1,24 +1,14 @@
+// SPDX-License-Identifier: MIT
 /**
- * Labelled grid of images ("contact sheet").
- *
- * @packageDocumentation
+ * Labelled grid of images ("contact sheet"): the segment command's overview of every method and
+ * parameter tried on one photo. Synchronous and by hand: tiles are scaled with resize.ts (see there
+ * why not sharp) and captions drawn with the bitmap font.
  */
-
-import {
-  type Interpolation,
-  type Rgb,
-  type RgbImage,
-  TEXT_DARK,
-  WHITE,
-  assertPositiveInt,
-  assertRgbImage,
-  blit,
-  createImage,
-  drawText,
-  measureText,
-  wrapText,
-} from './raster';
-import { LINE_ADVANCE } from './font';
+import { checkRgbImage } from '../image';
+import { checkNumber, typeError } from '../validate';
+import { type Rgb, type RgbImage, TEXT_DARK, WHITE, blit, createImage } from './raster';
+import { type Interpolation, resizeImage } from './resize';
+import { blockHeight, drawCentredLines, wrapText } from './text';
 
 /** One cell of a {@link contactSheet}. */
 export interface SheetTile {
@@ -68,25 +58,25 @@ export interface ContactSheetOptions {
  */
 export function contactSheet(tiles: SheetTile[], options: ContactSheetOptions = {}): RgbImage {
   if (!Array.isArray(tiles) || tiles.length === 0) {
-    throw new TypeError('tiles must be a non-empty array of { image, caption }');
+    throw typeError('tiles', 'a non-empty array of { image, caption }', tiles);
   }
   tiles.forEach((t, i) => {
-    assertRgbImage(t.image, `tiles[${i}].image`);
+    checkRgbImage(`tiles[${i}].image`, t.image);
     if (!Array.isArray(t.caption) || !t.caption.every((c) => typeof c === 'string')) {
-      throw new TypeError(`tiles[${i}].caption must be an array of strings`);
+      throw typeError(`tiles[${i}].caption`, 'an array of strings', t.caption);
     }
   });
   const n = tiles.length;
   const columns = options.columns ?? Math.ceil(Math.sqrt(n));
-  assertPositiveInt(columns, 'options.columns');
+  checkNumber('options.columns', columns, { integer: true, min: 1 });
   const tileWidth = options.tileWidth ?? Math.max(...tiles.map((t) => t.image.width));
-  assertPositiveInt(tileWidth, 'options.tileWidth');
+  checkNumber('options.tileWidth', tileWidth, { integer: true, min: 1 });
   const capScale = options.captionScale ?? (tileWidth >= 200 ? 2 : 1);
-  assertPositiveInt(capScale, 'options.captionScale');
+  checkNumber('options.captionScale', capScale, { integer: true, min: 1 });
   const titleScale = options.titleScale ?? capScale + 1;
-  assertPositiveInt(titleScale, 'options.titleScale');
+  checkNumber('options.titleScale', titleScale, { integer: true, min: 1 });
   const pad = options.padding ?? 10;
-  if (!Number.isInteger(pad) || pad < 0) throw new RangeError('options.padding must be a non-negative integer');
+  checkNumber('options.padding', pad, { integer: true, min: 0 });
   const bg = options.background ?? WHITE;
   const fg = options.textColor ?? TEXT_DARK;
 
@@ -95,7 +85,7 @@ export function contactSheet(tiles: SheetTile[], options: ContactSheetOptions = 
   const placed = tiles.map((t) => {
     const h = Math.max(1, Math.round((t.image.height * tileWidth) / t.image.width));
     const lines = t.caption.flatMap((c) => wrapText(c, tileWidth, capScale));
-    const capH = lines.length === 0 ? 0 : measureText(lines.join('\n'), capScale).height + Math.round(pad / 2);
+    const capH = blockHeight(lines, capScale, Math.round(pad / 2));
     return { tile: t, h, lines, capH };
   });
   const rowHeights: number[] = [];
@@ -106,17 +96,11 @@ export function contactSheet(tiles: SheetTile[], options: ContactSheetOptions = 
   const titleLines = options.title === undefined ? [] : options.title.split('\n');
   const gridW = cols * tileWidth + (cols + 1) * pad;
   const titleWrapped = titleLines.flatMap((l) => wrapText(l, gridW - 2 * pad, titleScale));
-  const titleH = titleWrapped.length === 0 ? 0 : measureText(titleWrapped.join('\n'), titleScale).height + pad;
+  const titleH = blockHeight(titleWrapped, titleScale, pad);
   const width = gridW;
   const height = pad + titleH + rowHeights.reduce((a, b) => a + b, 0) + rows * pad;
   const sheet = createImage(width, height, bg);
-  if (titleWrapped.length > 0) {
-    drawText(sheet, Math.floor(width / 2), pad, titleWrapped.join('\n'), {
-      color: fg,
-      scale: titleScale,
-      align: 'center',
-    });
-  }
+  drawCentredLines(sheet, Math.floor(width / 2), pad, titleWrapped, titleScale, fg);
   let y = pad + titleH;
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
@@ -125,17 +109,8 @@ export function contactSheet(tiles: SheetTile[], options: ContactSheetOptions = 
       const x = pad + c * (tileWidth + pad);
       const src = p.tile.image;
       const interp = options.interpolation ?? (tileWidth > src.width ? 'nearest' : 'bilinear');
-      blit(sheet, src, x, y, { width: tileWidth, height: p.h, interpolation: interp });
-      if (p.lines.length > 0) {
-        const capY = y + p.h + Math.round(pad / 2);
-        p.lines.forEach((line, li) => {
-          drawText(sheet, x + Math.floor(tileWidth / 2), capY + li * LINE_ADVANCE * capScale, line, {
-            color: fg,
-            scale: capScale,
-            align: 'center',
-          });
-        });
-      }
+      blit(sheet, tileWidth === src.width && p.h === src.height ? src : resizeImage(src, tileWidth, p.h, interp), x, y);
+      drawCentredLines(sheet, x + Math.floor(tileWidth / 2), y + p.h + Math.round(pad / 2), p.lines, capScale, fg);
     }
     y += (rowHeights[r] ?? 0) + pad;
   }
