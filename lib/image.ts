@@ -173,6 +173,6 @@ async function decode(bytes: Uint8Array, what: string): Promise<RgbImage> {
   } catch (err) {
     const message = (err as Error).message;
     if (/pixel limit/i.test(message)) throw rangeError(what, `at most ${MAX_PIXELS} pixels (8192 x 8192)`, 'a larger image');
-    throw new Error(`Unsupported or corrupt image data in ${what}: ${message}`);
+    throw new Error(`Unsupported or corrupt image data in ${what}: ${message}`, { cause: err });
   }
 }

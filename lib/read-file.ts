@@ -57,10 +57,11 @@ export async function readRegularFile(file: string, options: ReadRegularFileOpti
     handle = await fs.promises.open(file, flags);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new Error(`${cap(what)} not found: ${file}`);
-    if (code === 'ELOOP' && !followSymlinks) throw new Error(`${cap(what)} ${file} is a symbolic link (not followed)`);
-    if (code === 'ENXIO') throw new Error(`${cap(what)} ${file} is not a regular file (a socket or a FIFO without writer)`);
-    throw new Error(`Cannot read ${what} ${file}: ${(err as Error).message}`);
+    const cause = { cause: err };
+    if (code === 'ENOENT') throw new Error(`${cap(what)} not found: ${file}`, cause);
+    if (code === 'ELOOP' && !followSymlinks) throw new Error(`${cap(what)} ${file} is a symbolic link (not followed)`, cause);
+    if (code === 'ENXIO') throw new Error(`${cap(what)} ${file} is not a regular file (a socket or a FIFO without writer)`, cause);
+    throw new Error(`Cannot read ${what} ${file}: ${(err as Error).message}`, cause);
   }
   try {
     const stat = await handle.stat();

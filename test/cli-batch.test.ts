@@ -255,6 +255,7 @@ describe('limeshap explain: batch bookkeeping', function () {
     const failures = failureLines(out);
     assert.equal(failures.length, 1);
     assert.match(failures[0].error, /is 240 bytes: with its suffixes it exceeds the 255-byte file name limit/);
+    // eslint-disable-next-line no-control-regex -- no raw control character may reach the terminal
     assert.ok(!/[\x00-\x08\x0b-\x1f\x7f]/.test(r.stdout + r.stderr), 'no raw control characters reach the terminal');
     assert.ok(r.stdout.includes('evil\\x1b[2J\\x07name.png: class'), r.stdout);
   });

@@ -179,7 +179,10 @@ describe('partition trees', () => {
         for (const s of ps) {
           if (seen.has(s)) continue;
           const [x, y] = cell(s);
-          if ([...seen].some((q) => Math.abs(cell(q)[0] - x) + Math.abs(cell(q)[1] - y) === 1)) seen.add(s), (grew = true);
+          if ([...seen].some((q) => Math.abs(cell(q)[0] - x) + Math.abs(cell(q)[1] - y) === 1)) {
+            seen.add(s);
+            grew = true;
+          }
         }
       }
       assert.equal(seen.size, ps.length, `node ${n} connected`);
@@ -350,7 +353,11 @@ describe('partitionShap (Owen values)', () => {
         const out = new Float32Array(2 * n);
         for (let r = 0; r < n; r++) {
           let s = 0, q = 0;
-          for (let p = 0; p < M; p++) if (m[r * M + p]) (s += p % 32 < 8 ? 1 : 0), (q += Math.floor(p / 32) > 20 ? 1 : 0);
+          for (let p = 0; p < M; p++) {
+            if (!m[r * M + p]) continue;
+            s += p % 32 < 8 ? 1 : 0;
+            q += Math.floor(p / 32) > 20 ? 1 : 0;
+          }
           out[2 * r] = s / 256;
           out[2 * r + 1] = (q / 352) ** 2;
         }

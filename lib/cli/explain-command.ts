@@ -133,7 +133,7 @@ export async function explainCommand(argv: string[], log: (line: string) => void
       try {
         return await hashFile(file);
       } catch (err) {
-        throw new Error(`cannot read --${flag} ${file}: ${message(err)}`);
+        throw new Error(`cannot read --${flag} ${file}: ${message(err)}`, { cause: err });
       }
     };
     const modelHash = await hashOf('model', s.model);

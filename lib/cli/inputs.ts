@@ -140,7 +140,7 @@ export function collectInputs(args: string[], manifest?: string, notes: InputNot
       // Bounded and regular-only, like images: a FIFO or /dev/zero as manifest must not hang or exhaust memory.
       text = readManifest(manifest);
     } catch (err) {
-      throw new Error(`cannot read --manifest ${manifest}: ${(err as Error).message}`);
+      throw new Error(`cannot read --manifest ${manifest}: ${(err as Error).message}`, { cause: err });
     }
     const base = path.dirname(manifest);
     for (const line of text.split(/\r?\n/)) {

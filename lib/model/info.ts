@@ -28,7 +28,7 @@ export function modelInfo(m: ModelInfo): ModelInfo {
 }
 
 // Declaration merging: the class has ModelInfo's readonly fields without restating them.
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
 export interface DescribedModel extends ModelInfo {}
 /**
  * Base of every model class: its {@link ModelInfo} fields, set from `info`, and what the first runs

@@ -31,7 +31,7 @@ async function readClassNames(source: string | readonly string[]): Promise<{ nam
       text = await fs.readFile(source, 'utf8');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      throw new Error(code === 'ENOENT' ? `Class names file not found: ${source}` : `Cannot read class names file ${source}: ${(err as Error).message}`);
+      throw new Error(code === 'ENOENT' ? `Class names file not found: ${source}` : `Cannot read class names file ${source}: ${(err as Error).message}`, { cause: err });
     }
     const names = text.split(/\r?\n/);
     while (names.length > 0 && names[names.length - 1] === '') names.pop();
@@ -110,7 +110,7 @@ export async function loadModel(model: string | Uint8Array, options?: LoadModelO
       bytes = await fs.readFile(model);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      throw new Error(code === 'ENOENT' ? `Model file not found: ${model}` : `Cannot read model file ${model}: ${(err as Error).message}`);
+      throw new Error(code === 'ENOENT' ? `Model file not found: ${model}` : `Cannot read model file ${model}: ${(err as Error).message}`, { cause: err });
     }
   } else if (model instanceof Uint8Array) {
     what = `(${model.length} bytes)`;

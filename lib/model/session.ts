@@ -50,7 +50,7 @@ async function createSession(
       // onnxruntime does not fall back by itself: a missing CUDA provider fails session creation.
       return { session: await create(providers), provider: 'cuda' };
     } catch (err) {
-      if (!providers.includes('cpu')) throw new Error(`CUDA execution provider unavailable for ${what}: ${(err as Error).message}`);
+      if (!providers.includes('cpu')) throw new Error(`CUDA execution provider unavailable for ${what}: ${(err as Error).message}`, { cause: err });
       warn(`CUDA execution provider unavailable (${(err as Error).message.split('\n')[0]}); using CPU`);
     }
   }

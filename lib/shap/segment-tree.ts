@@ -84,11 +84,17 @@ export function segmentTree(labels: Int32Array, width: number, height: number, c
       if (a < 0) continue;
       if (c + 1 < width) {
         const b = labels[p + 1];
-        if (b >= 0 && b !== a) adj[a].add(b), adj[b].add(a);
+        if (b >= 0 && b !== a) {
+          adj[a].add(b);
+          adj[b].add(a);
+        }
       }
       if (r + 1 < height) {
         const b = labels[p + width];
-        if (b >= 0 && b !== a) adj[a].add(b), adj[b].add(a);
+        if (b >= 0 && b !== a) {
+          adj[a].add(b);
+          adj[b].add(a);
+        }
       }
     }
   }
