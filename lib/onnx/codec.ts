@@ -87,6 +87,10 @@ function convertMessage(type: Type, message: Message, dir: Direction, path: stri
   }
   const unknowns: unknown = message['$unknowns'];
   if (Array.isArray(unknowns) && Object.prototype.hasOwnProperty.call(message, '$unknowns')) {
+    // Written back verbatim, so each entry must be the encoded field protobufjs read.
+    if (dir === 'encode' && !unknowns.every((u) => u instanceof Uint8Array)) {
+      throw new TypeError(`${path}.$unknowns must hold Uint8Arrays (encoded fields)`);
+    }
     Object.defineProperty(out, '$unknowns', { value: unknowns, writable: true, configurable: true, enumerable: false });
   }
   return out;

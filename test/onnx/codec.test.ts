@@ -159,6 +159,9 @@ describe('onnx codec: bad input', () => {
     assert.throws(() => encodeModel(bad({ name: 7 })), { name: 'TypeError', message: /graph\.name: string expected/ });
     assert.throws(() => encodeModel(bad({ node: {} })), { name: 'TypeError', message: /model\.graph\.node must be an array/ });
     assert.throws(() => encodeModel(null as unknown as ModelProto), { name: 'TypeError', message: /model must be an object/ });
+    const withJunk = { graph: { name: 'g' } };
+    Object.defineProperty(withJunk.graph, '$unknowns', { value: ['not bytes'] });
+    assert.throws(() => encodeModel(withJunk), { name: 'TypeError', message: /model\.graph\.\$unknowns must hold Uint8Arrays/ });
   });
 
   it('rejects bytes that are not a model', () => {
