@@ -98,7 +98,7 @@ export class Explainer {
    * Σ values = probability − baseValue. At the defaults (pixels, blur(128,128), 500 evaluations,
    * batchSize 10) Partition gives Python shap's own values for `shap.Explainer(f,
    * shap.maskers.Image("blur(128,128)", shape))` (tested to float32 precision in
-   * test/shap-parity.test.ts); a larger `batchSize` is faster but gives other values.
+   * test/shap/shap-parity.test.ts); a larger `batchSize` is faster but gives other values.
    *
    * Note: onnxruntime-node's `session.run` blocks the event loop while it runs, unless the model
    * was loaded with `inference: 'worker'`.

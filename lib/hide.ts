@@ -60,7 +60,7 @@ export function roundHalfEven(x: number): number {
  * anchor at (kx/2, ky/2) rounded down, so an even window reaches one pixel further up/left than
  * down/right. Each channel's integer window sum is scaled by 1/(kx·ky) in double and rounded as
  * OpenCV's cvRound, halves to even (a .5 rounded up instead moves shap's values: see
- * test/shap-parity.test.ts), then saturated to 255.
+ * test/shap/shap-parity.test.ts), then saturated to 255.
  *
  * Equal to OpenCV 4.x pixel for pixel for shap's default blur(128, 128) (checked against cv2.blur's
  * output on five photos) and for any window of more than 256 pixels whose area is a power of two

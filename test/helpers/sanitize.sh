@@ -18,6 +18,6 @@ export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1:detect_stac
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 # The native tests, the validation tests and the fuzz test (LIMESHAP_FUZZ_CASES applies).
 LD_PRELOAD="$ASAN_RUNTIME" node node_modules/mocha/bin/mocha.js --no-config --timeout 600000 --reporter dot \
-  dist/test/native-hostile.test.js dist/test/native-fuzz.test.js dist/test/validate.test.js \
-  dist/test/composite.test.js dist/test/quickshift.test.js dist/test/segment.test.js \
-  dist/test/lime-reference.test.js dist/test/shap-algorithms.test.js
+  dist/test/native/native-hostile.test.js dist/test/native/native-fuzz.test.js dist/test/validate.test.js \
+  dist/test/native/composite.test.js dist/test/segment/quickshift.test.js dist/test/segment/segment.test.js \
+  dist/test/lime/lime-reference.test.js dist/test/shap/shap-algorithms.test.js

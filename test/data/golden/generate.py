@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Golden label maps for test/segment-golden.test.ts, made with scikit-image 0.19.3 (Debian's
+"""Golden label maps for test/segment/segment-golden.test.ts, made with scikit-image 0.19.3 (Debian's
 python3-skimage, the reference version): quickshift with Gaussian pre-smoothing (sigma > 0) and SLIC,
 on 64 x 64 crops of two shared photos. The crops are cut by slicing (no resampling), so both sides
 decode the same pixels.

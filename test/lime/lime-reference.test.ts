@@ -4,8 +4,8 @@
 // predictions must match to 1e-9.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { binding } from '../lib/native';
-import { readFloat64, requireShared, shared } from './helpers/shared';
+import { binding } from '../../lib/native';
+import { readFloat64, requireShared, shared } from '../helpers/shared';
 
 const PHOTOS = ['astronaut', 'chelsea', 'coffee', 'dog', 'horses', 'rocket'];
 

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 // PartitionExplainer (Owen values) on closed-form games, and the partition trees.
 import assert from 'node:assert/strict';
-import { partitionShap, PARTITION_MIN_EVALS } from '../lib/shap/partition';
-import { imageTree } from '../lib/shap/image-tree';
-import { segmentTree } from '../lib/shap/segment-tree';
-import { exactOwenEvals, makeTree, validateTree, type PartitionTree } from '../lib/shap/tree';
-import { Rng } from '../lib/rng';
-import { owenByCoalitions, owenByOrders, playersOf, recordingGame, type ValueFn } from './helpers/owen';
+import { partitionShap, PARTITION_MIN_EVALS } from '../../lib/shap/partition';
+import { imageTree } from '../../lib/shap/image-tree';
+import { segmentTree } from '../../lib/shap/segment-tree';
+import { exactOwenEvals, makeTree, validateTree, type PartitionTree } from '../../lib/shap/tree';
+import { Rng } from '../../lib/rng';
+import { owenByCoalitions, owenByOrders, playersOf, recordingGame, type ValueFn } from '../helpers/owen';
 
 function close(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what: string): void {
   assert.equal(actual.length, expected.length, `${what}: length`);
@@ -266,7 +266,7 @@ describe('partitionShap (Owen values)', () => {
 
   it('never over budget: the game is asked for at most maxEvals coalitions, and an odd budget B acts as B − 1', async () => {
     // shap would spend B + 1 at an odd B (it admits an expansion while one evaluation is left); we
-    // leave the odd one unspent, so shap's odd B is our B + 1 (test/shap-parity.test.ts checks 501).
+    // leave the odd one unspent, so shap's odd B is our B + 1 (test/shap/shap-parity.test.ts checks 501).
     const tree = imageTree(5, 6);
     const M = tree.players;
     const v = interactionGame(M, 2, 11);

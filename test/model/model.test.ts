@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadImage } from '../lib/image';
-import { DEFAULT_BATCH_SIZE, loadModel, type Model } from '../lib/model';
-import { PRESETS, fitToModel, float16ToFloat32, float32ToFloat16, resolvePreprocess, toTensorData } from '../lib/preprocess';
-import { float16Model, linearModel, nanModel, softmaxModel, wrongShapeModel, type GlassBoxModel } from './helpers/onnx-builder';
-import { requireShared, shared } from './helpers/shared';
+import { loadImage } from '../../lib/image';
+import { DEFAULT_BATCH_SIZE, loadModel, type Model } from '../../lib/model';
+import { PRESETS, fitToModel, float16ToFloat32, float32ToFloat16, resolvePreprocess, toTensorData } from '../../lib/preprocess';
+import { float16Model, linearModel, nanModel, softmaxModel, wrongShapeModel, type GlassBoxModel } from '../helpers/onnx-builder';
+import { requireShared, shared } from '../helpers/shared';
 
 /** Deterministic pseudo-random inputs in [-1, 1). */
 function randomInput(length: number, seed = 7): Float32Array {

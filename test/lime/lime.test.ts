@@ -2,12 +2,12 @@
 // explainer.lime(): analytically known answers on a glass-box model, the real shared models, and
 // the deletion test.
 import assert from 'node:assert/strict';
-import { createExplainer, segment, concurrency, simdLevel } from '../lib';
-import { maskEvaluator } from '../lib/evaluate';
-import { segmentMeanImage } from '../lib/hide';
-import { Rng } from '../lib/rng';
-import { float16Model, linearModel, nanModel } from './helpers/onnx-builder';
-import { requireShared, shared } from './helpers/shared';
+import { createExplainer, segment, concurrency, simdLevel } from '../../lib';
+import { maskEvaluator } from '../../lib/evaluate';
+import { segmentMeanImage } from '../../lib/hide';
+import { Rng } from '../../lib/rng';
+import { float16Model, linearModel, nanModel } from '../helpers/onnx-builder';
+import { requireShared, shared } from '../helpers/shared';
 
 const H = 16, W = 16;
 /** A deterministic 16x16 test image with varied pixels. */

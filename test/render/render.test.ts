@@ -5,15 +5,15 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
-import type { RgbImage } from '../lib/image';
-import { encodePng, heatmap, limeImage, markBoundaries, contactSheet } from '../lib/render';
-import { findBoundaries } from '../lib/render/boundaries';
-import { SHAP_BLUE, SHAP_RED, absPercentile, formatTick, redTransparentBlue } from '../lib/render/colormap';
-import { getImageAndMask } from '../lib/render/lime';
-import { blit, createImage } from '../lib/render/raster';
-import { resizeImage } from '../lib/render/resize';
-import { drawText, measureText, wrapText } from '../lib/render/text';
-import { scenePictures } from './helpers/render-fixture';
+import type { RgbImage } from '../../lib/image';
+import { encodePng, heatmap, limeImage, markBoundaries, contactSheet } from '../../lib/render';
+import { findBoundaries } from '../../lib/render/boundaries';
+import { SHAP_BLUE, SHAP_RED, absPercentile, formatTick, redTransparentBlue } from '../../lib/render/colormap';
+import { getImageAndMask } from '../../lib/render/lime';
+import { blit, createImage } from '../../lib/render/raster';
+import { resizeImage } from '../../lib/render/resize';
+import { drawText, measureText, wrapText } from '../../lib/render/text';
+import { scenePictures } from '../helpers/render-fixture';
 
 const pixel = (img: RgbImage, x: number, y: number): number[] => [...img.data.subarray((y * img.width + x) * 3, (y * img.width + x) * 3 + 3)];
 const rows = (text: string): Int32Array => Int32Array.from(text.trim().split(/\s+/).join('').split(''), Number);

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Quickshift against scikit-image 0.19.3's own outputs (../shared/reference/quickshift).
 import assert from 'node:assert/strict';
-import { segment, concurrency, simdLevel } from '../lib';
-import { binding } from '../lib/native';
-import { countDiff, quickshiftReferences, readFloat64, readInt32, requireShared, shared } from './helpers/shared';
+import { segment, concurrency, simdLevel } from '../../lib';
+import { binding } from '../../lib/native';
+import { countDiff, quickshiftReferences, readFloat64, readInt32, requireShared, shared } from '../helpers/shared';
 
 describe('quickshift', function () {
   requireShared(this);

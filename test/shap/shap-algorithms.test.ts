@@ -2,16 +2,16 @@
 // The SHAP algorithms (lib/shap/{exact,kernel,permutation}.ts) on closed-form games, plus one game
 // played through a real ONNX model (interactionModel) against its documented Shapley values.
 import assert from 'node:assert/strict';
-import { maskEvaluator } from '../lib/evaluate';
-import { solidImage } from '../lib/hide';
-import { loadModel } from '../lib/model';
-import { resolvePreprocess } from '../lib/preprocess';
-import { Rng } from '../lib/rng';
-import { exactShap } from '../lib/shap/exact';
-import type { ShapGame, ShapRunOptions, ShapValues } from '../lib/shap/game';
-import { defaultKernelMaxEvals, kernelSamples, kernelShap } from '../lib/shap/kernel';
-import { permutationShap } from '../lib/shap/permutation';
-import { interactionModel, type InteractionTerm } from './helpers/onnx-builder';
+import { maskEvaluator } from '../../lib/evaluate';
+import { solidImage } from '../../lib/hide';
+import { loadModel } from '../../lib/model';
+import { resolvePreprocess } from '../../lib/preprocess';
+import { Rng } from '../../lib/rng';
+import { exactShap } from '../../lib/shap/exact';
+import type { ShapGame, ShapRunOptions, ShapValues } from '../../lib/shap/game';
+import { defaultKernelMaxEvals, kernelSamples, kernelShap } from '../../lib/shap/kernel';
+import { permutationShap } from '../../lib/shap/permutation';
+import { interactionModel, type InteractionTerm } from '../helpers/onnx-builder';
 
 /** A polynomial game over presence bits: v_k(S) = Σ_t coef_tk Π_{g ∈ T_t} [g ∈ S]. */
 interface PolyTerm {

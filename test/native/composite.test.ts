@@ -3,9 +3,9 @@
 // TypeScript reference toTensorData), an all-zeros mask the hide image, and mixed masks pick per
 // segment; identical for every SIMD level and thread count.
 import assert from 'node:assert/strict';
-import { concurrency, simdLevel } from '../lib';
-import { binding } from '../lib/native';
-import { resolvePreprocess, toTensorData, type PreprocessOptions } from '../lib/preprocess';
+import { concurrency, simdLevel } from '../../lib';
+import { binding } from '../../lib/native';
+import { resolvePreprocess, toTensorData, type PreprocessOptions } from '../../lib/preprocess';
 
 const W = 13, H = 7;
 const image = { data: Uint8Array.from({ length: W * H * 3 }, (_, i) => (i * 53 + 7) % 256), width: W, height: H };

@@ -2,12 +2,12 @@
 // explainer.shap(): efficiency on real and glass-box models, exact answers for linear models through
 // the whole pipeline, the real-model deletion test, pictures and bad input.
 import assert from 'node:assert/strict';
-import { createExplainer, renderShap, segment } from '../lib';
-import { maskEvaluator } from '../lib/evaluate';
-import { segmentMeanImage } from '../lib/hide';
-import { Rng } from '../lib/rng';
-import { linearModel } from './helpers/onnx-builder';
-import { requireShared, shared } from './helpers/shared';
+import { createExplainer, renderShap, segment } from '../../lib';
+import { maskEvaluator } from '../../lib/evaluate';
+import { segmentMeanImage } from '../../lib/hide';
+import { Rng } from '../../lib/rng';
+import { linearModel } from '../helpers/onnx-builder';
+import { requireShared, shared } from '../helpers/shared';
 
 const H = 16, W = 16;
 function testImage() {

@@ -12,8 +12,8 @@
 // LIMESHAP_FUZZ_CASES (default 20000) and LIMESHAP_FUZZ_SEED (default below) choose the run; a failure
 // names the seed and case, and the case alone is rerun by LIMESHAP_FUZZ_SEED=<seed> LIMESHAP_FUZZ_ONLY=<case>.
 import assert from 'node:assert/strict';
-import { binding } from '../lib/native';
-import * as A from './helpers/native-args';
+import { binding } from '../../lib/native';
+import * as A from '../helpers/native-args';
 
 const CASES = Number(process.env.LIMESHAP_FUZZ_CASES ?? 20000); // ~1.5 s on 2 cores (5 s under ASan)
 const SEED = Number(process.env.LIMESHAP_FUZZ_SEED ?? 8_2026);

@@ -6,7 +6,7 @@
 // memory, which would have taken mocha down with them. The child must exit cleanly, with the error
 // type and message checked inside it, and the addon must still give correct results afterwards.
 import * as path from 'node:path';
-import { expectClean, runChild } from './helpers/child';
+import { expectClean, runChild } from '../helpers/child';
 
 // Waits for queued work to settle and for the GC to run, so a worker left behind with a bad state
 // (the old null-deferred case) would crash here, inside the child.
@@ -361,8 +361,8 @@ describe('native addon: non-finite and extreme values', function () {
 
 describe('native addon: shutdown with work in flight', function () {
   this.timeout(120_000);
-  const nativeModule = JSON.stringify(path.resolve(__dirname, '..', 'lib', 'native.js'));
-  const argsModule = JSON.stringify(path.resolve(__dirname, 'helpers', 'native-args.js'));
+  const nativeModule = JSON.stringify(path.resolve(__dirname, '..', '..', 'lib', 'native.js'));
+  const argsModule = JSON.stringify(path.resolve(__dirname, '..', 'helpers', 'native-args.js'));
   // Starts compositing (into a plain and a native buffer), fits and segmentations, and returns at once.
   const startWork = `
     for (let i = 0; i < 4; i++) {

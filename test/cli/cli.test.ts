@@ -6,9 +6,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import { requireShared, shared } from './helpers/shared';
+import { requireShared, shared } from '../helpers/shared';
 
-const cli = path.resolve(__dirname, '..', 'lib', 'cli', 'main.js');
+const cli = path.resolve(__dirname, '..', '..', 'lib', 'cli', 'main.js');
 const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
 
 describe('limeshap segment (command line)', function () {

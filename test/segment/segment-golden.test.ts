@@ -7,9 +7,9 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { concurrency, segment, simdLevel, type SegmentOptions } from '../lib';
+import { concurrency, segment, simdLevel, type SegmentOptions } from '../../lib';
 
-const dir = path.resolve(__dirname, '..', '..', 'test', 'data', 'golden');
+const dir = path.resolve(__dirname, '..', '..', '..', 'test', 'data', 'golden');
 interface Case {
   method: 'quickshift' | 'slic';
   params: Record<string, number>;

@@ -21,9 +21,9 @@
 // Our own blur is used throughout, not the stored background: end to end, as a user calls it.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { createExplainer, loadImage, type Explainer, type ShapOptions } from '../lib';
-import { boxBlur, roundHalfEven } from '../lib/hide';
-import { requireShared, shared } from './helpers/shared';
+import { createExplainer, loadImage, type Explainer, type ShapOptions } from '../../lib';
+import { boxBlur, roundHalfEven } from '../../lib/hide';
+import { requireShared, shared } from '../helpers/shared';
 
 interface Run {
   image: string;

@@ -4,11 +4,11 @@
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
-import { createExplainer, type Explainer, type Model } from '../lib';
-import { loadModel } from '../lib/model';
-import { closeGate, type Gate } from '../lib/model/worker-gate';
-import { float16Model, linearModel, nanModel } from './helpers/onnx-builder';
-import { requireShared, shared } from './helpers/shared';
+import { createExplainer, type Explainer, type Model } from '../../lib';
+import { loadModel } from '../../lib/model';
+import { closeGate, type Gate } from '../../lib/model/worker-gate';
+import { float16Model, linearModel, nanModel } from '../helpers/onnx-builder';
+import { requireShared, shared } from '../helpers/shared';
 
 const H = 16, W = 16;
 const identity = { size: [H, W] as [number, number], resize: 'stretch' as const, layout: 'nchw' as const, channels: 'rgb' as const, scale: 1 / 255, mean: 0, std: 1 };

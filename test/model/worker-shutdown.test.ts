@@ -10,9 +10,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import { linearModel } from './helpers/onnx-builder';
+import { linearModel } from '../helpers/onnx-builder';
 
-const dist = path.resolve(__dirname, '..');
+const dist = path.resolve(__dirname, '..', '..');
 const S = 128;
 
 /**

@@ -8,8 +8,8 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { HOST_TAG } from '../lib/atomic-write';
-import { CLI, deadPid, explain, failureLines, filesEnding, writePng, writeTinyModel } from './helpers/cli-fixture';
+import { HOST_TAG } from '../../lib/atomic-write';
+import { CLI, deadPid, explain, failureLines, filesEnding, writePng, writeTinyModel } from '../helpers/cli-fixture';
 
 const PNG_END = Buffer.from([0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]);
 
@@ -162,7 +162,7 @@ describe('limeshap explain: batch bookkeeping', function () {
     const before = fs.readFileSync(path.join(out, 'img0.lime.json'), 'utf8');
     assert.equal(JSON.parse(before).fingerprint.samples, 16);
     // The version stands for the defaults a release may change (e.g. SHAP Partition's batch size).
-    const version = (JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+    const version = (JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
     assert.equal(JSON.parse(before).fingerprint.limeshap, version);
     // Same settings: nothing to redo.
     r = explain(dir, model, ['in/img0.png', 'in/img1.png', '--out', out, '--resume']);

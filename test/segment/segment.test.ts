@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import sharp from 'sharp';
-import { segment, loadImage } from '../lib';
-import { countDiff, readInt32, requireShared, shared } from './helpers/shared';
+import { segment, loadImage } from '../../lib';
+import { countDiff, readInt32, requireShared, shared } from '../helpers/shared';
 
 /** True when every label 0..count-1 is used and each segment is 4-connected. */
 function connectedAndContiguous(labels: Int32Array, width: number, height: number, count: number): boolean {
