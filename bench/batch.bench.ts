@@ -18,12 +18,28 @@ const shared = path.resolve(__dirname, '..', '..', '..', 'shared');
 async function images(): Promise<Buffer[]> {
   const big = ['astronaut', 'chelsea', 'coffee', 'dog', 'horses', 'rocket'].map((n) => path.join(shared, 'images', `${n}.png`));
   const out: Buffer[] = [];
-  for (const f of [...big, path.join(shared, 'models', 'images', 'kitten_224.png'), path.join(shared, 'models', 'images', 'fish.png')]) out.push(await sharp(f).png().toBuffer());
+  for (const f of [...big, path.join(shared, 'models', 'images', 'kitten_224.png'), path.join(shared, 'models', 'images', 'fish.png')])
+    out.push(await sharp(f).png().toBuffer());
   // Four crops of each large photo: its quadrants.
   for (const f of big) {
     const { width = 0, height = 0 } = await sharp(f).metadata();
-    for (const [x, y] of [[0, 0], [1, 0], [0, 1], [1, 1]]) {
-      out.push(await sharp(f).extract({ left: x * Math.floor(width / 2), top: y * Math.floor(height / 2), width: Math.floor(width / 2), height: Math.floor(height / 2) }).png().toBuffer());
+    for (const [x, y] of [
+      [0, 0],
+      [1, 0],
+      [0, 1],
+      [1, 1],
+    ]) {
+      out.push(
+        await sharp(f)
+          .extract({
+            left: x * Math.floor(width / 2),
+            top: y * Math.floor(height / 2),
+            width: Math.floor(width / 2),
+            height: Math.floor(height / 2),
+          })
+          .png()
+          .toBuffer(),
+      );
     }
   }
   return out;
@@ -38,7 +54,8 @@ async function main(): Promise<void> {
   // Warm-up (first-run allocations in onnxruntime), then the measured batch.
   for await (const _ of explainer.explainBatch(inputs.slice(0, 1), { lime: { numSamples: 64 } }));
   model.resetStats();
-  let evaluations = 0, failed = 0;
+  let evaluations = 0,
+    failed = 0;
   const t0 = performance.now();
   for await (const item of explainer.explainBatch(inputs, { lime: { numSamples: 1000, seed: 1 } })) {
     if (item.ok) evaluations += item.lime?.evaluations ?? 0;
@@ -53,17 +70,22 @@ async function main(): Promise<void> {
   const data = new Float32Array(batch * sample).fill(0.5);
   model.resetStats();
   const t1 = performance.now();
-  for (let done = 0; done < evaluations; done += batch) await model.run(data.subarray(0, Math.min(batch, evaluations - done) * sample), Math.min(batch, evaluations - done));
+  for (let done = 0; done < evaluations; done += batch)
+    await model.run(data.subarray(0, Math.min(batch, evaluations - done) * sample), Math.min(batch, evaluations - done));
   const pure = performance.now() - t1;
   const rssMb = process.resourceUsage().maxRSS / 1024;
 
   const ratio = endToEnd / pure;
   console.log(`images: ${inputs.length} (${failed} failed), evaluations: ${evaluations}, batch size ${batch}`);
-  console.log(`end to end: ${fmt(endToEnd, 0)} ms (${fmt((inputs.length / endToEnd) * 1000, 2)} images/s); inside session.run during it: ${fmt(insideRun, 0)} ms`);
+  console.log(
+    `end to end: ${fmt(endToEnd, 0)} ms (${fmt((inputs.length / endToEnd) * 1000, 2)} images/s); inside session.run during it: ${fmt(insideRun, 0)} ms`,
+  );
   console.log(`pure inference of the same evaluations: ${fmt(pure, 0)} ms`);
   console.log(`ratio end-to-end / pure inference: ${fmt(ratio, 3)} (target <= 1.05); peak RSS ${fmt(rssMb, 0)} MB`);
   await explainer.dispose();
-  console.log(`results: ${writeResults('batch', { env, images: inputs.length, evaluations, batchSize: batch, endToEndMs: endToEnd, insideRunMs: insideRun, pureInferenceMs: pure, ratio, imagesPerSecond: (inputs.length / endToEnd) * 1000, peakRssMb: rssMb })}`);
+  console.log(
+    `results: ${writeResults('batch', { env, images: inputs.length, evaluations, batchSize: batch, endToEndMs: endToEnd, insideRunMs: insideRun, pureInferenceMs: pure, ratio, imagesPerSecond: (inputs.length / endToEnd) * 1000, peakRssMb: rssMb })}`,
+  );
 }
 
 main().catch((err) => {

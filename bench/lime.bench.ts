@@ -13,7 +13,16 @@ import { createExplainer } from '../lib';
 import { environment, fmt, stats, writeResults } from './harness';
 
 const shared = path.resolve(__dirname, '..', '..', '..', 'shared');
-const PHOTOS = ['images/astronaut.png', 'images/chelsea.png', 'images/coffee.png', 'images/dog.png', 'images/horses.png', 'images/rocket.png', 'models/images/kitten_224.png', 'models/images/fish.png'];
+const PHOTOS = [
+  'images/astronaut.png',
+  'images/chelsea.png',
+  'images/coffee.png',
+  'images/dog.png',
+  'images/horses.png',
+  'images/rocket.png',
+  'models/images/kitten_224.png',
+  'models/images/fish.png',
+];
 
 async function main(): Promise<void> {
   const env = environment();
@@ -30,12 +39,25 @@ async function main(): Promise<void> {
     const overhead = t.total / t.infer;
     const samplesPerSec = (r.evaluations / t.composite) * 1000;
     const gbps = (r.evaluations * bytesPerSample) / (t.composite / 1000) / 1e9;
-    console.log(`${path.basename(photo).padEnd(20)} ${fmt(t.total, 0).padStart(8)} ${fmt(t.infer, 0).padStart(9)} ${fmt(t.segment).padStart(8)} ${fmt(t.composite).padStart(10)} ${fmt(t.fit).padStart(5)} ${fmt(overhead, 3).padStart(9)} ${fmt(samplesPerSec, 0).padStart(10)} ${fmt(gbps, 2).padStart(5)}`);
-    rows.push({ photo, timings: t, overhead, perExplanationOverheadMs: t.total - t.infer, evaluations: r.evaluations, segments: r.segmentation.count, samplesPerSec, gbps });
+    console.log(
+      `${path.basename(photo).padEnd(20)} ${fmt(t.total, 0).padStart(8)} ${fmt(t.infer, 0).padStart(9)} ${fmt(t.segment).padStart(8)} ${fmt(t.composite).padStart(10)} ${fmt(t.fit).padStart(5)} ${fmt(overhead, 3).padStart(9)} ${fmt(samplesPerSec, 0).padStart(10)} ${fmt(gbps, 2).padStart(5)}`,
+    );
+    rows.push({
+      photo,
+      timings: t,
+      overhead,
+      perExplanationOverheadMs: t.total - t.infer,
+      evaluations: r.evaluations,
+      segments: r.segmentation.count,
+      samplesPerSec,
+      gbps,
+    });
   }
   const o = stats(rows.map((r) => r.overhead));
   const extra = stats(rows.map((r) => r.perExplanationOverheadMs));
-  console.log(`overhead ratio: median ${fmt(o.median, 3)} (min ${fmt(o.min, 3)}, max ${fmt(o.max, 3)}); time outside session.run: median ${fmt(extra.median)} ms per explanation (Python lime: 4100–5100 ms)`);
+  console.log(
+    `overhead ratio: median ${fmt(o.median, 3)} (min ${fmt(o.min, 3)}, max ${fmt(o.max, 3)}); time outside session.run: median ${fmt(extra.median)} ms per explanation (Python lime: 4100–5100 ms)`,
+  );
   await explainer.dispose();
   console.log(`results: ${writeResults('lime', { env, rows, overhead: o, outsideInferenceMs: extra })}`);
 }

@@ -33,7 +33,12 @@ print(sorted(ts)[1] * 1000)`;
   const file = path.join(os.tmpdir(), `limeshap-bench-${process.pid}.rgb`);
   fs.writeFileSync(file, img.data);
   try {
-    return Number(execFileSync('python3', ['-c', script, file, String(img.width), String(img.height), String(kernelSize)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+    return Number(
+      execFileSync('python3', ['-c', script, file, String(img.width), String(img.height), String(kernelSize)], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }),
+    );
   } catch {
     return undefined;
   } finally {
@@ -70,13 +75,25 @@ async function main(): Promise<void> {
       }
       simdLevel('avx512');
       concurrency(allThreads);
-      const o = stats(ours), s = stats(scalar);
+      const o = stats(ours),
+        s = stats(scalar);
       const ref = SKIMAGE_MS[size];
       const vsRef = kernelSize === 4 ? `${fmt(ref[0] / o.median)}–${fmt(ref[1] / o.median)}x` : '-';
       const measured = hasSkimage ? skimageTime(inputs[0], kernelSize) : undefined;
       const vsMeasured = measured === undefined ? '-' : `${fmt(measured / o.median)}x (${fmt(measured, 0)} ms)`;
-      console.log(`${size}  ${kernelSize}   ${fmt(o.median, 2)} ±${fmt(o.spread * 100)}%         ${fmt(s.median, 1)}             ${fmt(s.median / o.median)}x     ${vsRef.padEnd(30)} ${vsMeasured}`);
-      rows.push({ size, kernelSize, ours: o, scalarOneThread: s, speedup: s.median / o.median, skimageReferenceMs: ref, vsSkimageReference: kernelSize === 4 ? [ref[0] / o.median, ref[1] / o.median] : null, skimageMeasuredMs: measured ?? null });
+      console.log(
+        `${size}  ${kernelSize}   ${fmt(o.median, 2)} ±${fmt(o.spread * 100)}%         ${fmt(s.median, 1)}             ${fmt(s.median / o.median)}x     ${vsRef.padEnd(30)} ${vsMeasured}`,
+      );
+      rows.push({
+        size,
+        kernelSize,
+        ours: o,
+        scalarOneThread: s,
+        speedup: s.median / o.median,
+        skimageReferenceMs: ref,
+        vsSkimageReference: kernelSize === 4 ? [ref[0] / o.median, ref[1] / o.median] : null,
+        skimageMeasuredMs: measured ?? null,
+      });
     }
   }
   const file = writeResults('segment', { env, images, rows });

@@ -27,7 +27,16 @@ import { segmentRgb } from '../lib/segment';
 import { environment, fmt, stats, writeResults } from './harness';
 
 const shared = path.resolve(__dirname, '..', '..', '..', 'shared');
-const PHOTOS = ['images/astronaut.png', 'images/chelsea.png', 'images/coffee.png', 'images/dog.png', 'images/horses.png', 'images/rocket.png', 'models/images/kitten_224.png', 'models/images/fish.png'];
+const PHOTOS = [
+  'images/astronaut.png',
+  'images/chelsea.png',
+  'images/coffee.png',
+  'images/dog.png',
+  'images/horses.png',
+  'images/rocket.png',
+  'models/images/kitten_224.png',
+  'models/images/fish.png',
+];
 const SEED = 1;
 const EXACT_MAX_SEGMENTS = 14;
 const TARGET = 1.05;
@@ -42,15 +51,30 @@ interface Config {
 
 const CONFIGS: Config[] = [
   // The batch is explicit so that each line measures what its name says, whatever the default.
-  { name: 'partition/pixels@500 batch 10 (default)', target: true, options: () => ({ algorithm: 'partition', features: 'pixels', maxEvals: 500, masker: 'blur(128,128)', batchSize: 10 }) },
-  { name: 'partition/pixels@500 batch 64', target: true, options: () => ({ algorithm: 'partition', features: 'pixels', maxEvals: 500, masker: 'blur(128,128)', batchSize: 64 }) },
+  {
+    name: 'partition/pixels@500 batch 10 (default)',
+    target: true,
+    options: () => ({ algorithm: 'partition', features: 'pixels', maxEvals: 500, masker: 'blur(128,128)', batchSize: 10 }),
+  },
+  {
+    name: 'partition/pixels@500 batch 64',
+    target: true,
+    options: () => ({ algorithm: 'partition', features: 'pixels', maxEvals: 500, masker: 'blur(128,128)', batchSize: 64 }),
+  },
   { name: 'partition/superpixels@500', target: false, options: () => ({ algorithm: 'partition', features: 'superpixels', maxEvals: 500 }) },
   { name: 'kernel/superpixels@default', target: true, options: () => ({ algorithm: 'kernel', features: 'superpixels' }) },
-  { name: 'permutation/superpixels@500', target: false, options: (M) => ({ algorithm: 'permutation', features: 'superpixels', maxEvals: Math.max(500, 2 * M) }) },
+  {
+    name: 'permutation/superpixels@500',
+    target: false,
+    options: (M) => ({ algorithm: 'permutation', features: 'superpixels', maxEvals: Math.max(500, 2 * M) }),
+  },
   {
     name: 'exact/superpixels',
     target: false,
-    options: (M) => (M <= EXACT_MAX_SEGMENTS ? { algorithm: 'exact', features: 'superpixels' } : { skip: `${M} superpixels > ${EXACT_MAX_SEGMENTS} (2^${M} evaluations)` }),
+    options: (M) =>
+      M <= EXACT_MAX_SEGMENTS
+        ? { algorithm: 'exact', features: 'superpixels' }
+        : { skip: `${M} superpixels > ${EXACT_MAX_SEGMENTS} (2^${M} evaluations)` },
   },
 ];
 
@@ -70,7 +94,9 @@ interface Row {
 
 async function main(): Promise<void> {
   const env = environment();
-  console.log(`limeshap bench:shap — ${env.cpu}, ${env.cores} cores, ${env.node}, ${env.threads} threads, simd ${JSON.stringify(env.simd)}`);
+  console.log(
+    `limeshap bench:shap — ${env.cpu}, ${env.cores} cores, ${env.node}, ${env.threads} threads, simd ${JSON.stringify(env.simd)}`,
+  );
   const explainer = await createExplainer(path.join(shared, 'models', 'mobilenetv2-12-int8.onnx'));
 
   // Prepare every photo to the model's size first (decoding and resizing are not SHAP's work), and
@@ -138,28 +164,43 @@ async function main(): Promise<void> {
         `${config.target ? (o.max <= TARGET ? ` — within the ${TARGET} target` : ` — ABOVE the ${TARGET} target on ${mine.filter((r) => r.overhead > TARGET).length} of ${mine.length}`) : ''}; ` +
         `time outside session.run: median ${fmt(out.median)} ms (segment ${fmt(part('segment'))}, solve ${fmt(part('solve'))}, other ${fmt(other)})`,
     );
-    summaries[config.name] = { overhead: o, outsideMs: out, medianSegmentMs: part('segment'), medianSolveMs: part('solve'), medianOtherMs: other, targetApplies: config.target };
+    summaries[config.name] = {
+      overhead: o,
+      outsideMs: out,
+      medianSegmentMs: part('segment'),
+      medianSolveMs: part('solve'),
+      medianOtherMs: other,
+      targetApplies: config.target,
+    };
   }
   // The price of shap's default batch: same photos, same budget, same run.
   const wall = (config: string) => stats(rows.filter((r) => r.config === config).map((r) => r.timings.total)).median;
-  const batch10 = CONFIGS[0].name, batch64 = CONFIGS[1].name;
+  const batch10 = CONFIGS[0].name,
+    batch64 = CONFIGS[1].name;
   if (rows.some((r) => r.config === batch10) && rows.some((r) => r.config === batch64)) {
     const ratio = wall(batch10) / wall(batch64);
-    console.log(`\npartition/pixels@500: batch 10 (default, shap's values) median wall ${fmt(wall(batch10), 0)} ms = ${fmt(ratio, 2)} × batch 64 (${fmt(wall(batch64), 0)} ms)`);
+    console.log(
+      `\npartition/pixels@500: batch 10 (default, shap's values) median wall ${fmt(wall(batch10), 0)} ms = ${fmt(ratio, 2)} × batch 64 (${fmt(wall(batch64), 0)} ms)`,
+    );
     summaries['partition batch 10 ÷ batch 64 (median wall)'] = ratio;
   }
   console.log(
     '\n* composite runs natively while the model runs (overlapped with session.run), so it is not added to the outside time. ' +
       'solve = algorithm time minus time inside session.run (it includes coalition caching and any compositing the model had to wait for); ' +
-      'other = wall − infer − segment − solve (masker, evaluator setup, f(x), result assembly; it also holds f(x)\'s own session.run, which solve subtracts).',
+      "other = wall − infer − segment − solve (masker, evaluator setup, f(x), result assembly; it also holds f(x)'s own session.run, which solve subtracts).",
   );
   console.log(
     'Python shap, for context: no measured baseline on this machine — shap users report many minutes per image (about 25 minutes per image) for image explanations; ' +
       'that figure is reported, not measured here, and is not a like-for-like comparison.',
   );
   await explainer.dispose();
-  const python = { measured: false, reported: 'many minutes per image (shap users report ~25 minutes per image for image explanations); not measured here' };
-  console.log(`results: ${writeResults('shap', { env, seed: SEED, target: TARGET, configs: CONFIGS.map((c) => c.name), rows, skipped, summaries, python })}`);
+  const python = {
+    measured: false,
+    reported: 'many minutes per image (shap users report ~25 minutes per image for image explanations); not measured here',
+  };
+  console.log(
+    `results: ${writeResults('shap', { env, seed: SEED, target: TARGET, configs: CONFIGS.map((c) => c.name), rows, skipped, summaries, python })}`,
+  );
 }
 
 main().catch((err) => {

@@ -81,7 +81,13 @@ export function resolveBackground(name: string, spec: unknown, blurSize = DEFAUL
  * `'mean'`; undefined over pixel features). `name` names the option in errors.
  * @throws RangeError for a background image of another size than `rgb`; Error for an unreadable one.
  */
-export async function backgroundImage(name: string, bg: Background, rgb: RgbImage, labels: Int32Array | undefined, count: number): Promise<RgbImage> {
+export async function backgroundImage(
+  name: string,
+  bg: Background,
+  rgb: RgbImage,
+  labels: Int32Array | undefined,
+  count: number,
+): Promise<RgbImage> {
   switch (bg.kind) {
     case 'mean':
       return labels ? segmentMeanImage(rgb, labels, count) : segmentMeanImage(rgb, new Int32Array(rgb.width * rgb.height), 1);
@@ -92,7 +98,11 @@ export async function backgroundImage(name: string, bg: Background, rgb: RgbImag
     case 'image': {
       const image = await loadImage(bg.input);
       if (image.width !== rgb.width || image.height !== rgb.height)
-        throw rangeError(`${name}.background`, `an image of the model's size (${rgb.width}x${rgb.height})`, `${image.width}x${image.height}`);
+        throw rangeError(
+          `${name}.background`,
+          `an image of the model's size (${rgb.width}x${rgb.height})`,
+          `${image.width}x${image.height}`,
+        );
       return image;
     }
   }

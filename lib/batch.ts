@@ -66,8 +66,20 @@ function isAsyncIterable(x: unknown): x is AsyncIterable<ImageInput> {
  * Explains images one after another with bounded concurrency; see {@link BatchOptions}.
  * Memory stays bounded: at most `concurrency` images (and their results, until consumed) are held.
  */
-export async function* explainBatch(explainer: Explainer, images: Iterable<ImageInput> | AsyncIterable<ImageInput>, options?: BatchOptions): AsyncGenerator<BatchItem> {
-  const o = checkOptions('options', options, ['method', 'lime', 'shap', 'concurrency', 'onProgress', 'signal', 'maxInputBytes']) as BatchOptions;
+export async function* explainBatch(
+  explainer: Explainer,
+  images: Iterable<ImageInput> | AsyncIterable<ImageInput>,
+  options?: BatchOptions,
+): AsyncGenerator<BatchItem> {
+  const o = checkOptions('options', options, [
+    'method',
+    'lime',
+    'shap',
+    'concurrency',
+    'onProgress',
+    'signal',
+    'maxInputBytes',
+  ]) as BatchOptions;
   const method = o.method === undefined ? 'lime' : checkChoice('method', o.method, ['lime', 'shap', 'both'] as const);
   const concurrency = optionalNumber('concurrency', o.concurrency, DEFAULT_CONCURRENCY, { integer: true, min: 1, max: 64 });
   const maxInputBytes = optionalNumber('maxInputBytes', o.maxInputBytes, MAX_INPUT_BYTES, { integer: true, min: 1 });
@@ -79,13 +91,17 @@ export async function* explainBatch(explainer: Explainer, images: Iterable<Image
 
   const start = performance.now();
   const inFlight = new Map<number, Promise<BatchItem>>();
-  let started = 0, done = 0, failed = 0, exhausted = false;
+  let started = 0,
+    done = 0,
+    failed = 0,
+    exhausted = false;
 
   const explainOne = async (index: number, input: ImageInput): Promise<BatchItem> => {
     const t0 = performance.now();
     try {
       // A path is read and decoded here, once for both methods, under the byte cap; the pixels go on.
-      const image: ImageInput = typeof input === 'string' ? { ...(await loadImage(input, undefined, { maxInputBytes })), channels: 3 } : input;
+      const image: ImageInput =
+        typeof input === 'string' ? { ...(await loadImage(input, undefined, { maxInputBytes })), channels: 3 } : input;
       const lime = method !== 'shap' ? await explainer.lime(image, o.lime) : undefined;
       const shap = method !== 'lime' ? await explainer.shap(image, o.shap) : undefined;
       return { index, input, ok: true, lime, shap, ms: performance.now() - t0 };
@@ -117,7 +133,15 @@ export async function* explainBatch(explainer: Explainer, images: Iterable<Image
     if (o.onProgress) {
       const elapsedMs = performance.now() - start;
       const rate = done / (elapsedMs / 1000);
-      o.onProgress({ done, failed, inFlight: inFlight.size, total, elapsedMs, imagesPerSecond: rate, etaSeconds: total === undefined ? undefined : (total - done) / rate });
+      o.onProgress({
+        done,
+        failed,
+        inFlight: inFlight.size,
+        total,
+        elapsedMs,
+        imagesPerSecond: rate,
+        etaSeconds: total === undefined ? undefined : (total - done) / rate,
+      });
     }
     await refill();
     yield item;

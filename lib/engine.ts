@@ -116,7 +116,18 @@ export class BatchEngine {
     const t0 = performance.now();
     const results = await Promise.allSettled(
       pieces.map(({ request: { ctx, masks }, from, count: k, offset }) =>
-        binding.composite(ctx.rgb.data, ctx.hide.data, ctx.labels, ctx.rgb.width, ctx.rgb.height, masks.subarray(from * ctx.segments, (from + k) * ctx.segments), ctx.segments, ctx.params, buffer, offset),
+        binding.composite(
+          ctx.rgb.data,
+          ctx.hide.data,
+          ctx.labels,
+          ctx.rgb.width,
+          ctx.rgb.height,
+          masks.subarray(from * ctx.segments, (from + k) * ctx.segments),
+          ctx.segments,
+          ctx.params,
+          buffer,
+          offset,
+        ),
       ),
     );
     const compositeMs = performance.now() - t0;
@@ -165,7 +176,11 @@ export class BatchEngine {
         const size: [number, number] = [live[0].request.ctx.rgb.height, live[0].request.ctx.rgb.width];
         const t0 = performance.now();
         try {
-          const y = await this.model.run(batch.buffer.subarray(0, batch.count * this.sampleSize) as Float32Array | Uint16Array, batch.count, size);
+          const y = await this.model.run(
+            batch.buffer.subarray(0, batch.count * this.sampleSize) as Float32Array | Uint16Array,
+            batch.count,
+            size,
+          );
           this.deliver(live, y, 0, batch.count, performance.now() - t0, batch);
         } catch (err) {
           if (live.length === 1) {
@@ -177,7 +192,11 @@ export class BatchEngine {
           for (const p of live) {
             const t1 = performance.now();
             try {
-              const y = await this.model.run(batch.buffer.subarray(p.offset * this.sampleSize, (p.offset + p.count) * this.sampleSize) as Float32Array | Uint16Array, p.count, size);
+              const y = await this.model.run(
+                batch.buffer.subarray(p.offset * this.sampleSize, (p.offset + p.count) * this.sampleSize) as Float32Array | Uint16Array,
+                p.count,
+                size,
+              );
               this.deliver([p], y, p.offset, p.count, performance.now() - t1, batch);
             } catch (pieceError) {
               this.fail(p.request, pieceError as Error);

@@ -42,7 +42,13 @@ export function maskEvaluator(
 ): MaskEvaluator {
   const dedupe = options.dedupe ?? true;
   const engine = engineFor(model);
-  const ctx: ImageContext = { rgb, hide, labels, segments, params: { scale: pre.scale, mean: pre.mean, std: pre.std, layout: pre.layout, channels: pre.channels } };
+  const ctx: ImageContext = {
+    rgb,
+    hide,
+    labels,
+    segments,
+    params: { scale: pre.scale, mean: pre.mean, std: pre.std, layout: pre.layout, channels: pre.channels },
+  };
   const stats: EvaluationStats = { evaluations: 0, compositeMs: 0, inferMs: 0 };
   let classes = model.classes ?? 0;
 

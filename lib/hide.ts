@@ -77,7 +77,16 @@ export function boxBlur(rgb: RgbImage, kx: number, ky: number): RgbImage {
   // One pass of a k-wide window along a line of n values at base + i * stride (anchor as OpenCV:
   // the window is [i - k/2, i + (k-1)/2]). Sums of integers stay exact in doubles, so the running
   // sum equals the direct one.
-  const pass = (src: ArrayLike<number>, dst: { [i: number]: number }, base: number, stride: number, n: number, k: number, scale: number, round: boolean) => {
+  const pass = (
+    src: ArrayLike<number>,
+    dst: { [i: number]: number },
+    base: number,
+    stride: number,
+    n: number,
+    k: number,
+    scale: number,
+    round: boolean,
+  ) => {
     const a = Math.floor(k / 2);
     let sum = 0;
     for (let d = -a; d < k - a; d++) sum += src[base + reflect101(d, n) * stride];

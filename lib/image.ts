@@ -48,7 +48,11 @@ export function checkRgbImage(name: string, value: unknown): asserts value is Rg
   checkNumber(`${name}.width`, width, { integer: true, min: 1 });
   checkNumber(`${name}.height`, height, { integer: true, min: 1 });
   if (data.length !== (width as number) * (height as number) * 3)
-    throw rangeError(`${name}.data`, `length ${(width as number) * (height as number) * 3} (${width} x ${height} x 3)`, `length ${data.length}`);
+    throw rangeError(
+      `${name}.data`,
+      `length ${(width as number) * (height as number) * 3} (${width} x ${height} x 3)`,
+      `length ${data.length}`,
+    );
 }
 
 /** Resize target; the aspect ratio is not kept (as LIME's reference inputs were made). */
@@ -145,8 +149,7 @@ export async function loadImage(input: ImageInput, resize?: ResizeOptions, optio
     if (!((data as unknown) instanceof Uint8Array) && !((data as unknown) instanceof Uint8ClampedArray))
       throw typeError('image.data', 'a Uint8Array', data);
     checkSize('image', width, height);
-    if (channels !== 1 && channels !== 2 && channels !== 3 && channels !== 4)
-      throw rangeError('image.channels', '1, 2, 3 or 4', channels);
+    if (channels !== 1 && channels !== 2 && channels !== 3 && channels !== 4) throw rangeError('image.channels', '1, 2, 3 or 4', channels);
     const expected = width * height * channels;
     if (data.length !== expected)
       throw rangeError('image.data', `length ${expected} (${width} x ${height} x ${channels})`, `length ${data.length}`);

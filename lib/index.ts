@@ -1,7 +1,16 @@
 // SPDX-License-Identifier: MIT
 /** limeshap: fast, seeded LIME and SHAP explanations of image classifiers. Public API. */
 export { segment, MAX_SEGMENTS, SEGMENT_METHODS, type Segmentation, type SegmentOptions, type SegmentMethod } from './segment';
-export { loadImage, MAX_INPUT_BYTES, MAX_PIXELS, type ImageInput, type LoadImageOptions, type RawImage, type RgbImage, type ResizeOptions } from './image';
+export {
+  loadImage,
+  MAX_INPUT_BYTES,
+  MAX_PIXELS,
+  type ImageInput,
+  type LoadImageOptions,
+  type RawImage,
+  type RgbImage,
+  type ResizeOptions,
+} from './image';
 export { concurrency, simd, simdLevel } from './config';
 export { createExplainer, Explainer, type ExplainerOptions, type Classification } from './explainer';
 export type { HideSpec, LimeOptions, LimeResult, LimeExplanation } from './lime';

@@ -87,13 +87,29 @@ export interface LimeResult {
   timings: { segment: number; composite: number; infer: number; fit: number; total: number };
 }
 
-const KNOWN = ['segmentation', 'numSamples', 'hide', 'blurSize', 'kernelWidth', 'regressor', 'alpha', 'featureSelection', 'numFeatures', 'topLabels', 'labels', 'seed'];
+const KNOWN = [
+  'segmentation',
+  'numSamples',
+  'hide',
+  'blurSize',
+  'kernelWidth',
+  'regressor',
+  'alpha',
+  'featureSelection',
+  'numFeatures',
+  'topLabels',
+  'labels',
+  'seed',
+];
 
 /** Validates LIME options and fills the defaults. */
 export function resolveLimeOptions(options: LimeOptions | undefined, classes: number) {
   const o = checkOptions('options', options, KNOWN) as LimeOptions;
   const regressor = o.regressor === undefined ? 'ridge' : checkChoice('regressor', o.regressor, ['ridge', 'linear', 'lasso'] as const);
-  const featureSelection = o.featureSelection === undefined ? 'auto' : checkChoice('featureSelection', o.featureSelection, ['auto', 'none', 'forward', 'highest-weights', 'lasso-path'] as const);
+  const featureSelection =
+    o.featureSelection === undefined
+      ? 'auto'
+      : checkChoice('featureSelection', o.featureSelection, ['auto', 'none', 'forward', 'highest-weights', 'lasso-path'] as const);
   let labels: number[] | undefined;
   if (o.labels !== undefined) {
     if (!Array.isArray(o.labels) || o.labels.length === 0) throw typeError('labels', 'a non-empty array of class indices', o.labels);
@@ -102,7 +118,11 @@ export function resolveLimeOptions(options: LimeOptions | undefined, classes: nu
   return {
     numSamples: optionalNumber('numSamples', o.numSamples, DEFAULT_NUM_SAMPLES, { integer: true, min: 2, max: 1e7 }),
     // Checked here, before any segmentation or model call.
-    hide: resolveBackground('hide', o.hide ?? 'mean', optionalNumber('blurSize', o.blurSize, DEFAULT_BLUR_SIZE, { integer: true, min: 1, max: 4096 })),
+    hide: resolveBackground(
+      'hide',
+      o.hide ?? 'mean',
+      optionalNumber('blurSize', o.blurSize, DEFAULT_BLUR_SIZE, { integer: true, min: 1, max: 4096 }),
+    ),
     kernelWidth: optionalNumber('kernelWidth', o.kernelWidth, 0.25, { min: 1e-150, max: 1e150 }),
     regressor,
     alpha: optionalNumber('alpha', o.alpha, regressor === 'lasso' ? 0.01 : regressor === 'ridge' ? 1 : 0, { min: 0, max: 1e300 }),
@@ -132,7 +152,11 @@ function checkSampleMemory(n: number, segments: number, classes: number | undefi
   const perSample = segments + 4 * (classes ?? 1);
   const most = Math.floor(MAX_SAMPLE_BYTES / perSample);
   if (n > most)
-    throw rangeError('numSamples', `at most ${most} samples for ${segments} segments and ${classes ?? 'unknown'} classes (2 GiB of samples and outputs)`, n);
+    throw rangeError(
+      'numSamples',
+      `at most ${most} samples for ${segments} segments and ${classes ?? 'unknown'} classes (2 GiB of samples and outputs)`,
+      n,
+    );
 }
 
 /** Indices of the k largest values of row (ties: lower index first), highest first. */
@@ -143,7 +167,13 @@ export function topK(row: ArrayLike<number>, k: number): number[] {
 }
 
 /** Runs LIME on a model-sized image. Called by `Explainer.lime()`. */
-export async function runLime(model: Model, pre: ResolvedPreprocess, rgb: RgbImage, options: LimeOptions | undefined, classNames: (i: number) => string): Promise<LimeResult> {
+export async function runLime(
+  model: Model,
+  pre: ResolvedPreprocess,
+  rgb: RgbImage,
+  options: LimeOptions | undefined,
+  classNames: (i: number) => string,
+): Promise<LimeResult> {
   const start = performance.now();
   const o = resolveLimeOptions(options, model.classes ?? Number.MAX_SAFE_INTEGER);
 
@@ -185,17 +215,44 @@ export async function runLime(model: Model, pre: ResolvedPreprocess, rgb: RgbIma
     score: new Float64Array(L),
     localPrediction: new Float64Array(L),
   };
-  await binding.limeFit(masks, n, M, targets, L, { kernelWidth: o.kernelWidth, regressor: o.regressor, alpha: o.alpha, featureSelection: o.featureSelection, numFeatures: o.numFeatures }, fit);
+  await binding.limeFit(
+    masks,
+    n,
+    M,
+    targets,
+    L,
+    {
+      kernelWidth: o.kernelWidth,
+      regressor: o.regressor,
+      alpha: o.alpha,
+      featureSelection: o.featureSelection,
+      numFeatures: o.numFeatures,
+    },
+    fit,
+  );
   const fitMs = performance.now() - t1;
   // lime would fit on weights that are all 0 but the image's own row and report zero coefficients;
   // that is no explanation, so say which option did it.
   if (!fit.sampleWeights.subarray(1).some((w) => w > 0))
-    throw rangeError('kernelWidth', `a width giving some perturbed sample a weight > 0 (every sample's is 0; lime's default is 0.25)`, o.kernelWidth);
+    throw rangeError(
+      'kernelWidth',
+      `a width giving some perturbed sample a weight > 0 (every sample's is 0; lime's default is 0.25)`,
+      o.kernelWidth,
+    );
 
   const explanations: LimeExplanation[] = explained.map((index, j) => {
     const weights = fit.coef.slice(j * M, (j + 1) * M);
     const ranking = Int32Array.from(topK(weights.map(Math.abs), M));
-    return { index, label: classNames(index), probability: y[index], intercept: fit.intercept[j], weights, ranking, score: fit.score[j], localPrediction: fit.localPrediction[j] };
+    return {
+      index,
+      label: classNames(index),
+      probability: y[index],
+      intercept: fit.intercept[j],
+      weights,
+      ranking,
+      score: fit.score[j],
+      localPrediction: fit.localPrediction[j],
+    };
   });
   return {
     explanations,
@@ -205,6 +262,12 @@ export async function runLime(model: Model, pre: ResolvedPreprocess, rgb: RgbIma
     numSamples: n,
     evaluations: evaluator.stats.evaluations,
     provider: model.provider,
-    timings: { segment: segmentMs, composite: evaluator.stats.compositeMs, infer: evaluator.stats.inferMs, fit: fitMs, total: performance.now() - start },
+    timings: {
+      segment: segmentMs,
+      composite: evaluator.stats.compositeMs,
+      infer: evaluator.stats.inferMs,
+      fit: fitMs,
+      total: performance.now() - start,
+    },
   };
 }

@@ -103,7 +103,15 @@ export interface NativeBinding {
    * kernel is writing into it, so dropping, detaching or transferring it mid-call is harmless.
    */
   nativeBuffer(byteLength: number): ArrayBuffer;
-  limeFit(masks: Uint8Array, n: number, m: number, targets: Float64Array, K: number, params: NativeLimeFitParams, out: NativeLimeFitOutput): Promise<void>;
+  limeFit(
+    masks: Uint8Array,
+    n: number,
+    m: number,
+    targets: Float64Array,
+    K: number,
+    params: NativeLimeFitParams,
+    out: NativeLimeFitOutput,
+  ): Promise<void>;
   concurrency(threads?: number): number;
   simd(level?: 'scalar' | 'avx2' | 'avx512'): NativeSimdState;
   /**

@@ -37,13 +37,22 @@ export interface RenderLimeOptions extends LimeImageOptions {
  *   naming the option for a bad option.
  */
 export async function renderLime(result: LimeResult, options?: RenderLimeOptions): Promise<Buffer> {
-  const o = checkOptions('options', options, ['kind', 'classIndex', 'positiveOnly', 'negativeOnly', 'hideRest', 'numFeatures', 'minWeight']) as RenderLimeOptions;
+  const o = checkOptions('options', options, [
+    'kind',
+    'classIndex',
+    'positiveOnly',
+    'negativeOnly',
+    'hideRest',
+    'numFeatures',
+    'minWeight',
+  ]) as RenderLimeOptions;
   const kind = o.kind === undefined ? 'lime' : checkChoice('kind', o.kind, ['lime', 'heatmap'] as const);
   const explanation =
     o.classIndex === undefined
       ? result.explanations[0]
       : result.explanations.find((e) => e.index === checkNumber('classIndex', o.classIndex, { integer: true, min: 0 }));
-  if (!explanation) throw rangeError('classIndex', `one of the explained classes (${result.explanations.map((e) => e.index).join(', ')})`, o.classIndex);
+  if (!explanation)
+    throw rangeError('classIndex', `one of the explained classes (${result.explanations.map((e) => e.index).join(', ')})`, o.classIndex);
   const { image, segmentation } = result;
   if (kind === 'heatmap') {
     const values = new Float64Array(segmentation.labels.length);
@@ -74,7 +83,15 @@ export function limeToJson(result: LimeResult): Record<string, unknown> {
     evaluations: result.evaluations,
     provider: result.provider,
     timings: result.timings,
-    segmentation: { method: seg.method, params: seg.params, count: seg.count, width: seg.width, height: seg.height, seed: seg.seed, ms: seg.ms },
+    segmentation: {
+      method: seg.method,
+      params: seg.params,
+      count: seg.count,
+      width: seg.width,
+      height: seg.height,
+      seed: seg.seed,
+      ms: seg.ms,
+    },
     explanations: result.explanations.map((e) => ({
       index: e.index,
       label: e.label,
@@ -100,7 +117,9 @@ export function limeToJson(result: LimeResult): Record<string, unknown> {
 export async function renderShap(result: ShapResult, options?: { limit?: number }): Promise<Buffer> {
   const o = checkOptions('options', options, ['limit']) as { limit?: number };
   const panels = result.explanations.map((e) => ({ title: classTitle(e), values: e.values }));
-  return encodePng(shapPlot(result.image, panels, o.limit === undefined ? {} : { limit: checkNumber('limit', o.limit, { min: 0, minExclusive: true }) }));
+  return encodePng(
+    shapPlot(result.image, panels, o.limit === undefined ? {} : { limit: checkNumber('limit', o.limit, { min: 0, minExclusive: true }) }),
+  );
 }
 
 /**
@@ -117,7 +136,9 @@ export function shapToJson(result: ShapResult): Record<string, unknown> {
     evaluations: result.evaluations,
     provider: result.provider,
     timings: result.timings,
-    segmentation: seg ? { method: seg.method, params: seg.params, count: seg.count, width: seg.width, height: seg.height, seed: seg.seed } : undefined,
+    segmentation: seg
+      ? { method: seg.method, params: seg.params, count: seg.count, width: seg.width, height: seg.height, seed: seg.seed }
+      : undefined,
     explanations: result.explanations.map((e) => ({
       index: e.index,
       label: e.label,

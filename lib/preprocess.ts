@@ -222,10 +222,12 @@ export function resolvePreprocess(spec: PreprocessSpec, model?: ModelInputInfo):
   }
   return {
     size,
-    resize: custom.resize === undefined ? base?.resize ?? 'crop' : checkChoice('preprocess.resize', custom.resize, RESIZE_MODES),
+    resize: custom.resize === undefined ? (base?.resize ?? 'crop') : checkChoice('preprocess.resize', custom.resize, RESIZE_MODES),
     layout,
-    channels: custom.channels === undefined ? base?.channels ?? 'rgb' : checkChoice('preprocess.channels', custom.channels, CHANNEL_ORDERS),
-    scale: custom.scale === undefined ? base?.scale ?? 1 / 255 : checkNumber('preprocess.scale', custom.scale, { min: 0, minExclusive: true }),
+    channels:
+      custom.channels === undefined ? (base?.channels ?? 'rgb') : checkChoice('preprocess.channels', custom.channels, CHANNEL_ORDERS),
+    scale:
+      custom.scale === undefined ? (base?.scale ?? 1 / 255) : checkNumber('preprocess.scale', custom.scale, { min: 0, minExclusive: true }),
     mean: custom.mean === undefined ? [...(base?.mean ?? [0, 0, 0])] : checkTriple('preprocess.mean', custom.mean, false),
     std: custom.std === undefined ? [...(base?.std ?? [1, 1, 1])] : checkTriple('preprocess.std', custom.std, true),
   };
@@ -273,15 +275,16 @@ export async function fitToModel(rgb: RgbImage, p: ResolvedPreprocess): Promise<
   if (rgb.width === w && rgb.height === h) return { data: Uint8Array.from(rgb.data), width: w, height: h };
   const input = () => sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } });
   if (p.resize === 'crop') {
-    const tw = Math.round(w * CROP_RESIZE), th = Math.round(h * CROP_RESIZE);
+    const tw = Math.round(w * CROP_RESIZE),
+      th = Math.round(h * CROP_RESIZE);
     // 'outside' scales by the larger ratio, so a thin image becomes huge before the crop: bound it first.
     const s = Math.max(tw / rgb.width, th / rgb.height);
-    checkPixels(`image resized for preprocess.resize 'crop' (${rgb.width}x${rgb.height} to cover ${tw}x${th})`, rgb.width * s, rgb.height * s);
-    const { data, info } = await input()
-      .resize(tw, th, { fit: 'outside' })
-      .removeAlpha()
-      .raw()
-      .toBuffer({ resolveWithObject: true });
+    checkPixels(
+      `image resized for preprocess.resize 'crop' (${rgb.width}x${rgb.height} to cover ${tw}x${th})`,
+      rgb.width * s,
+      rgb.height * s,
+    );
+    const { data, info } = await input().resize(tw, th, { fit: 'outside' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
     // The crop in JS: its offsets are then exactly the documented ones, whatever sharp rounds to.
     const left = Math.floor((info.width - w) / 2);
     const top = Math.floor((info.height - h) / 2);
@@ -316,7 +319,8 @@ export function toTensorData(rgb: RgbImage, p: ResolvedPreprocess, dtype: InputD
   checkRgb(rgb);
   checkChoice('dtype', dtype, ['float32', 'float16'] as const);
   const [h, w] = p.size;
-  if (rgb.width !== w || rgb.height !== h) throw rangeError('image', `a ${w} x ${h} image (the model size; see fitToModel)`, `${rgb.width} x ${rgb.height}`);
+  if (rgb.width !== w || rgb.height !== h)
+    throw rangeError('image', `a ${w} x ${h} image (the model size; see fitToModel)`, `${rgb.width} x ${rgb.height}`);
   const plane = w * h;
   const out = new Float32Array(3 * plane);
   for (let c = 0; c < 3; c++) {

@@ -51,7 +51,7 @@ function kind(stat: fs.Stats): string {
 export async function readRegularFile(file: string, options: ReadRegularFileOptions): Promise<Buffer> {
   const { maxBytes, capName = 'maxInputBytes', what = 'file', followSymlinks = true } = options;
   // O_NONBLOCK only changes how FIFOs and devices open and read; regular files read as usual.
-  const flags = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0) | (followSymlinks ? 0 : fs.constants.O_NOFOLLOW ?? 0);
+  const flags = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0) | (followSymlinks ? 0 : (fs.constants.O_NOFOLLOW ?? 0));
   let handle: fs.promises.FileHandle;
   try {
     handle = await fs.promises.open(file, flags);
@@ -80,7 +80,7 @@ export async function readRegularFile(file: string, options: ReadRegularFileOpti
       total += bytesRead;
     }
     if (total > maxBytes) throw tooLarge(what, file, `more than ${maxBytes} bytes`, capName, maxBytes);
-    return chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks, total);
+    return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total);
   } finally {
     await handle.close();
   }

@@ -21,7 +21,12 @@ export const REPORT_MAX_FILE_BYTES = 64 * 1024 * 1024;
 
 /** Reads a file of the output folder under the rules of {@link REPORT_MAX_FILE_BYTES}. */
 function readOwnFile(file: string): Promise<Buffer> {
-  return readRegularFile(file, { maxBytes: REPORT_MAX_FILE_BYTES, capName: 'the report file limit', what: 'report input', followSymlinks: false });
+  return readRegularFile(file, {
+    maxBytes: REPORT_MAX_FILE_BYTES,
+    capName: 'the report file limit',
+    what: 'report input',
+    followSymlinks: false,
+  });
 }
 
 /** Options of {@link writeReport}. */
@@ -126,7 +131,11 @@ const PNG_END = Buffer.from([0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x6
 
 /** True when the bytes start with the PNG signature and end with the IEND chunk. */
 function completePng(bytes: Buffer): boolean {
-  return bytes.length >= PNG_SIGNATURE.length + PNG_END.length && bytes.subarray(0, 8).equals(PNG_SIGNATURE) && bytes.subarray(bytes.length - 12).equals(PNG_END);
+  return (
+    bytes.length >= PNG_SIGNATURE.length + PNG_END.length &&
+    bytes.subarray(0, 8).equals(PNG_SIGNATURE) &&
+    bytes.subarray(bytes.length - 12).equals(PNG_END)
+  );
 }
 
 /** Reads and parses a JSON file; a broken one becomes a listed failure rather than a crashed report. */
@@ -179,7 +188,9 @@ function timingsTable(entry: Entry): string {
   for (const [, t] of cols) for (const k of Object.keys(t)) if (k !== 'total' && !stages.includes(k)) stages.push(k);
   stages.push('total');
   const head = `<tr><th>stage (ms)</th>${cols.map(([m]) => `<th>${m}</th>`).join('')}</tr>`;
-  const rows = stages.map((s) => `<tr><td>${esc(s)}</td>${cols.map(([, t]) => `<td class="n">${s in t ? num(t[s], 1) : '—'}</td>`).join('')}</tr>`);
+  const rows = stages.map(
+    (s) => `<tr><td>${esc(s)}</td>${cols.map(([, t]) => `<td class="n">${s in t ? num(t[s], 1) : '—'}</td>`).join('')}</tr>`,
+  );
   return `<h3>Timings</h3><table>${head}${rows.join('')}</table>`;
 }
 
@@ -211,10 +222,15 @@ function classesTable(entry: Entry): string {
 
 function segmentationInfo(entry: Entry): string {
   const rows: string[] = [];
-  for (const [method, result] of [['LIME', entry.lime], ['SHAP', entry.shap]] as const) {
+  for (const [method, result] of [
+    ['LIME', entry.lime],
+    ['SHAP', entry.shap],
+  ] as const) {
     const s = result?.segmentation;
     if (!isObject(s)) continue;
-    rows.push(`<tr><td>${method}</td><td class="n">${num(s.count)}</td><td>${esc(s.method ?? '—')}</td><td>${params(s.params)}</td><td class="n">${num(s.width)}×${num(s.height)}</td></tr>`);
+    rows.push(
+      `<tr><td>${method}</td><td class="n">${num(s.count)}</td><td>${esc(s.method ?? '—')}</td><td>${params(s.params)}</td><td class="n">${num(s.width)}×${num(s.height)}</td></tr>`,
+    );
   }
   if (!rows.length) return '';
   return `<h3>Segmentation</h3><table><tr><th></th><th>segments</th><th>method</th><th>params</th><th>size</th></tr>${rows.join('')}</table>`;
@@ -226,7 +242,10 @@ function runInfo(entry: Entry): string {
   if (src !== undefined) items.push(`image <code>${esc(src)}</code>`);
   const model = entry.lime?.model ?? entry.shap?.model;
   if (model !== undefined) items.push(`model <code>${esc(model)}</code>`);
-  if (entry.lime) items.push(`LIME: ${num(entry.lime.numSamples)} samples, seed ${esc(entry.lime.seed ?? '—')}, ${num(entry.lime.evaluations)} evaluations on ${esc(entry.lime.provider ?? '—')}`);
+  if (entry.lime)
+    items.push(
+      `LIME: ${num(entry.lime.numSamples)} samples, seed ${esc(entry.lime.seed ?? '—')}, ${num(entry.lime.evaluations)} evaluations on ${esc(entry.lime.provider ?? '—')}`,
+    );
   if (entry.shap)
     items.push(
       `SHAP ${esc(entry.shap.algorithm ?? '—')} over ${esc(entry.shap.features ?? '—')}: max ${num(entry.shap.maxEvals)} evaluations, ${num(entry.shap.evaluations)} done, seed ${esc(entry.shap.seed ?? '—')} on ${esc(entry.shap.provider ?? '—')}`,
@@ -236,7 +255,9 @@ function runInfo(entry: Entry): string {
 
 function section(entry: Entry, i: number): string {
   const figures = entry.pictures
-    .map((p) => `<figure><img src="${p.uri}" alt="${esc(`${entry.name}: ${p.caption}`)}"><figcaption>${esc(p.caption)}</figcaption></figure>`)
+    .map(
+      (p) => `<figure><img src="${p.uri}" alt="${esc(`${entry.name}: ${p.caption}`)}"><figcaption>${esc(p.caption)}</figcaption></figure>`,
+    )
     .join('');
   return (
     `<section id="img-${i}"><h2>${esc(entry.name)}</h2>` +
@@ -253,8 +274,12 @@ function summaryTable(entries: Entry[]): string {
   if (!entries.length) return '<p class="muted">No explanations (*.lime.json, *.shap.json) in this folder.</p>';
   const rows = entries.map((e, i) => {
     const top = topClass(e);
-    const lime = e.lime ? `<td class="n">${num(e.lime.evaluations)}</td><td class="n">${num((e.lime.timings as Json | undefined)?.total)}</td>` : '<td>—</td><td>—</td>';
-    const shap = e.shap ? `<td class="n">${num(e.shap.evaluations)}</td><td class="n">${num((e.shap.timings as Json | undefined)?.total)}</td>` : '<td>—</td><td>—</td>';
+    const lime = e.lime
+      ? `<td class="n">${num(e.lime.evaluations)}</td><td class="n">${num((e.lime.timings as Json | undefined)?.total)}</td>`
+      : '<td>—</td><td>—</td>';
+    const shap = e.shap
+      ? `<td class="n">${num(e.shap.evaluations)}</td><td class="n">${num((e.shap.timings as Json | undefined)?.total)}</td>`
+      : '<td>—</td><td>—</td>';
     return `<tr><td><a href="#img-${i}">${esc(e.name)}</a></td><td>${top ? esc(top.label ?? top.index) : '—'}</td><td class="n">${top ? percent(top.probability) : '—'}</td>${lime}${shap}</tr>`;
   });
   return (

@@ -122,22 +122,34 @@ function checkShapMemory(algorithm: ShapAlgorithmSpec, maxEvals: number, M: numb
   const most = Math.floor(MAX_SHAP_BYTES / perEval);
   const used = Math.min(maxEvals, algorithm.mostEvals?.(M) ?? Infinity);
   if (used > most)
-    throw rangeError('maxEvals', `at most ${most} for algorithm '${algorithm.name}' with ${M} features and ${K} classes (2 GiB of coalitions)`, maxEvals);
+    throw rangeError(
+      'maxEvals',
+      `at most ${most} for algorithm '${algorithm.name}' with ${M} features and ${K} classes (2 GiB of coalitions)`,
+      maxEvals,
+    );
 }
 
 /** Runs SHAP on a model-sized image. Called by `Explainer.shap()`. */
-export async function runShap(model: Model, pre: ResolvedPreprocess, rgb: RgbImage, options: ShapOptions | undefined, classNames: (i: number) => string): Promise<ShapResult> {
+export async function runShap(
+  model: Model,
+  pre: ResolvedPreprocess,
+  rgb: RgbImage,
+  options: ShapOptions | undefined,
+  classNames: (i: number) => string,
+): Promise<ShapResult> {
   const start = performance.now();
   const owners = algorithmOptions();
   const o = checkOptions('options', options, [...COMMON, ...owners.keys()]) as ShapOptions;
   const algorithmName = o.algorithm === undefined ? SHAP_ALGORITHMS[0] : checkChoice('algorithm', o.algorithm, SHAP_ALGORITHMS);
   const algorithm = shapAlgorithm(algorithmName);
-  const features = o.features === undefined ? algorithm.defaultFeatures : checkChoice('features', o.features, ['pixels', 'superpixels'] as const);
+  const features =
+    o.features === undefined ? algorithm.defaultFeatures : checkChoice('features', o.features, ['pixels', 'superpixels'] as const);
   const seed = optionalSeed('seed', o.seed, DEFAULT_SEED);
   // Partition's default is shap's: its batch changes the order of expansions (see ShapOptions.batchSize).
   const batchSize = optionalNumber('batchSize', o.batchSize, algorithm.defaultBatchSize, { integer: true, min: 2, max: 65536 });
   if (o.topLabels !== undefined) checkNumber('topLabels', o.topLabels, { integer: true, min: 1 });
-  if (o.labels !== undefined && (!Array.isArray(o.labels) || o.labels.length === 0)) throw typeError('labels', 'a non-empty array of class indices', o.labels);
+  if (o.labels !== undefined && (!Array.isArray(o.labels) || o.labels.length === 0))
+    throw typeError('labels', 'a non-empty array of class indices', o.labels);
   o.labels?.forEach((l, i) => checkNumber(`labels[${i}]`, l, { integer: true, min: 0 }));
   for (const [name, algorithms] of owners) {
     if ((o as Record<string, unknown>)[name] !== undefined && !algorithms.includes(algorithm.name))
@@ -164,14 +176,24 @@ export async function runShap(model: Model, pre: ResolvedPreprocess, rgb: RgbIma
 
   // Budget.
   if (algorithm.maxPlayers !== undefined && M > algorithm.maxPlayers.limit) {
-    if (features === 'pixels') throw rangeError('features', `'superpixels' for algorithm '${algorithm.name}' (pixel features make ${M} players)`, 'pixels');
-    throw rangeError('features', `at most ${algorithm.maxPlayers.limit} features for algorithm '${algorithm.name}' (${algorithm.maxPlayers.why})`, `${M} features`);
+    if (features === 'pixels')
+      throw rangeError('features', `'superpixels' for algorithm '${algorithm.name}' (pixel features make ${M} players)`, 'pixels');
+    throw rangeError(
+      'features',
+      `at most ${algorithm.maxPlayers.limit} features for algorithm '${algorithm.name}' (${algorithm.maxPlayers.why})`,
+      `${M} features`,
+    );
   }
   const maxEvals = optionalNumber('maxEvals', o.maxEvals, algorithm.defaultMaxEvals(M), { integer: true, min: 2, max: MAX_EVALS });
 
   const hide = await backgroundImage('masker', background, rgb, seg?.labels, M);
   const evaluator = maskEvaluator(model, pre, rgb, hide, labels, M, { dedupe: false });
-  const game = cachedGame(M, (m, n) => evaluator.evaluate(m, n), () => evaluator.classes(), algorithm.cacheAll);
+  const game = cachedGame(
+    M,
+    (m, n) => evaluator.evaluate(m, n),
+    () => evaluator.classes(),
+    algorithm.cacheAll,
+  );
 
   // The classes to explain come from f(image), the full coalition (cached: the algorithms need it too).
   const fx = await game.evaluate(new Uint8Array(M).fill(1), 1);
@@ -210,6 +232,12 @@ export async function runShap(model: Model, pre: ResolvedPreprocess, rgb: RgbIma
     maxEvals,
     seed,
     provider: model.provider,
-    timings: { segment: segmentMs, composite: evaluator.stats.compositeMs, infer: evaluator.stats.inferMs, solve: Math.max(0, solveMs), total: performance.now() - start },
+    timings: {
+      segment: segmentMs,
+      composite: evaluator.stats.compositeMs,
+      infer: evaluator.stats.inferMs,
+      solve: Math.max(0, solveMs),
+      total: performance.now() - start,
+    },
   };
 }

@@ -11,10 +11,13 @@ export function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `${String(value)} (${typeof value})`;
   if (value === null || value === undefined) return String(value);
-  if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${(value as unknown as { length?: number }).length ?? value.byteLength})`;
+  if (ArrayBuffer.isView(value))
+    return `${value.constructor.name}(${(value as unknown as { length?: number }).length ?? value.byteLength})`;
   if (Array.isArray(value)) return `array(${value.length})`;
   if (typeof value === 'function') return 'a function';
-  return `an object with keys [${Object.keys(value as object).slice(0, 6).join(', ')}]`;
+  return `an object with keys [${Object.keys(value as object)
+    .slice(0, 6)
+    .join(', ')}]`;
 }
 
 export function typeError(name: string, expected: string, value: unknown): TypeError {

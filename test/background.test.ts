@@ -8,8 +8,17 @@ import { createExplainer, type Explainer } from '../lib';
 import { boxBlur, segmentMeanImage } from '../lib/hide';
 import { linearModel } from './helpers/onnx-builder';
 
-const H = 16, W = 16;
-const identity = { size: [H, W] as [number, number], resize: 'stretch' as const, layout: 'nchw' as const, channels: 'rgb' as const, scale: 1 / 255, mean: 0, std: 1 };
+const H = 16,
+  W = 16;
+const identity = {
+  size: [H, W] as [number, number],
+  resize: 'stretch' as const,
+  layout: 'nchw' as const,
+  channels: 'rgb' as const,
+  scale: 1 / 255,
+  mean: 0,
+  std: 1,
+};
 const rgb = { data: new Uint8Array(H * W * 3).map((_, i) => (i * 2654435761) >>> 24), width: W, height: H };
 const labels = new Int32Array(H * W).map((_, i) => Math.floor((i % W) / 4));
 
@@ -72,8 +81,14 @@ describe('background: one vocabulary for hide and masker', () => {
     it('BAD CALL - a bad hide or masker is refused before the segmentation runs', async () => {
       // The segmentation options are bad too (rows > height): the background error comes first.
       const badGrid = { method: 'grid' as const, rows: 999, cols: 4 };
-      await assert.rejects(explainer.lime(image, { segmentation: badGrid, hide: 'grey' as never }), { name: 'RangeError', message: /for hide/ });
-      await assert.rejects(explainer.shap(image, { features: 'superpixels', segmentation: badGrid, masker: 'grey' as never }), { name: 'RangeError', message: /for masker/ });
+      await assert.rejects(explainer.lime(image, { segmentation: badGrid, hide: 'grey' as never }), {
+        name: 'RangeError',
+        message: /for hide/,
+      });
+      await assert.rejects(explainer.shap(image, { features: 'superpixels', segmentation: badGrid, masker: 'grey' as never }), {
+        name: 'RangeError',
+        message: /for masker/,
+      });
     });
   });
 });

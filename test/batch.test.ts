@@ -13,8 +13,17 @@ import { createExplainer, type BatchItem, type BatchProgress } from '../lib';
 import { buildModel, linearModel } from './helpers/onnx-builder';
 import { requireShared, shared } from './helpers/shared';
 
-const H = 16, W = 16;
-const identity = { size: [H, W] as [number, number], resize: 'stretch' as const, layout: 'nchw' as const, channels: 'rgb' as const, scale: 1 / 255, mean: 0, std: 1 };
+const H = 16,
+  W = 16;
+const identity = {
+  size: [H, W] as [number, number],
+  resize: 'stretch' as const,
+  layout: 'nchw' as const,
+  channels: 'rgb' as const,
+  scale: 1 / 255,
+  mean: 0,
+  std: 1,
+};
 function image(seed: number) {
   const data = new Uint8Array(H * W * 3);
   for (let i = 0; i < data.length; i++) data[i] = (i * 37 + seed * 101 + ((i * i) % 97)) % 256;
@@ -28,15 +37,30 @@ describe('explainBatch()', () => {
     const inputs = [image(1), Buffer.from('not an image'), image(2), '/no/such.png', image(3)];
     const progress: BatchProgress[] = [];
     const items: BatchItem[] = [];
-    for await (const item of explainer.explainBatch(inputs, { method: 'both', lime: { numSamples: 30, segmentation: grid }, shap: { maxEvals: 40 }, onProgress: (p) => progress.push(p) })) items.push(item);
-    assert.deepEqual(items.map((i) => i.index), [0, 1, 2, 3, 4]);
-    assert.deepEqual(items.map((i) => i.ok), [true, false, true, false, true]);
+    for await (const item of explainer.explainBatch(inputs, {
+      method: 'both',
+      lime: { numSamples: 30, segmentation: grid },
+      shap: { maxEvals: 40 },
+      onProgress: (p) => progress.push(p),
+    }))
+      items.push(item);
+    assert.deepEqual(
+      items.map((i) => i.index),
+      [0, 1, 2, 3, 4],
+    );
+    assert.deepEqual(
+      items.map((i) => i.ok),
+      [true, false, true, false, true],
+    );
     const bad = items[1];
     assert.ok(!bad.ok && /Unsupported or corrupt image/.test(bad.error.message));
     const good = items[2];
     assert.ok(good.ok && good.lime && good.shap);
     assert.equal(progress.length, 5);
-    assert.deepEqual(progress.map((p) => p.done), [1, 2, 3, 4, 5]);
+    assert.deepEqual(
+      progress.map((p) => p.done),
+      [1, 2, 3, 4, 5],
+    );
     assert.equal(progress[4].failed, 2);
     assert.equal(progress[4].total, 5);
     // Same result as one call on its own (batching never changes values).
@@ -61,8 +85,15 @@ describe('explainBatch()', () => {
     const explainer = await createExplainer(bytes, { preprocess: { ...identity, mean: 0.5 }, softmax: false, batchSize: 32 });
     const flat = (v: number) => ({ data: new Uint8Array(H * W * 3).fill(v), width: W, height: H, channels: 3 as const });
     const items: BatchItem[] = [];
-    for await (const item of explainer.explainBatch([flat(250), flat(5), flat(240)], { concurrency: 3, lime: { numSamples: 10, segmentation: grid } })) items.push(item);
-    assert.deepEqual(items.map((i) => i.ok), [true, false, true]);
+    for await (const item of explainer.explainBatch([flat(250), flat(5), flat(240)], {
+      concurrency: 3,
+      lime: { numSamples: 10, segmentation: grid },
+    }))
+      items.push(item);
+    assert.deepEqual(
+      items.map((i) => i.ok),
+      [true, false, true],
+    );
     assert.ok(!items[1].ok && /NaN/.test(items[1].error.message));
     await explainer.dispose();
   });
@@ -73,23 +104,39 @@ describe('explainBatch()', () => {
     try {
       const explainer = await createExplainer(linearModel({ height: H, width: W, classes: 2 }).bytes, { preprocess: identity });
       const png = path.join(dir, 'ok.png');
-      await sharp(Buffer.from(image(1).data), { raw: { width: W, height: H, channels: 3 } }).png().toFile(png);
+      await sharp(Buffer.from(image(1).data), { raw: { width: W, height: H, channels: 3 } })
+        .png()
+        .toFile(png);
       const big = path.join(dir, 'big.png');
       fs.writeFileSync(big, Buffer.concat([fs.readFileSync(png), Buffer.alloc(4096)]));
       const fifo = path.join(dir, 'pipe.png');
       spawnSync('mkfifo', [fifo]);
       const items: BatchItem[] = [];
       const maxInputBytes = fs.statSync(png).size + 100;
-      for await (const item of explainer.explainBatch([fifo, png, '/dev/zero', big], { concurrency: 1, maxInputBytes, lime: { numSamples: 10, segmentation: grid } })) items.push(item);
-      assert.deepEqual(items.map((i) => i.ok), [false, true, false, false]);
+      for await (const item of explainer.explainBatch([fifo, png, '/dev/zero', big], {
+        concurrency: 1,
+        maxInputBytes,
+        lime: { numSamples: 10, segmentation: grid },
+      }))
+        items.push(item);
+      assert.deepEqual(
+        items.map((i) => i.ok),
+        [false, true, false, false],
+      );
       const errors = items.map((i) => (i.ok ? '' : i.error.message));
       assert.match(errors[0], /pipe\.png is not a regular file: it is a FIFO/);
       assert.match(errors[2], /\/dev\/zero is not a regular file: it is a character device/);
-      assert.match(errors[3], new RegExp(`big\\.png is ${fs.statSync(big).size} bytes: expected at most maxInputBytes = ${maxInputBytes} bytes`));
+      assert.match(
+        errors[3],
+        new RegExp(`big\\.png is ${fs.statSync(big).size} bytes: expected at most maxInputBytes = ${maxInputBytes} bytes`),
+      );
       // The same result as the file read directly.
       const direct = await explainer.lime(png, { numSamples: 10, segmentation: grid });
       assert.deepEqual(items[1].ok && items[1].lime?.explanations[0].weights, direct.explanations[0].weights);
-      await assert.rejects(explainer.explainBatch([png], { maxInputBytes: 0 }).next(), (err: Error) => err instanceof RangeError && /maxInputBytes/.test(err.message));
+      await assert.rejects(
+        explainer.explainBatch([png], { maxInputBytes: 0 }).next(),
+        (err: Error) => err instanceof RangeError && /maxInputBytes/.test(err.message),
+      );
       await explainer.dispose();
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -101,7 +148,11 @@ describe('explainBatch()', () => {
     const stop = new AbortController();
     const items: BatchItem[] = [];
     const inputs = Array.from({ length: 20 }, (_, i) => image(i));
-    for await (const item of explainer.explainBatch(inputs, { concurrency: 2, lime: { numSamples: 20, segmentation: grid }, signal: stop.signal })) {
+    for await (const item of explainer.explainBatch(inputs, {
+      concurrency: 2,
+      lime: { numSamples: 20, segmentation: grid },
+      signal: stop.signal,
+    })) {
       items.push(item);
       if (items.length === 3) stop.abort();
     }
@@ -111,10 +162,14 @@ describe('explainBatch()', () => {
   });
 
   it('packs samples of several images into shared model batches', async () => {
-    const explainer = await createExplainer(linearModel({ height: H, width: W, classes: 2 }).bytes, { preprocess: identity, batchSize: 32 });
+    const explainer = await createExplainer(linearModel({ height: H, width: W, classes: 2 }).bytes, {
+      preprocess: identity,
+      batchSize: 32,
+    });
     explainer.model.resetStats();
     const inputs = Array.from({ length: 8 }, (_, i) => image(i));
-    for await (const item of explainer.explainBatch(inputs, { concurrency: 8, lime: { numSamples: 12, segmentation: grid } })) assert.ok(item.ok);
+    for await (const item of explainer.explainBatch(inputs, { concurrency: 8, lime: { numSamples: 12, segmentation: grid } }))
+      assert.ok(item.ok);
     const { runs, samples } = explainer.model.stats();
     assert.equal(samples, 8 * 12);
     assert.ok(runs < 8, `${runs} runs for 8 images of 12 samples with batches of 32`);
@@ -125,8 +180,15 @@ describe('explainBatch()', () => {
     v8.setFlagsFromString('--expose-gc');
     const gc = vm.runInNewContext('gc') as () => void;
     const S = 128;
-    const explainer = await createExplainer(linearModel({ height: S, width: S, classes: 2 }).bytes, { preprocess: { ...identity, size: [S, S] } });
-    const img = (i: number) => ({ data: Uint8Array.from({ length: S * S * 3 }, (_, j) => (j * 7 + i) % 256), width: S, height: S, channels: 3 as const });
+    const explainer = await createExplainer(linearModel({ height: S, width: S, classes: 2 }).bytes, {
+      preprocess: { ...identity, size: [S, S] },
+    });
+    const img = (i: number) => ({
+      data: Uint8Array.from({ length: S * S * 3 }, (_, j) => (j * 7 + i) % 256),
+      width: S,
+      height: S,
+      channels: 3 as const,
+    });
     const retained = () => {
       gc();
       gc();
@@ -134,7 +196,11 @@ describe('explainBatch()', () => {
       return m.heapUsed + m.arrayBuffers;
     };
     const run = async (from: number, n: number) => {
-      for await (const item of explainer.explainBatch(Array.from({ length: n }, (_, i) => img(from + i)), { lime: { numSamples: 50, segmentation: grid } })) assert.ok(item.ok);
+      for await (const item of explainer.explainBatch(
+        Array.from({ length: n }, (_, i) => img(from + i)),
+        { lime: { numSamples: 50, segmentation: grid } },
+      ))
+        assert.ok(item.ok);
     };
     await run(0, 30); // warm-up: code, caches and the engine's buffers reach their steady size
     const before = retained();
@@ -154,14 +220,23 @@ describe('limeshap explain (batch command line)', function () {
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'limeshap-batch-'));
     fs.mkdirSync(path.join(dir, 'in', 'sub'), { recursive: true });
-    const src = await sharp(shared('models', 'images', 'kitten_224.png')).removeAlpha().toBuffer();
+    const src = await sharp(shared('models', 'images', 'kitten_224.png'))
+      .removeAlpha()
+      .toBuffer();
     for (let i = 0; i < 6; i++) {
       const sub = i < 3 ? 'in' : path.join('in', 'sub');
-      await sharp(src).modulate({ brightness: 0.8 + i * 0.05 }).png().toFile(path.join(dir, sub, `img${i}.png`));
+      await sharp(src)
+        .modulate({ brightness: 0.8 + i * 0.05 })
+        .png()
+        .toFile(path.join(dir, sub, `img${i}.png`));
     }
     fs.writeFileSync(path.join(dir, 'in', 'broken.png'), 'definitely not a png');
   });
-  const run = (...args: string[]) => spawnSync(process.execPath, [cli, 'explain', '--model', model, '--samples', '16', '--top', '1', ...args], { encoding: 'utf8', cwd: dir });
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, [cli, 'explain', '--model', model, '--samples', '16', '--top', '1', ...args], {
+      encoding: 'utf8',
+      cwd: dir,
+    });
   const jsonCount = (out: string) => fs.readdirSync(path.join(dir, out)).filter((f) => f.endsWith('.lime.json')).length;
 
   it('takes directories, globs and manifests; records failures; exits 1 when one failed', () => {
@@ -172,7 +247,11 @@ describe('limeshap explain (batch command line)', function () {
     const g = run('in/**/*.png', '--out', 'o2');
     assert.equal(g.status, 1);
     assert.equal(jsonCount('o2'), 6);
-    const failures = fs.readFileSync(path.join(dir, 'o2', 'failures.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const failures = fs
+      .readFileSync(path.join(dir, 'o2', 'failures.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(failures.length, 1);
     assert.match(failures[0].image, /broken.png/);
     assert.match(failures[0].error, /Unsupported or corrupt image/);
@@ -192,7 +271,28 @@ describe('limeshap explain (batch command line)', function () {
   });
 
   it('Ctrl-C stops cleanly after the images in flight; --resume finishes the job', async () => {
-    const child = spawn(process.execPath, [cli, 'explain', '--model', model, '--samples', '400', '--top', '1', '--concurrency', '1', '--out', 'o3', 'in/sub', 'in/img0.png', 'in/img1.png', 'in/img2.png'], { cwd: dir });
+    const child = spawn(
+      process.execPath,
+      [
+        cli,
+        'explain',
+        '--model',
+        model,
+        '--samples',
+        '400',
+        '--top',
+        '1',
+        '--concurrency',
+        '1',
+        '--out',
+        'o3',
+        'in/sub',
+        'in/img0.png',
+        'in/img1.png',
+        'in/img2.png',
+      ],
+      { cwd: dir },
+    );
     let stdout = '';
     child.stdout.on('data', (d) => {
       stdout += d;
@@ -204,7 +304,19 @@ describe('limeshap explain (batch command line)', function () {
     const partial = jsonCount('o3');
     assert.ok(partial >= 1 && partial < 6, `${partial} finished before the stop`);
     assert.equal(fs.readdirSync(path.join(dir, 'o3')).filter((f) => f.endsWith('.tmp')).length, 0, 'no temporary files left');
-    const r = run('--samples', '400', '--concurrency', '1', '--out', 'o3', '--resume', 'in/sub', 'in/img0.png', 'in/img1.png', 'in/img2.png');
+    const r = run(
+      '--samples',
+      '400',
+      '--concurrency',
+      '1',
+      '--out',
+      'o3',
+      '--resume',
+      'in/sub',
+      'in/img0.png',
+      'in/img1.png',
+      'in/img2.png',
+    );
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`resume: ${partial} images already explained`));
     assert.equal(jsonCount('o3'), 6);

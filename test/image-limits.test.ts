@@ -17,7 +17,9 @@ describe('image limits', () => {
 
   it("a 1 x 5000 PNG is refused before the 'crop' resize would make 256 x 1.28M pixels", async () => {
     const file = path.join(dir, 'thin.png');
-    await sharp(Buffer.alloc(5000 * 3, 200), { raw: { width: 1, height: 5000, channels: 3 } }).png().toFile(file);
+    await sharp(Buffer.alloc(5000 * 3, 200), { raw: { width: 1, height: 5000, channels: 3 } })
+      .png()
+      .toFile(file);
     assert.ok(fs.statSync(file).size < 1000, 'a tiny file');
     const rgb = await loadImage(file);
     assert.equal(rgb.width * rgb.height, 5000);
@@ -54,9 +56,18 @@ describe('image limits', () => {
     const png = await writePng(path.join(dir, 'ok.png'), 2);
     const size = fs.statSync(png).size;
     assert.equal((await loadImage(png, undefined, { maxInputBytes: size })).width, 40);
-    await assert.rejects(loadImage(png, undefined, { maxInputBytes: size - 1 }), (err: Error) => err instanceof RangeError && /maxInputBytes = \d+ bytes/.test(err.message) && err.message.includes(String(size)));
-    await assert.rejects(loadImage(png, undefined, { maxInputBytes: 0 }), (err: Error) => err instanceof RangeError && /options\.maxInputBytes/.test(err.message));
-    await assert.rejects(loadImage(png, undefined, { maxInputBytes: '9' as unknown as number }), (err: Error) => err instanceof TypeError && /options\.maxInputBytes/.test(err.message));
+    await assert.rejects(
+      loadImage(png, undefined, { maxInputBytes: size - 1 }),
+      (err: Error) => err instanceof RangeError && /maxInputBytes = \d+ bytes/.test(err.message) && err.message.includes(String(size)),
+    );
+    await assert.rejects(
+      loadImage(png, undefined, { maxInputBytes: 0 }),
+      (err: Error) => err instanceof RangeError && /options\.maxInputBytes/.test(err.message),
+    );
+    await assert.rejects(
+      loadImage(png, undefined, { maxInputBytes: '9' as unknown as number }),
+      (err: Error) => err instanceof TypeError && /options\.maxInputBytes/.test(err.message),
+    );
     await assert.rejects(loadImage('/no/such/file.png'), /Image file not found: \/no\/such\/file\.png/);
   });
 });

@@ -7,8 +7,17 @@ import assert from 'node:assert/strict';
 import { createExplainer, MAX_SEGMENTS, type Explainer, type Segmentation } from '../lib';
 import { buildModel, linearModel, type NodeSpec } from './helpers/onnx-builder';
 
-const H = 16, W = 16;
-const identity = { size: [H, W] as [number, number], resize: 'stretch' as const, layout: 'nchw' as const, channels: 'rgb' as const, scale: 1 / 255, mean: 0, std: 1 };
+const H = 16,
+  W = 16;
+const identity = {
+  size: [H, W] as [number, number],
+  resize: 'stretch' as const,
+  layout: 'nchw' as const,
+  channels: 'rgb' as const,
+  scale: 1 / 255,
+  mean: 0,
+  std: 1,
+};
 function image(h = H, w = W) {
   const data = new Uint8Array(h * w * 3);
   for (let i = 0; i < data.length; i++) data[i] = (i * 2654435761) >>> 24;
@@ -71,7 +80,10 @@ describe('limits: extreme options and ready segmentations', () => {
     for (const [what, patch, message] of cases) {
       it(`BAD CALL - ${what}: RangeError for lime and shap`, async () => {
         await assert.rejects(explainer.lime(image(), { numSamples: 10, segmentation: ready(patch) }), { name: 'RangeError', message });
-        await assert.rejects(explainer.shap(image(), { maxEvals: 20, features: 'superpixels', segmentation: ready(patch) }), { name: 'RangeError', message });
+        await assert.rejects(explainer.shap(image(), { maxEvals: 20, features: 'superpixels', segmentation: ready(patch) }), {
+          name: 'RangeError',
+          message,
+        });
       });
     }
 
@@ -90,14 +102,19 @@ describe('limits: extreme options and ready segmentations', () => {
 
   describe(`more than MAX_SEGMENTS (${MAX_SEGMENTS}) segments are refused before any evaluation`, () => {
     it('BAD CALL - quickshift with maxDist 0 on a noisy image: RangeError suggesting a larger maxDist', async () => {
-      const big = await createExplainer(linearModel({ height: 64, width: 64, classes: 2 }).bytes, { preprocess: { ...identity, size: [64, 64] } });
+      const big = await createExplainer(linearModel({ height: 64, width: 64, classes: 2 }).bytes, {
+        preprocess: { ...identity, size: [64, 64] },
+      });
       try {
         const t = Date.now();
         await assert.rejects(big.lime(image(64, 64), { segmentation: { maxDist: 0 } }), {
           name: 'RangeError',
           message: new RegExp(`at most ${MAX_SEGMENTS} segments.*received 40\\d\\d segments from quickshift: use a larger maxDist`),
         });
-        await assert.rejects(big.shap(image(64, 64), { features: 'superpixels', segmentation: { maxDist: 0 } }), { name: 'RangeError', message: /MAX_SEGMENTS/ });
+        await assert.rejects(big.shap(image(64, 64), { features: 'superpixels', segmentation: { maxDist: 0 } }), {
+          name: 'RangeError',
+          message: /MAX_SEGMENTS/,
+        });
         assert.ok(Date.now() - t < 20_000);
       } finally {
         await big.dispose();
@@ -105,7 +122,9 @@ describe('limits: extreme options and ready segmentations', () => {
     });
 
     it('BAD CALL - a ready segmentation with MAX_SEGMENTS + 1 labels', async () => {
-      const big = await createExplainer(linearModel({ height: 64, width: 64, classes: 2 }).bytes, { preprocess: { ...identity, size: [64, 64] } });
+      const big = await createExplainer(linearModel({ height: 64, width: 64, classes: 2 }).bytes, {
+        preprocess: { ...identity, size: [64, 64] },
+      });
       try {
         const labels = new Int32Array(64 * 64).map((_, i) => i % (MAX_SEGMENTS + 1));
         const seg: Segmentation = { labels, width: 64, height: 64, count: MAX_SEGMENTS + 1, method: 'labels', params: {}, seed: 0, ms: 0 };
@@ -123,16 +142,22 @@ describe('limits: extreme options and ready segmentations', () => {
   describe('LIME options at their extremes', () => {
     it('BAD CALL - kernelWidth 1e-200 (its square underflows) and 1e200, Infinity: RangeError naming kernelWidth', async () => {
       for (const kernelWidth of [1e-200, 1e200, Infinity, 0, -1]) {
-        await assert.rejects(explainer.lime(image(), { numSamples: 20, segmentation: grid, kernelWidth }), { name: 'RangeError', message: /for kernelWidth but received/ });
+        await assert.rejects(explainer.lime(image(), { numSamples: 20, segmentation: grid, kernelWidth }), {
+          name: 'RangeError',
+          message: /for kernelWidth but received/,
+        });
       }
     });
 
     it('BAD CALL - kernelWidth 1e-100: every perturbed sample weighs 0, a RangeError instead of zero coefficients', async () => {
       for (const featureSelection of ['auto', 'forward', 'lasso-path', 'none'] as const) {
-        await assert.rejects(explainer.lime(image(), { numSamples: 20, segmentation: grid, kernelWidth: 1e-100, featureSelection, numFeatures: 3 }), {
-          name: 'RangeError',
-          message: /weight > 0.*for kernelWidth but received 1e-100/,
-        });
+        await assert.rejects(
+          explainer.lime(image(), { numSamples: 20, segmentation: grid, kernelWidth: 1e-100, featureSelection, numFeatures: 3 }),
+          {
+            name: 'RangeError',
+            message: /weight > 0.*for kernelWidth but received 1e-100/,
+          },
+        );
       }
       // a narrow but usable width still works
       const r = await explainer.lime(image(), { numSamples: 50, segmentation: grid, kernelWidth: 0.05 });
@@ -140,15 +165,24 @@ describe('limits: extreme options and ready segmentations', () => {
     });
 
     it('BAD CALL - alpha 1e308 and numFeatures 1e20: RangeError from TypeScript, not the addon', async () => {
-      await assert.rejects(explainer.lime(image(), { numSamples: 20, segmentation: grid, alpha: 1e308 }), { name: 'RangeError', message: /for alpha but received 1e\+308/ });
-      await assert.rejects(explainer.lime(image(), { numSamples: 20, segmentation: grid, numFeatures: 1e20 }), { name: 'RangeError', message: /for numFeatures/ });
+      await assert.rejects(explainer.lime(image(), { numSamples: 20, segmentation: grid, alpha: 1e308 }), {
+        name: 'RangeError',
+        message: /for alpha but received 1e\+308/,
+      });
+      await assert.rejects(explainer.lime(image(), { numSamples: 20, segmentation: grid, numFeatures: 1e20 }), {
+        name: 'RangeError',
+        message: /for numFeatures/,
+      });
     });
 
     it('BAD CALL - numSamples whose samples and outputs would take more than 2 GiB: RangeError before allocating', async () => {
       const wide = await createExplainer(linearModel({ height: H, width: W, classes: 1000 }).bytes, { preprocess: identity });
       try {
         const before = process.memoryUsage().arrayBuffers;
-        await assert.rejects(wide.lime(image(), { numSamples: 1e7, segmentation: grid }), { name: 'RangeError', message: /at most \d+ samples for 16 segments and 1000 classes.*numSamples/ });
+        await assert.rejects(wide.lime(image(), { numSamples: 1e7, segmentation: grid }), {
+          name: 'RangeError',
+          message: /at most \d+ samples for 16 segments and 1000 classes.*numSamples/,
+        });
         assert.ok(process.memoryUsage().arrayBuffers - before < 100e6);
       } finally {
         await wide.dispose();
@@ -158,7 +192,10 @@ describe('limits: extreme options and ready segmentations', () => {
 
   describe('SHAP budgets at their extremes', () => {
     it('BAD CALL - maxEvals above MAX_EVALS (1e8): RangeError naming maxEvals', async () => {
-      await assert.rejects(explainer.shap(image(), { maxEvals: 1e15 }), { name: 'RangeError', message: /<= 100000000 for maxEvals but received 1000000000000000/ });
+      await assert.rejects(explainer.shap(image(), { maxEvals: 1e15 }), {
+        name: 'RangeError',
+        message: /<= 100000000 for maxEvals but received 1000000000000000/,
+      });
     });
 
     it('BAD CALL - Kernel over 256 pixels or Permutation with 1000 classes whose coalitions would take more than 2 GiB: RangeError before evaluating', async () => {
@@ -175,7 +212,12 @@ describe('limits: extreme options and ready segmentations', () => {
         });
         assert.ok(Date.now() - t < 10_000);
         // Kernel's budget is capped at the 2^M coalitions there are: a large maxEvals over 10 features is fine.
-        const r = await wide.shap(image(), { algorithm: 'kernel', maxEvals: 1e8, segmentation: { method: 'grid', rows: 2, cols: 5 }, topLabels: 1 });
+        const r = await wide.shap(image(), {
+          algorithm: 'kernel',
+          maxEvals: 1e8,
+          segmentation: { method: 'grid', rows: 2, cols: 5 },
+          topLabels: 1,
+        });
         assert.ok(r.evaluations >= 2 ** 10 && r.evaluations <= 2 ** 10 + 1, String(r.evaluations)); // + f(x) to choose the classes
       } finally {
         await wide.dispose();
@@ -185,7 +227,10 @@ describe('limits: extreme options and ready segmentations', () => {
 
   describe('a model with no classes', () => {
     it('BAD CALL - output shape [N, 0]: RangeError when loading', async () => {
-      await assert.rejects(createExplainer(zeroClassModel(false), { preprocess: identity }), { name: 'RangeError', message: /at least 1 class in output "logits".*\[N, 0\]/ });
+      await assert.rejects(createExplainer(zeroClassModel(false), { preprocess: identity }), {
+        name: 'RangeError',
+        message: /at least 1 class in output "logits".*\[N, 0\]/,
+      });
     });
 
     it('BAD CALL - dynamic output that turns out [N, 0]: RangeError at the first run, for classify, lime and shap', async () => {

@@ -10,7 +10,8 @@ import { SEGMENT_REGISTRY, type SegmentMethodSpec, type SegmentOptions } from '.
 import { SHAP_REGISTRY } from '../lib/shap/registry';
 import { linearModel } from './helpers/onnx-builder';
 
-const H = 16, W = 16;
+const H = 16,
+  W = 16;
 const image = { data: new Uint8Array(H * W * 3).map((_, i) => (i * 2654435761) >>> 24), width: W, height: H, channels: 3 as const };
 const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
@@ -18,7 +19,10 @@ describe('registries', () => {
   describe('segmentation methods (lib/segment/registry.ts)', () => {
     for (const method of SEGMENT_REGISTRY as readonly SegmentMethodSpec[]) {
       it(`${method.name}: segments with its defaults, labels 0..count-1, echoing its parameters`, async () => {
-        const options = { method: method.name, ...(method.name === 'labels' ? { labels: Array.from({ length: H * W }, (_, i) => (i % 5) * 10) } : {}) } as SegmentOptions;
+        const options = {
+          method: method.name,
+          ...(method.name === 'labels' ? { labels: Array.from({ length: H * W }, (_, i) => (i % 5) * 10) } : {}),
+        } as SegmentOptions;
         const seg = await segment(image, options);
         assert.equal(seg.method, method.name);
         assert.ok(seg.count >= 1);
@@ -31,7 +35,9 @@ describe('registries', () => {
       it(`${method.name}: each parameter's bad value is a RangeError or TypeError naming it`, async () => {
         for (const p of method.params) {
           const bad = p.rule === 'boolean' ? 'yes' : -1;
-          await assert.rejects(segment(image, { method: method.name, [p.name]: bad } as SegmentOptions), { message: new RegExp(`for ${p.name} but`) });
+          await assert.rejects(segment(image, { method: method.name, [p.name]: bad } as SegmentOptions), {
+            message: new RegExp(`for ${p.name} but`),
+          });
         }
       });
 
@@ -55,7 +61,12 @@ describe('registries', () => {
 
     for (const algorithm of SHAP_REGISTRY) {
       it(`${algorithm.name}: runs with its defaults over 2x2 superpixels, efficient (Σ values = f(x) − base)`, async () => {
-        const r = await explainer.shap(image, { algorithm: algorithm.name, features: 'superpixels', segmentation: { method: 'grid', rows: 2, cols: 2 }, topLabels: 1 });
+        const r = await explainer.shap(image, {
+          algorithm: algorithm.name,
+          features: 'superpixels',
+          segmentation: { method: 'grid', rows: 2, cols: 2 },
+          topLabels: 1,
+        });
         assert.equal(r.algorithm, algorithm.name);
         const e = r.explanations[0];
         const sum = (e.segmentValues as Float64Array).reduce((a, b) => a + b, 0);
@@ -72,7 +83,10 @@ describe('registries', () => {
         it(`${algorithm.name}: its own option '${option}' is refused by the other algorithms`, async () => {
           const other = SHAP_REGISTRY.find((a) => !(a.options as readonly string[]).includes(option));
           if (!other) return;
-          await assert.rejects(explainer.shap(image, { algorithm: other.name, [option]: 1 } as never), { name: 'RangeError', message: new RegExp(`for ${option} but`) });
+          await assert.rejects(explainer.shap(image, { algorithm: other.name, [option]: 1 } as never), {
+            name: 'RangeError',
+            message: new RegExp(`for ${option} but`),
+          });
         });
       }
     }

@@ -57,7 +57,9 @@ describe('writeReport', function () {
 
   before(async function () {
     out = fs.mkdtempSync(path.join(os.tmpdir(), 'limeshap-report-'));
-    const explainer = await createExplainer(shared('models', 'mobilenetv2-12-int8.onnx'), { classNames: shared('models', 'imagenet-labels.txt') });
+    const explainer = await createExplainer(shared('models', 'mobilenetv2-12-int8.onnx'), {
+      classNames: shared('models', 'imagenet-labels.txt'),
+    });
     try {
       const inputs: [string, string][] = [
         ['kitten_224', shared('models', 'images', 'kitten_224.png')],
@@ -66,11 +68,17 @@ describe('writeReport', function () {
       for (const [name, file] of inputs) {
         // What explain-command.ts writes, small budgets: the report is under test, not the explanations.
         const lime = await explainer.lime(file, { numSamples: 100, seed: 1, topLabels: 3 });
-        fs.writeFileSync(path.join(out, `${name}.lime.json`), JSON.stringify({ image: file, model: 'mobilenetv2-12-int8.onnx', ...limeToJson(lime) }));
+        fs.writeFileSync(
+          path.join(out, `${name}.lime.json`),
+          JSON.stringify({ image: file, model: 'mobilenetv2-12-int8.onnx', ...limeToJson(lime) }),
+        );
         fs.writeFileSync(path.join(out, `${name}.lime.png`), await renderLime(lime));
         fs.writeFileSync(path.join(out, `${name}.lime-heatmap.png`), await renderLime(lime, { kind: 'heatmap' }));
         const shap = await explainer.shap(file, { maxEvals: 100, seed: 1, topLabels: 3 });
-        fs.writeFileSync(path.join(out, `${name}.shap.json`), JSON.stringify({ image: file, model: 'mobilenetv2-12-int8.onnx', ...shapToJson(shap) }));
+        fs.writeFileSync(
+          path.join(out, `${name}.shap.json`),
+          JSON.stringify({ image: file, model: 'mobilenetv2-12-int8.onnx', ...shapToJson(shap) }),
+        );
         fs.writeFileSync(path.join(out, `${name}.shap.png`), await renderShap(shap));
         // The optional segmentation overlay, so the report shows the segments too.
         fs.writeFileSync(path.join(out, `${name}.segments.png`), await encodePng(markBoundaries(lime.image, lime.segmentation.labels)));
@@ -81,7 +89,9 @@ describe('writeReport', function () {
     }
     fs.writeFileSync(
       path.join(out, 'failures.jsonl'),
-      JSON.stringify({ image: INJECTED, error: 'Unsupported or corrupt image <b>&</b>' }) + '\n' + 'not json <img src=x onerror=alert(2)>\n',
+      JSON.stringify({ image: INJECTED, error: 'Unsupported or corrupt image <b>&</b>' }) +
+        '\n' +
+        'not json <img src=x onerror=alert(2)>\n',
     );
     report = await writeReport(out, { title: 'Run <1>' });
     html = fs.readFileSync(report, 'utf8');
@@ -124,7 +134,8 @@ describe('writeReport', function () {
 
   it('renders in headless Chromium: every picture decodes, nothing injected runs', function () {
     if (!fs.existsSync(CHROMIUM)) {
-      if (process.env.CI === 'true') assert.fail(`${CHROMIUM} is missing: CI needs Debian's chromium package (apt-get install -y chromium)`);
+      if (process.env.CI === 'true')
+        assert.fail(`${CHROMIUM} is missing: CI needs Debian's chromium package (apt-get install -y chromium)`);
       console.log(`      (skipped: ${CHROMIUM} is missing; apt-get install -y chromium to run this check)`);
       this.skip();
     }
@@ -181,8 +192,9 @@ describe('writeReport: what it reads', () => {
       const page = fs.readFileSync(await writeReport(dir), 'utf8');
       assert.ok(!page.includes('TOP-SECRET-CONTENT'), 'nothing read through a link');
       assert.ok(!page.includes(fs.readFileSync(outsidePng).toString('base64')), 'no picture from outside the folder');
-      assert.ok(page.includes(ownPng.toString('base64')), 'the folder\'s own picture is embedded');
-      for (const name of ['leak.lime.json', 'real.lime-heatmap.png', 'real.shap.png', 'failures.jsonl']) assert.match(page, new RegExp(`${name.replace(/\./g, '\\.')}</td><td class="fail">[^<]*symbolic link`), name);
+      assert.ok(page.includes(ownPng.toString('base64')), "the folder's own picture is embedded");
+      for (const name of ['leak.lime.json', 'real.lime-heatmap.png', 'real.shap.png', 'failures.jsonl'])
+        assert.match(page, new RegExp(`${name.replace(/\./g, '\\.')}</td><td class="fail">[^<]*symbolic link`), name);
       assert.equal(page.match(/<img\b/g)?.length, 1);
     } finally {
       fs.rmSync(base, { recursive: true, force: true });

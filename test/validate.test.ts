@@ -14,7 +14,11 @@ describe('bad input', () => {
   const cases: [string, () => Promise<unknown>, { name: string; message: RegExp }][] = [
     ['kernelSize 0', () => segment(rgb(8, 8), { kernelSize: 0 }), { name: 'RangeError', message: /kernelSize.*received 0/ }],
     ['kernelSize negative', () => segment(rgb(8, 8), { kernelSize: -1 }), { name: 'RangeError', message: /kernelSize/ }],
-    ['kernelSize string', () => segment(rgb(8, 8), { kernelSize: '4' as unknown as number }), { name: 'TypeError', message: /kernelSize.*"4"/ }],
+    [
+      'kernelSize string',
+      () => segment(rgb(8, 8), { kernelSize: '4' as unknown as number }),
+      { name: 'TypeError', message: /kernelSize.*"4"/ },
+    ],
     ['maxDist < 0', () => segment(rgb(8, 8), { maxDist: -0.5 }), { name: 'RangeError', message: /maxDist.*-0.5/ }],
     ['maxDist NaN', () => segment(rgb(8, 8), { maxDist: NaN }), { name: 'RangeError', message: /maxDist.*NaN/ }],
     ['ratio > 1', () => segment(rgb(8, 8), { ratio: 1.5 }), { name: 'RangeError', message: /ratio.*1.5/ }],
@@ -24,20 +28,56 @@ describe('bad input', () => {
     ['seed fraction', () => segment(rgb(8, 8), { seed: 1.5 }), { name: 'RangeError', message: /seed.*1.5/ }],
     ['seed too big', () => segment(rgb(8, 8), { seed: 2 ** 60 }), { name: 'RangeError', message: /seed/ }],
     ['seed string', () => segment(rgb(8, 8), { seed: 'x' as unknown as number }), { name: 'TypeError', message: /seed/ }],
-    ['unknown method', () => segment(rgb(8, 8), { method: 'felzenszwalb' as never }), { name: 'RangeError', message: /method.*felzenszwalb/ }],
-    ['option of another method', () => segment(rgb(8, 8), { method: 'grid', kernelSize: 3 }), { name: 'RangeError', message: /kernelSize/ }],
+    [
+      'unknown method',
+      () => segment(rgb(8, 8), { method: 'felzenszwalb' as never }),
+      { name: 'RangeError', message: /method.*felzenszwalb/ },
+    ],
+    [
+      'option of another method',
+      () => segment(rgb(8, 8), { method: 'grid', kernelSize: 3 }),
+      { name: 'RangeError', message: /kernelSize/ },
+    ],
     ['grid rows > height', () => segment(rgb(8, 8), { method: 'grid', rows: 9 }), { name: 'RangeError', message: /rows/ }],
     ['slic nSegments 0', () => segment(rgb(8, 8), { method: 'slic', nSegments: 0 }), { name: 'RangeError', message: /nSegments/ }],
     ['slic compactness 0', () => segment(rgb(8, 8), { method: 'slic', compactness: 0 }), { name: 'RangeError', message: /compactness/ }],
-    ['zero width', () => segment({ data: new Uint8Array(0), width: 0, height: 5, channels: 3 }), { name: 'RangeError', message: /image.width/ }],
-    ['negative height', () => segment({ data: new Uint8Array(0), width: 5, height: -2, channels: 3 }), { name: 'RangeError', message: /image.height/ }],
-    ['raw length mismatch', () => segment({ data: new Uint8Array(10), width: 2, height: 2, channels: 3 }), { name: 'RangeError', message: /length 12 \(2 x 2 x 3\) for image.data.*length 10/ }],
-    ['raw channels 5', () => segment({ data: new Uint8Array(20), width: 2, height: 2, channels: 5 as never }), { name: 'RangeError', message: /channels/ }],
-    ['raw data not bytes', () => segment({ data: [1, 2, 3] as never, width: 1, height: 1, channels: 3 }), { name: 'TypeError', message: /image.data/ }],
-    ['too many pixels', () => segment({ data: new Uint8Array(3), width: 10000, height: 10000, channels: 3 }), { name: 'RangeError', message: new RegExp(`${MAX_PIXELS}`) }],
+    [
+      'zero width',
+      () => segment({ data: new Uint8Array(0), width: 0, height: 5, channels: 3 }),
+      { name: 'RangeError', message: /image.width/ },
+    ],
+    [
+      'negative height',
+      () => segment({ data: new Uint8Array(0), width: 5, height: -2, channels: 3 }),
+      { name: 'RangeError', message: /image.height/ },
+    ],
+    [
+      'raw length mismatch',
+      () => segment({ data: new Uint8Array(10), width: 2, height: 2, channels: 3 }),
+      { name: 'RangeError', message: /length 12 \(2 x 2 x 3\) for image.data.*length 10/ },
+    ],
+    [
+      'raw channels 5',
+      () => segment({ data: new Uint8Array(20), width: 2, height: 2, channels: 5 as never }),
+      { name: 'RangeError', message: /channels/ },
+    ],
+    [
+      'raw data not bytes',
+      () => segment({ data: [1, 2, 3] as never, width: 1, height: 1, channels: 3 }),
+      { name: 'TypeError', message: /image.data/ },
+    ],
+    [
+      'too many pixels',
+      () => segment({ data: new Uint8Array(3), width: 10000, height: 10000, channels: 3 }),
+      { name: 'RangeError', message: new RegExp(`${MAX_PIXELS}`) },
+    ],
     ['image of wrong type', () => segment(42 as never), { name: 'TypeError', message: /image/ }],
     ['missing file', () => segment('/no/such/file.png'), { name: 'Error', message: /not found.*\/no\/such\/file.png/ }],
-    ['corrupt bytes', () => segment(Buffer.from('this is not an image at all')), { name: 'Error', message: /Unsupported or corrupt image/ }],
+    [
+      'corrupt bytes',
+      () => segment(Buffer.from('this is not an image at all')),
+      { name: 'Error', message: /Unsupported or corrupt image/ },
+    ],
     ['empty bytes', () => segment(Buffer.alloc(0)), { name: 'Error', message: /empty/ }],
     ['resize 0', () => segment(rgb(8, 8), { resize: { width: 0, height: 4 } }), { name: 'RangeError', message: /resize.width/ }],
   ];
@@ -65,17 +105,38 @@ describe('bad input', () => {
   describe('native re-checks (called directly, bypassing TypeScript)', () => {
     const params = { kernelSize: 4, maxDist: 200, ratio: 0.2, sigma: 0, convert2lab: true, seed: 42 };
     it('BAD CALL - pixel buffer shorter than width x height x 3', () => {
-      assert.throws(() => binding.quickshift(new Uint8Array(10), 4, 4, params, new Int32Array(16)), { name: 'RangeError', message: /rgb has 10 elements, expected 48/ });
+      assert.throws(() => binding.quickshift(new Uint8Array(10), 4, 4, params, new Int32Array(16)), {
+        name: 'RangeError',
+        message: /rgb has 10 elements, expected 48/,
+      });
     });
     it('BAD CALL - labels buffer of the wrong length or type', () => {
-      assert.throws(() => binding.quickshift(new Uint8Array(48), 4, 4, params, new Int32Array(15)), { name: 'RangeError', message: /labels/ });
-      assert.throws(() => binding.quickshift(new Uint8Array(48), 4, 4, params, new Float32Array(16) as never), { name: 'TypeError', message: /labels/ });
+      assert.throws(() => binding.quickshift(new Uint8Array(48), 4, 4, params, new Int32Array(15)), {
+        name: 'RangeError',
+        message: /labels/,
+      });
+      assert.throws(() => binding.quickshift(new Uint8Array(48), 4, 4, params, new Float32Array(16) as never), {
+        name: 'TypeError',
+        message: /labels/,
+      });
     });
     it('BAD CALL - bad parameters', () => {
-      assert.throws(() => binding.quickshift(new Uint8Array(48), 4, 4, { ...params, kernelSize: 0 }, new Int32Array(16)), { name: 'RangeError', message: /kernelSize/ });
-      assert.throws(() => binding.quickshift(new Uint8Array(48), 4, 4, { ...params, seed: 0.5 }, new Int32Array(16)), { name: 'TypeError', message: /seed/ });
-      assert.throws(() => binding.quickshift(new Uint8Array(48), 0, 4, params, new Int32Array(0)), { name: 'RangeError', message: /width/ });
-      assert.throws(() => binding.quickshift(new Uint8Array(48), 4, 4, null as never, new Int32Array(16)), { name: 'TypeError', message: /params/ });
+      assert.throws(() => binding.quickshift(new Uint8Array(48), 4, 4, { ...params, kernelSize: 0 }, new Int32Array(16)), {
+        name: 'RangeError',
+        message: /kernelSize/,
+      });
+      assert.throws(() => binding.quickshift(new Uint8Array(48), 4, 4, { ...params, seed: 0.5 }, new Int32Array(16)), {
+        name: 'TypeError',
+        message: /seed/,
+      });
+      assert.throws(() => binding.quickshift(new Uint8Array(48), 0, 4, params, new Int32Array(0)), {
+        name: 'RangeError',
+        message: /width/,
+      });
+      assert.throws(() => binding.quickshift(new Uint8Array(48), 4, 4, null as never, new Int32Array(16)), {
+        name: 'TypeError',
+        message: /params/,
+      });
     });
     it('the process survives all of the above and still segments', async () => {
       const labels = new Int32Array(16);

@@ -35,7 +35,8 @@ const NAME_MAX = 255;
 
 /** The files an image's run writes, JSON (the completion marker) last. */
 function outputsOf(out: string, name: string, method: string): { json: { file: string; method: 'lime' | 'shap' }[]; png: string[] } {
-  const json: { file: string; method: 'lime' | 'shap' }[] = [], png: string[] = [];
+  const json: { file: string; method: 'lime' | 'shap' }[] = [],
+    png: string[] = [];
   if (method !== 'shap') {
     json.push({ file: path.join(out, `${name}.lime.json`), method: 'lime' });
     png.push(path.join(out, `${name}.lime.png`), path.join(out, `${name}.lime-heatmap.png`));
@@ -68,7 +69,10 @@ function isPng(file: string): boolean {
  * Where an image stands in the output folder: 'done' (every JSON parses with this run's
  * fingerprint, every picture is a PNG), 'todo', or the settings that differ.
  */
-async function imageState(files: ReturnType<typeof outputsOf>, fingerprints: Record<'lime' | 'shap', Fingerprint>): Promise<'done' | 'todo' | string[]> {
+async function imageState(
+  files: ReturnType<typeof outputsOf>,
+  fingerprints: Record<'lime' | 'shap', Fingerprint>,
+): Promise<'done' | 'todo' | string[]> {
   for (const { file, method } of files.json) {
     const state = await outputState(file, fingerprints[method]);
     if (state === 'missing') return 'todo';
@@ -141,7 +145,14 @@ export async function explainCommand(argv: string[], log: (line: string) => void
     // Every option that changes a method's numbers or labels; see fingerprint.ts. The version
     // stands for the defaults (e.g. SHAP Partition's batch size), which a release may change.
     // Unset flags are recorded as null: the library's default, which the version stands for.
-    const common = { limeshap: VERSION, model: modelHash, preset: s.preset ?? null, classNames: classHash, seed: s.seed ?? null, top: s.top ?? null };
+    const common = {
+      limeshap: VERSION,
+      model: modelHash,
+      preset: s.preset ?? null,
+      classNames: classHash,
+      seed: s.seed ?? null,
+      top: s.top ?? null,
+    };
     const fingerprints: Record<'lime' | 'shap', Fingerprint> = {
       lime: { method: 'lime', ...common, samples: s.numSamples ?? null },
       shap: { method: 'shap', ...common, algorithm: s.algorithm ?? null, maxEvals: s.maxEvals ?? null, features: s.features ?? null },
@@ -189,7 +200,8 @@ export async function explainCommand(argv: string[], log: (line: string) => void
     if (differing.length) log(`resume --force: redoing ${differing.length} image(s) explained with other settings`);
     if (skipped) log(`resume: ${skipped} images already explained, ${todo.length} to go`);
 
-    let done = 0, failed = 0;
+    let done = 0,
+      failed = 0;
     let fatal: string | undefined;
     /** Records a failure; false when even that fails (the run must stop). */
     const recordFailure = (file: string, err: unknown): boolean => {
@@ -206,7 +218,9 @@ export async function explainCommand(argv: string[], log: (line: string) => void
     };
     for (const file of tooLong) {
       const name = names.get(file) as string;
-      const err = new RangeError(`output name "${name.slice(0, 40)}…" is ${Buffer.byteLength(name)} bytes: with its suffixes it exceeds the ${NAME_MAX}-byte file name limit; rename the input`);
+      const err = new RangeError(
+        `output name "${name.slice(0, 40)}…" is ${Buffer.byteLength(name)} bytes: with its suffixes it exceeds the ${NAME_MAX}-byte file name limit; rename the input`,
+      );
       if (!recordFailure(file, err)) break;
     }
 
@@ -221,7 +235,12 @@ export async function explainCommand(argv: string[], log: (line: string) => void
     };
     let interrupted = false;
     if (fatal === undefined && todo.length) {
-      const explainer = await createExplainer(s.model, { preprocess: s.preset, classNames: s.classNames, executionProviders: s.providers, inference: s.inference });
+      const explainer = await createExplainer(s.model, {
+        preprocess: s.preset,
+        classNames: s.classNames,
+        executionProviders: s.providers,
+        inference: s.inference,
+      });
       // --top is both what is printed and what is explained; a model with fewer classes explains them all.
       const topLabels = s.top === undefined ? undefined : Math.min(s.top, explainer.model.classes ?? s.top);
       process.on('SIGINT', onSigint);
@@ -248,8 +267,16 @@ export async function explainCommand(argv: string[], log: (line: string) => void
               writeAtomic(path.join(out, `${name}.lime-heatmap.png`), await renderLime(item.lime, { kind: 'heatmap' }));
             }
             if (item.shap) writeAtomic(path.join(out, `${name}.shap.png`), await renderShap(item.shap));
-            if (item.lime) writeAtomic(path.join(out, `${name}.lime.json`), JSON.stringify({ ...meta, ...limeToJson(item.lime), fingerprint: fingerprints.lime }, null, 1) + '\n');
-            if (item.shap) writeAtomic(path.join(out, `${name}.shap.json`), JSON.stringify({ ...meta, ...shapToJson(item.shap), fingerprint: fingerprints.shap }, null, 1) + '\n');
+            if (item.lime)
+              writeAtomic(
+                path.join(out, `${name}.lime.json`),
+                JSON.stringify({ ...meta, ...limeToJson(item.lime), fingerprint: fingerprints.lime }, null, 1) + '\n',
+              );
+            if (item.shap)
+              writeAtomic(
+                path.join(out, `${name}.shap.json`),
+                JSON.stringify({ ...meta, ...shapToJson(item.shap), fingerprint: fingerprints.shap }, null, 1) + '\n',
+              );
             failures.clear(name);
             const first = item.lime ?? item.shap;
             const classes = first ? first.explanations.map((e) => `${e.label} ${(e.probability * 100).toFixed(1)}%`).join(', ') : '';

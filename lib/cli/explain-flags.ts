@@ -28,19 +28,44 @@ export const EXPLAIN_FLAGS: readonly Flag[] = [
   { name: 'class-names', type: 'string', arg: 'FILE', help: 'class labels, one per line' },
   { name: 'method', type: 'string', arg: 'M', help: 'lime (default), shap or both' },
   { name: 'samples', type: 'string', arg: 'N', help: `LIME samples per image (default ${DEFAULT_NUM_SAMPLES})` },
-  { name: 'algorithm', type: 'string', arg: 'A', help: `SHAP algorithm: ${SHAP_ALGORITHMS.map((a, i) => (i === 0 ? `${a} (default)` : a)).join(', ')}` },
+  {
+    name: 'algorithm',
+    type: 'string',
+    arg: 'A',
+    help: `SHAP algorithm: ${SHAP_ALGORITHMS.map((a, i) => (i === 0 ? `${a} (default)` : a)).join(', ')}`,
+  },
   {
     name: 'max-evals',
     type: 'string',
     arg: 'N',
     help: `SHAP evaluation budget (default: ${SHAP_REGISTRY.map((a) => `${a.name} ${a.defaultMaxEvalsText}`).join(', ')})`,
   },
-  { name: 'features', type: 'string', arg: 'F', help: `SHAP features: ${FEATURES.map((f) => `${f} (default of ${SHAP_REGISTRY.filter((a) => a.defaultFeatures === f).map((a) => a.name).join(', ')})`).join(' or ')}` },
+  {
+    name: 'features',
+    type: 'string',
+    arg: 'F',
+    help: `SHAP features: ${FEATURES.map(
+      (f) =>
+        `${f} (default of ${SHAP_REGISTRY.filter((a) => a.defaultFeatures === f)
+          .map((a) => a.name)
+          .join(', ')})`,
+    ).join(' or ')}`,
+  },
   { name: 'seed', type: 'string', arg: 'N', help: `seed of sampling and segmentation (default ${DEFAULT_SEED})` },
   { name: 'top', type: 'string', arg: 'K', help: `classes printed and explained (default ${DEFAULT_TOP_LABELS})` },
-  { name: 'provider', type: 'string', arg: 'LIST', help: `execution providers, e.g. cuda,cpu (default cpu; one of ${EXECUTION_PROVIDERS.join(', ')})` },
+  {
+    name: 'provider',
+    type: 'string',
+    arg: 'LIST',
+    help: `execution providers, e.g. cuda,cpu (default cpu; one of ${EXECUTION_PROVIDERS.join(', ')})`,
+  },
   { name: 'concurrency', type: 'string', arg: 'N', help: `images in flight (default ${DEFAULT_CONCURRENCY})` },
-  { name: 'inference', type: 'string', arg: 'WHERE', help: `run the model on the main thread or in a worker thread (default ${DEFAULT_INFERENCE})` },
+  {
+    name: 'inference',
+    type: 'string',
+    arg: 'WHERE',
+    help: `run the model on the main thread or in a worker thread (default ${DEFAULT_INFERENCE})`,
+  },
   { name: 'shard', type: 'string', arg: 'i/n', help: 'take the i-th of n deterministic shares of the inputs (0 <= i < n)' },
   {
     name: 'resume',
@@ -102,9 +127,11 @@ export interface ExplainSettings {
 export function readExplainSettings(values: FlagValues): ExplainSettings {
   const providers = text(values, 'provider')?.split(',');
   providers?.forEach((p) => {
-    if (!(EXECUTION_PROVIDERS as readonly string[]).includes(p)) throw new RangeError(`--provider must list ${EXECUTION_PROVIDERS.join(', ')}, got "${p}"`);
+    if (!(EXECUTION_PROVIDERS as readonly string[]).includes(p))
+      throw new RangeError(`--provider must list ${EXECUTION_PROVIDERS.join(', ')}, got "${p}"`);
   });
-  const resume = values.resume === true, force = values.force === true;
+  const resume = values.resume === true,
+    force = values.force === true;
   if (force && !resume) throw new RangeError('--force only makes sense with --resume (without --resume every image is redone anyway)');
   return {
     model: text(values, 'model') as string,

@@ -37,7 +37,9 @@ export function differences(expected: Fingerprint, found: unknown): string[] {
   if (typeof found !== 'object' || found === null || Array.isArray(found)) return ['fingerprint (none recorded)'];
   const f = found as Record<string, unknown>;
   const keys = new Set([...Object.keys(expected), ...Object.keys(f)]);
-  return [...keys].filter((k) => expected[k] !== f[k]).map((k) => `${k} ${JSON.stringify(f[k] ?? null)} -> ${JSON.stringify(expected[k] ?? null)}`);
+  return [...keys]
+    .filter((k) => expected[k] !== f[k])
+    .map((k) => `${k} ${JSON.stringify(f[k] ?? null)} -> ${JSON.stringify(expected[k] ?? null)}`);
 }
 
 /** An output JSON bigger than this is not one of ours (they are kilobytes to a few megabytes). */
@@ -50,7 +52,9 @@ const MAX_OUTPUT_JSON_BYTES = 256 * 1024 * 1024;
 export async function outputState(file: string, expected: Fingerprint): Promise<'missing' | 'done' | string[]> {
   let json: unknown;
   try {
-    json = JSON.parse((await readRegularFile(file, { maxBytes: MAX_OUTPUT_JSON_BYTES, capName: 'the output JSON limit', what: 'output' })).toString('utf8'));
+    json = JSON.parse(
+      (await readRegularFile(file, { maxBytes: MAX_OUTPUT_JSON_BYTES, capName: 'the output JSON limit', what: 'output' })).toString('utf8'),
+    );
   } catch {
     return 'missing';
   }

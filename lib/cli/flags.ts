@@ -55,7 +55,9 @@ export function numberFlag(values: FlagValues, name: string, rule: { integer?: b
   if (t === undefined) return undefined;
   const v = t.trim() === 'inf' || t.trim() === 'Infinity' ? Infinity : Number(t);
   if (t.trim() === '' || Number.isNaN(v) || (rule.integer && !Number.isInteger(v)) || (rule.min !== undefined && v < rule.min))
-    throw new RangeError(`--${name} expects ${rule.integer ? 'an integer' : 'a number'}${rule.min !== undefined ? ` >= ${rule.min}` : ''}, got "${t}"`);
+    throw new RangeError(
+      `--${name} expects ${rule.integer ? 'an integer' : 'a number'}${rule.min !== undefined ? ` >= ${rule.min}` : ''}, got "${t}"`,
+    );
   return v;
 }
 

@@ -188,7 +188,8 @@ export type Shard = { index: number; count: number };
 export function parseShard(text: string | undefined): Shard | undefined {
   if (text === undefined) return undefined;
   const m = /^(\d+)\/(\d+)$/.exec(text.trim());
-  if (!m || Number(m[2]) < 1 || Number(m[1]) >= Number(m[2])) throw new RangeError(`--shard expects i/n with 0 <= i < n (e.g. 0/4), got "${text}"`);
+  if (!m || Number(m[2]) < 1 || Number(m[1]) >= Number(m[2]))
+    throw new RangeError(`--shard expects i/n with 0 <= i < n (e.g. 0/4), got "${text}"`);
   return { index: Number(m[1]), count: Number(m[2]) };
 }
 
@@ -201,5 +202,10 @@ export function shardOf<T>(items: T[], shard: { index: number; count: number } |
 export function outputNames(files: string[]): Map<string, string> {
   const count = new Map<string, number>();
   for (const f of files) count.set(stem(f), (count.get(stem(f)) ?? 0) + 1);
-  return new Map(files.map((f) => [f, (count.get(stem(f)) as number) > 1 ? `${stem(f)}-${createHash('sha1').update(path.resolve(f)).digest('hex').slice(0, 8)}` : stem(f)]));
+  return new Map(
+    files.map((f) => [
+      f,
+      (count.get(stem(f)) as number) > 1 ? `${stem(f)}-${createHash('sha1').update(path.resolve(f)).digest('hex').slice(0, 8)}` : stem(f),
+    ]),
+  );
 }

@@ -22,7 +22,10 @@ export interface LockHolder {
 
 /** Thrown when another live run holds the folder (or an overlapping share of it). */
 export class LockHeldError extends Error {
-  constructor(readonly file: string, readonly holder: LockHolder | undefined) {
+  constructor(
+    readonly file: string,
+    readonly holder: LockHolder | undefined,
+  ) {
     super(
       `${path.dirname(file)} is in use by another limeshap run` +
         (holder ? ` (pid ${holder.pid} on ${holder.host}, ${holder.shard}, since ${holder.started})` : '') +
@@ -45,7 +48,8 @@ function readHolder(file: string): { holder?: LockHolder; mtimeMs: number } | un
     let holder: LockHolder | undefined;
     try {
       const v = JSON.parse(fs.readFileSync(file, 'utf8').slice(0, 4096));
-      if (typeof v === 'object' && v !== null && Number.isInteger(v.pid)) holder = { pid: v.pid, host: String(v.host), shard: String(v.shard), started: String(v.started) };
+      if (typeof v === 'object' && v !== null && Number.isInteger(v.pid))
+        holder = { pid: v.pid, host: String(v.host), shard: String(v.shard), started: String(v.started) };
     } catch {
       // Being written right now, or garbage: judged by its age alone.
     }
@@ -84,7 +88,12 @@ export interface Lock {
  */
 export function acquireLock(dir: string, shard: { index: number; count: number } | undefined): Lock {
   const file = path.join(dir, lockName(shard));
-  const me: LockHolder = { pid: process.pid, host: os.hostname(), shard: shard ? `shard ${shard.index}/${shard.count}` : 'all inputs', started: new Date().toISOString() };
+  const me: LockHolder = {
+    pid: process.pid,
+    host: os.hostname(),
+    shard: shard ? `shard ${shard.index}/${shard.count}` : 'all inputs',
+    started: new Date().toISOString(),
+  };
   const text = JSON.stringify(me) + '\n';
   let tookOver: LockHolder | undefined;
   for (let attempt = 0; ; attempt++) {

@@ -9,7 +9,14 @@ import * as path from 'node:path';
 import { writeAtomic } from '../atomic-write';
 import { loadImage } from '../image';
 import { DEFAULT_SEED } from '../rng';
-import { SEGMENT_REGISTRY, segmentRgb, type SegmentMethod, type SegmentMethodSpec, type SegmentOptions, type SegmentParam } from '../segment';
+import {
+  SEGMENT_REGISTRY,
+  segmentRgb,
+  type SegmentMethod,
+  type SegmentMethodSpec,
+  type SegmentOptions,
+  type SegmentParam,
+} from '../segment';
 import { contactSheet, encodePng, markBoundaries } from '../render';
 import { numberList, parseSize, stem } from './args';
 import { flagUsage, numberFlag, parseFlags, text, type Flag } from './flags';
@@ -32,7 +39,12 @@ const flagOf = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase
 
 /** The flags of `limeshap segment`: a list flag per swept parameter of the registered methods. */
 export const SEGMENT_FLAGS: readonly Flag[] = [
-  { name: 'method', type: 'string', arg: 'LIST', help: `${SWEPT.map((m, i) => (i === 0 ? `${m.name} (default)` : m.name)).join(', ')} (comma list)` },
+  {
+    name: 'method',
+    type: 'string',
+    arg: 'LIST',
+    help: `${SWEPT.map((m, i) => (i === 0 ? `${m.name} (default)` : m.name)).join(', ')} (comma list)`,
+  },
   ...[...SWEPT_PARAMS.values()].map(({ param, methods }): Flag => ({
     name: flagOf(param.name),
     type: 'string',
@@ -80,7 +92,6 @@ function sizes(labels: Int32Array, count: number): { min: number; median: number
   return { min: n[0], median, max: n[count - 1] };
 }
 
-
 /** Runs the command; returns the process exit code. */
 export async function segmentCommand(argv: string[], log: (line: string) => void = console.log): Promise<number> {
   const { values, positionals } = parseFlags(SEGMENT_FLAGS, argv);
@@ -98,7 +109,13 @@ export async function segmentCommand(argv: string[], log: (line: string) => void
   const grids = Object.fromEntries(
     SWEPT.map((m) => [
       m.name,
-      combinations(Object.fromEntries(m.params.filter((p) => p.sweep).map((p) => [p.name, numberList(flagOf(p.name), text(values, flagOf(p.name)), [p.default as number])]))),
+      combinations(
+        Object.fromEntries(
+          m.params
+            .filter((p) => p.sweep)
+            .map((p) => [p.name, numberList(flagOf(p.name), text(values, flagOf(p.name)), [p.default as number])]),
+        ),
+      ),
     ]),
   ) as Record<string, Record<string, number>[]>;
   const tags = new Map([...SWEPT_PARAMS].map(([name, { param }]) => [name, param.sweep?.tag ?? name]));
@@ -123,13 +140,27 @@ export async function segmentCommand(argv: string[], log: (line: string) => void
       for (const combo of grids[method]) {
         const seg = await segmentRgb(rgb, { method, seed, ...combo } as SegmentOptions);
         const s = sizes(seg.labels, seg.count);
-        const tag = Object.entries(combo).map(([k, v]) => `${tags.get(k) ?? k}${v}`).join('-');
+        const tag = Object.entries(combo)
+          .map(([k, v]) => `${tags.get(k) ?? k}${v}`)
+          .join('-');
         const overlayName = `${stem(file)}.${method}-${tag}.png`;
         const overlay = markBoundaries(rgb, seg.labels);
         writeAtomic(path.join(out, overlayName), await encodePng(overlay));
-        const row: SegmentRow = { image: file, method, params: seg.params, count: seg.count, minSize: s.min, medianSize: s.median, maxSize: s.max, ms: seg.ms, overlay: overlayName };
+        const row: SegmentRow = {
+          image: file,
+          method,
+          params: seg.params,
+          count: seg.count,
+          minSize: s.min,
+          medianSize: s.median,
+          maxSize: s.max,
+          ms: seg.ms,
+          overlay: overlayName,
+        };
         rows.push(row);
-        const paramText = Object.entries(combo).map(([k, v]) => `${k}=${v}`).join(' ');
+        const paramText = Object.entries(combo)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ');
         log([printable(path.basename(file)), method, paramText, seg.count, s.min, s.median, s.max, seg.ms.toFixed(1)].join('\t'));
         tiles.push({ image: overlay, caption: [`${method} ${paramText}`, `${seg.count} segments, ${seg.ms.toFixed(1)} ms`] });
       }
@@ -139,7 +170,19 @@ export async function segmentCommand(argv: string[], log: (line: string) => void
   }
   const header = 'image,method,params,segments,min_size,median_size,max_size,ms,overlay';
   const csv = rows.map((r) =>
-    [r.image, r.method, Object.entries(r.params).map(([k, v]) => `${k}=${v}`).join(' '), r.count, r.minSize, r.medianSize, r.maxSize, r.ms.toFixed(3), r.overlay]
+    [
+      r.image,
+      r.method,
+      Object.entries(r.params)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' '),
+      r.count,
+      r.minSize,
+      r.medianSize,
+      r.maxSize,
+      r.ms.toFixed(3),
+      r.overlay,
+    ]
       .map((v) => (/[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v)))
       .join(','),
   );

@@ -31,7 +31,10 @@ async function readClassNames(source: string | readonly string[]): Promise<{ nam
       text = await fs.readFile(source, 'utf8');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      throw new Error(code === 'ENOENT' ? `Class names file not found: ${source}` : `Cannot read class names file ${source}: ${(err as Error).message}`, { cause: err });
+      throw new Error(
+        code === 'ENOENT' ? `Class names file not found: ${source}` : `Cannot read class names file ${source}: ${(err as Error).message}`,
+        { cause: err },
+      );
     }
     const names = text.split(/\r?\n/);
     while (names.length > 0 && names[names.length - 1] === '') names.pop();
@@ -93,12 +96,17 @@ export async function loadModel(model: string | Uint8Array, options?: LoadModelO
     providers = o.executionProviders.map((p, i) => checkChoice(`executionProviders[${i}]`, p, EXECUTION_PROVIDERS));
   }
   const threads: ResolvedModelOptions['threads'] = {};
-  if (o.intraOpNumThreads !== undefined) threads.intraOpNumThreads = checkNumber('intraOpNumThreads', o.intraOpNumThreads, { integer: true, min: 0, max: 1024 });
-  if (o.interOpNumThreads !== undefined) threads.interOpNumThreads = checkNumber('interOpNumThreads', o.interOpNumThreads, { integer: true, min: 0, max: 1024 });
+  if (o.intraOpNumThreads !== undefined)
+    threads.intraOpNumThreads = checkNumber('intraOpNumThreads', o.intraOpNumThreads, { integer: true, min: 0, max: 1024 });
+  if (o.interOpNumThreads !== undefined)
+    threads.interOpNumThreads = checkNumber('interOpNumThreads', o.interOpNumThreads, { integer: true, min: 0, max: 1024 });
   const softmaxOption: 'auto' | boolean =
-    o.softmax === undefined || typeof o.softmax === 'boolean' ? o.softmax ?? 'auto' : checkChoice('softmax', o.softmax, ['auto'] as const);
+    o.softmax === undefined || typeof o.softmax === 'boolean'
+      ? (o.softmax ?? 'auto')
+      : checkChoice('softmax', o.softmax, ['auto'] as const);
   const batchOption = o.batchSize === undefined ? undefined : checkNumber('batchSize', o.batchSize, { integer: true, min: 1, max: 65536 });
-  const inference: InferenceMode = o.inference === undefined ? DEFAULT_INFERENCE : checkChoice('inference', o.inference, ['main', 'worker'] as const);
+  const inference: InferenceMode =
+    o.inference === undefined ? DEFAULT_INFERENCE : checkChoice('inference', o.inference, ['main', 'worker'] as const);
   const labels = o.classNames === undefined ? undefined : await readClassNames(o.classNames);
 
   let bytes: Uint8Array;
@@ -110,7 +118,9 @@ export async function loadModel(model: string | Uint8Array, options?: LoadModelO
       bytes = await fs.readFile(model);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      throw new Error(code === 'ENOENT' ? `Model file not found: ${model}` : `Cannot read model file ${model}: ${(err as Error).message}`, { cause: err });
+      throw new Error(code === 'ENOENT' ? `Model file not found: ${model}` : `Cannot read model file ${model}: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
   } else if (model instanceof Uint8Array) {
     what = `(${model.length} bytes)`;

@@ -23,7 +23,9 @@ export function acceptedOutputShape(shape: readonly (number | string)[]): boolea
 export function checkOutputDims(dims: readonly number[], runN: number, outputName: string, what: string): number {
   const ok = dims[0] === runN && (dims.length === 2 || (dims.length === 4 && dims[2] === 1 && dims[3] === 1));
   if (!ok)
-    throw new Error(`Model output "${outputName}" has shape ${shapeText(dims)} for a batch of ${runN}; expected [${runN}, classes] or [${runN}, classes, 1, 1]`);
+    throw new Error(
+      `Model output "${outputName}" has shape ${shapeText(dims)} for a batch of ${runN}; expected [${runN}, classes] or [${runN}, classes, 1, 1]`,
+    );
   if (dims[1] === 0) throw noClasses(outputName, what, dims);
   return dims[1] as number;
 }
@@ -33,7 +35,9 @@ export function checkFinite(values: Float32Array, classes: number, outputName: s
   for (let i = 0; i < values.length; i++) {
     if (!Number.isFinite(values[i] as number)) {
       const row = Math.floor(i / classes);
-      throw new Error(`Model output "${outputName}" holds ${values[i]} (batch row ${row}, class ${i - row * classes}): the model produced non-finite scores`);
+      throw new Error(
+        `Model output "${outputName}" holds ${values[i]} (batch row ${row}, class ${i - row * classes}): the model produced non-finite scores`,
+      );
     }
   }
 }

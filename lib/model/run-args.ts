@@ -27,7 +27,8 @@ export function checkRunArgs(
       throw rangeError('size', `[${height ?? h}, ${width ?? w}] (the model's input size)`, `[${h}, ${w}]`);
     [height, width] = [h, w];
   }
-  if (height === undefined || width === undefined) throw rangeError('size', `[height, width]: model ${what} has dynamic input height/width`, size);
+  if (height === undefined || width === undefined)
+    throw rangeError('size', `[height, width]: model ${what} has dynamic input height/width`, size);
   const perImage = 3 * height * width;
   if ((data as Float32Array | Uint16Array).length !== n * perImage)
     throw rangeError('data', `length ${n * perImage} (${n} images of 3 x ${height} x ${width})`, `length ${(data as Float32Array).length}`);

@@ -43,14 +43,19 @@ async function createSession(
   // from the addon's threads (quickshift, compositing) that run between and beside model calls —
   // measured: LIME's segmentation 40 -> 28 ms, overhead ratio 1.050 -> 1.031, inference itself unchanged.
   const create = (eps: readonly ExecutionProvider[]) =>
-    ort.InferenceSession.create(bytes, { ...threads, executionProviders: [...eps], extra: { session: { intra_op: { allow_spinning: '0' } } } });
+    ort.InferenceSession.create(bytes, {
+      ...threads,
+      executionProviders: [...eps],
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
+    });
   const fail = (err: unknown) => new Error(`Cannot load ONNX model ${what}: ${(err as Error).message}`);
   if (providers[0] === 'cuda') {
     try {
       // onnxruntime does not fall back by itself: a missing CUDA provider fails session creation.
       return { session: await create(providers), provider: 'cuda' };
     } catch (err) {
-      if (!providers.includes('cpu')) throw new Error(`CUDA execution provider unavailable for ${what}: ${(err as Error).message}`, { cause: err });
+      if (!providers.includes('cpu'))
+        throw new Error(`CUDA execution provider unavailable for ${what}: ${(err as Error).message}`, { cause: err });
       warn(`CUDA execution provider unavailable (${(err as Error).message.split('\n')[0]}); using CPU`);
     }
   }
@@ -88,7 +93,9 @@ function describeSession(
 ): { info: ModelInfo; classes: number | undefined } {
   const inputs = metadata(session, 'input');
   if (inputs.length !== 1)
-    throw new RangeError(`model input must be a single 4-D image tensor; model ${what} has ${inputs.length} inputs (${inputs.map((m) => m.name).join(', ')})`);
+    throw new RangeError(
+      `model input must be a single 4-D image tensor; model ${what} has ${inputs.length} inputs (${inputs.map((m) => m.name).join(', ')})`,
+    );
   const input = inputs[0] as TensorMeta;
   const shape = input.shape ?? [];
   const layout = !input.isTensor || shape.length !== 4 ? undefined : shape[1] === 3 ? 'nchw' : shape[3] === 3 ? 'nhwc' : undefined;
@@ -97,7 +104,9 @@ function describeSession(
       `model input must be a 4-D image tensor [N, 3, H, W] or [N, H, W, 3]; input "${input.name}" of model ${what} has shape ${input.isTensor ? shapeText(shape) : '(not a tensor)'}`,
     );
   if (input.type !== 'float32' && input.type !== 'float16')
-    throw new RangeError(`model input must be float32 or float16; input "${input.name}" of model ${what} is ${input.type ?? 'of unknown type'}`);
+    throw new RangeError(
+      `model input must be float32 or float16; input "${input.name}" of model ${what} is ${input.type ?? 'of unknown type'}`,
+    );
   const batch = typeof shape[0] === 'number' ? shape[0] : 'dynamic';
   // An exported fixed batch (usually 1) cannot take any other count: runs are padded to it.
   if (batch !== 'dynamic' && batchOption !== undefined && batchOption !== batch)
@@ -109,7 +118,9 @@ function describeSession(
   const outShape = output.shape ?? [];
   if (outShape.length > 0) {
     if (!acceptedOutputShape(outShape))
-      throw new Error(`Model output "${output.name}" of ${what} has shape ${shapeText(outShape)}; expected [N, classes] or [N, classes, 1, 1]`);
+      throw new Error(
+        `Model output "${output.name}" of ${what} has shape ${shapeText(outShape)}; expected [N, classes] or [N, classes, 1, 1]`,
+      );
     if (outShape[1] === 0) throw noClasses(output.name, what, outShape);
   }
   if (output.type !== undefined && output.type !== 'float32' && output.type !== 'float16')
@@ -123,7 +134,7 @@ function describeSession(
     height: typeof hDim === 'number' ? hDim : undefined,
     width: typeof wDim === 'number' ? wDim : undefined,
     batch,
-    batchSize: batch !== 'dynamic' ? batch : batchOption ?? DEFAULT_BATCH_SIZE,
+    batchSize: batch !== 'dynamic' ? batch : (batchOption ?? DEFAULT_BATCH_SIZE),
     provider,
     classNames: labels?.names,
   };

@@ -44,7 +44,9 @@ async function main(): Promise<void> {
     try {
       // Marked busy so the main thread never terminates this thread inside onnxruntime.
       const out = await guarded(gate, () => model.run(local(m.data), m.count, m.size));
-      post({ type: 'result', id: m.id, out, stats: model.stats(), classes: model.classes, softmax: model.softmax }, [out.buffer as ArrayBuffer]);
+      post({ type: 'result', id: m.id, out, stats: model.stats(), classes: model.classes, softmax: model.softmax }, [
+        out.buffer as ArrayBuffer,
+      ]);
     } catch (err) {
       post({ type: 'failed', id: m.id, error: postError(err), stats: model.stats(), classes: model.classes, softmax: model.softmax });
     }
@@ -52,10 +54,12 @@ async function main(): Promise<void> {
   port.on('message', (m: ToWorker) => {
     if (m.type === 'run') queue = queue.then(() => serve(m));
     else if (m.type === 'dispose')
-      queue = queue.then(() => model.dispose()).then(
-        () => post({ type: 'disposed' }),
-        () => post({ type: 'disposed' }),
-      );
+      queue = queue
+        .then(() => model.dispose())
+        .then(
+          () => post({ type: 'disposed' }),
+          () => post({ type: 'disposed' }),
+        );
   });
   post({ type: 'ready', info: modelInfo(model), classes: model.classes, softmax: model.softmax });
 }

@@ -22,8 +22,7 @@ export interface WorkerStart {
 
 /** @internal Main thread → worker. */
 export type ToWorker =
-  | { type: 'run'; id: number; data: Float32Array | Uint16Array; count: number; size: [number, number] }
-  | { type: 'dispose' };
+  { type: 'run'; id: number; data: Float32Array | Uint16Array; count: number; size: [number, number] } | { type: 'dispose' };
 
 /** @internal Worker → main thread. `stats` are the worker model's counters since load. */
 export type FromWorker =

@@ -161,7 +161,11 @@ class WorkerModel extends DescribedModel implements Model {
   }
 
   stats(): ModelStats {
-    return { runs: this.latest.runs - this.base.runs, samples: this.latest.samples - this.base.samples, inferMs: this.latest.inferMs - this.base.inferMs };
+    return {
+      runs: this.latest.runs - this.base.runs,
+      samples: this.latest.samples - this.base.samples,
+      inferMs: this.latest.inferMs - this.base.inferMs,
+    };
   }
 
   resetStats(): void {

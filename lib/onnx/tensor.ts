@@ -9,8 +9,16 @@ import { DataType, type TensorProto } from './types';
 
 /** The typed arrays tensor values come in; half- and bfloat16 values are their bit patterns. */
 export type TensorArray =
-  | Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array
-  | BigInt64Array | BigUint64Array;
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | BigInt64Array
+  | BigUint64Array;
 
 interface ElementKind {
   readonly name: string;
@@ -90,7 +98,8 @@ export function tensorValues(tensor: TensorProto): TensorArray {
     const list = (tensor[kind.list] ?? []) as ArrayLike<number | bigint>;
     values = new kind.array(list.length);
     const isBig = values instanceof BigInt64Array || values instanceof BigUint64Array;
-    for (let i = 0; i < list.length; i++) (values as unknown as (number | bigint)[])[i] = isBig ? BigInt(list[i] as number | bigint) : Number(list[i]);
+    for (let i = 0; i < list.length; i++)
+      (values as unknown as (number | bigint)[])[i] = isBig ? BigInt(list[i] as number | bigint) : Number(list[i]);
   }
   if (values.length !== count) throw new RangeError(`${what}: ${values.length} values for dims [${tensor.dims?.join(', ') ?? ''}]`);
   return values;
@@ -107,7 +116,9 @@ export function tensorValues(tensor: TensorProto): TensorArray {
 export function makeTensor(name: string, dataType: number, dims: readonly number[], values: TensorArray): TensorProto {
   const kind = kindOf(dataType, `tensor ${name}`);
   if (!(values instanceof kind.array)) {
-    throw new TypeError(`tensor ${name}: ${kind.name} values must be a ${kind.array.name}, got ${values?.constructor?.name ?? typeof values}`);
+    throw new TypeError(
+      `tensor ${name}: ${kind.name} values must be a ${kind.array.name}, got ${values?.constructor?.name ?? typeof values}`,
+    );
   }
   for (const d of dims) {
     if (!Number.isSafeInteger(d) || d < 0) throw new RangeError(`tensor ${name}: dim ${d} is not a non-negative integer`);

@@ -15,7 +15,6 @@ const BOUNDARY_MODES: readonly BoundaryMode[] = ['thick', 'inner', 'outer'];
 
 const INT32_MAX = 2147483647;
 
-
 /**
  * Morphological max/min over a 4-neighbourhood (cross, connectivity 1) or
  * 8-neighbourhood (3×3 square). Pixels outside the image are ignored, which
@@ -67,12 +66,7 @@ export interface FindBoundariesOptions {
  * @param options - mode (default `'thick'`), background label (default 0)
  * @returns a Uint8Array of 0/1, `width * height`
  */
-export function findBoundaries(
-  labels: Int32Array,
-  width: number,
-  height: number,
-  options: FindBoundariesOptions = {},
-): Uint8Array {
+export function findBoundaries(labels: Int32Array, width: number, height: number, options: FindBoundariesOptions = {}): Uint8Array {
   checkNumber('width', width, { integer: true, min: 1 });
   checkNumber('height', height, { integer: true, min: 1 });
   checkLabels('labels', labels, width, height);

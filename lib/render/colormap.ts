@@ -7,16 +7,7 @@
  * the pictures must match; sharp has no colour maps.
  */
 import { checkNumber } from '../validate';
-import {
-  type PixelValues,
-  type Rgb,
-  type RgbImage,
-  TEXT_DARK,
-  WHITE,
-  createImage,
-  fillRect,
-  mix,
-} from './raster';
+import { type PixelValues, type Rgb, type RgbImage, TEXT_DARK, WHITE, createImage, fillRect, mix } from './raster';
 import { drawText, measureText } from './text';
 
 /** shap's positive colour `#ff0d57` (`red_rgb` in `shap/plots/colors`). */

@@ -7,16 +7,7 @@
 import { checkRgbImage } from '../image';
 import { checkNumber, typeError } from '../validate';
 import { absPercentile, colorBar, overlayValues } from './colormap';
-import {
-  type PixelValues,
-  type RgbImage,
-  WHITE,
-  blit,
-  checkLength,
-  createImage,
-  mix,
-  toGrayscale,
-} from './raster';
+import { type PixelValues, type RgbImage, WHITE, blit, checkLength, createImage, mix, toGrayscale } from './raster';
 import { blockHeight, drawCentredLines, wrapText } from './text';
 
 function checkValues(name: string, values: unknown, image: RgbImage): asserts values is PixelValues {

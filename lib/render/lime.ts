@@ -43,12 +43,7 @@ export interface ImageAndMask {
   mask: Int32Array;
 }
 
-function validate(
-  image: RgbImage,
-  labels: Int32Array,
-  weights: Float64Array,
-  options: LimeImageOptions,
-): Required<LimeImageOptions> {
+function validate(image: RgbImage, labels: Int32Array, weights: Float64Array, options: LimeImageOptions): Required<LimeImageOptions> {
   checkRgbImage('image', image);
   checkLabels('labels', labels, image.width, image.height);
   if (!(weights instanceof Float64Array)) throw typeError('weights', 'a Float64Array (one weight per segment id)', weights);
@@ -95,12 +90,7 @@ function validate(
  * @throws RangeError when both positiveOnly and negativeOnly are true, sizes
  *   mismatch, or a label is outside 0..weights.length-1
  */
-export function getImageAndMask(
-  image: RgbImage,
-  labels: Int32Array,
-  weights: Float64Array,
-  options: LimeImageOptions = {},
-): ImageAndMask {
+export function getImageAndMask(image: RgbImage, labels: Int32Array, weights: Float64Array, options: LimeImageOptions = {}): ImageAndMask {
   const o = validate(image, labels, weights, options);
   const exp: [number, number][] = [];
   weights.forEach((w, s) => {
@@ -157,12 +147,7 @@ export function getImageAndMask(
  *   hideRest (default false), numFeatures (default 5), minWeight (default 0),
  *   dimRest (default 0.5), boundaryColor (default `[255, 255, 0]`)
  */
-export function limeImage(
-  image: RgbImage,
-  labels: Int32Array,
-  weights: Float64Array,
-  options: LimeRenderOptions = {},
-): RgbImage {
+export function limeImage(image: RgbImage, labels: Int32Array, weights: Float64Array, options: LimeRenderOptions = {}): RgbImage {
   const { image: temp, mask } = getImageAndMask(image, labels, weights, options);
   const dim = options.dimRest ?? 0.5;
   checkNumber('options.dimRest', dim, { min: 0, max: 1 });

@@ -157,7 +157,14 @@ export function wrapText(text: string, maxWidth: number, scale = 1): string[] {
  * @param scale - integer font magnification
  * @param color - text colour (default dark grey `[34, 34, 34]`)
  */
-export function drawCentredLines(img: RgbImage, centreX: number, y: number, lines: readonly string[], scale: number, color: Rgb = TEXT_DARK): number {
+export function drawCentredLines(
+  img: RgbImage,
+  centreX: number,
+  y: number,
+  lines: readonly string[],
+  scale: number,
+  color: Rgb = TEXT_DARK,
+): number {
   if (lines.length === 0) return 0;
   return drawText(img, centreX, y, lines.join('\n'), { scale, color, align: 'center' }).height;
 }

@@ -28,12 +28,20 @@ export const MAX_SEGMENTS = 1024;
  * @throws TypeError / RangeError for a ready segmentation of another size, a count that is not an
  *   integer >= 1, labels outside 0..count-1; RangeError for more than {@link MAX_SEGMENTS} segments.
  */
-export async function resolveSegmentation(rgb: RgbImage, spec: SegmentOptions | Segmentation | undefined, seed: number): Promise<Segmentation> {
+export async function resolveSegmentation(
+  rgb: RgbImage,
+  spec: SegmentOptions | Segmentation | undefined,
+  seed: number,
+): Promise<Segmentation> {
   let seg: Segmentation;
   if (isReadySegmentation(spec)) {
     seg = owned.has(spec) ? spec : ownSegmentation(spec);
     if (seg.width !== rgb.width || seg.height !== rgb.height)
-      throw rangeError('segmentation', `a segmentation of the model-sized image (${rgb.width}x${rgb.height})`, `${seg.width}x${seg.height}`);
+      throw rangeError(
+        'segmentation',
+        `a segmentation of the model-sized image (${rgb.width}x${rgb.height})`,
+        `${seg.width}x${seg.height}`,
+      );
   } else {
     seg = await segmentRgb(rgb, { seed, ...((spec as SegmentOptions | undefined) ?? {}) });
   }

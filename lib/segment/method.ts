@@ -43,14 +43,24 @@ export interface SegmentMethodSpec {
    * Writes labels 0..count-1 into `labels` (width × height, row-major) for checked `params`.
    * `options` holds the caller's extra options, `seed` the seed every method echoes.
    */
-  run(rgb: RgbImage, params: Record<string, number | boolean>, seed: number, labels: Int32Array, options: Readonly<Record<string, unknown>>): Promise<SegmentRun>;
+  run(
+    rgb: RgbImage,
+    params: Record<string, number | boolean>,
+    seed: number,
+    labels: Int32Array,
+    options: Readonly<Record<string, unknown>>,
+  ): Promise<SegmentRun>;
 }
 
 /**
  * Checks a method's parameters in `options` and fills the defaults. Without an image, bounds that
  * depend on it are not checked (they are when the method runs).
  */
-export function resolveParams(spec: SegmentMethodSpec, options: Readonly<Record<string, unknown>>, image?: { width: number; height: number }): Record<string, number | boolean> {
+export function resolveParams(
+  spec: SegmentMethodSpec,
+  options: Readonly<Record<string, unknown>>,
+  image?: { width: number; height: number },
+): Record<string, number | boolean> {
   const out: Record<string, number | boolean> = {};
   for (const p of spec.params) {
     const value = options[p.name];

@@ -23,7 +23,11 @@ const COMMON = ['method', 'resize', 'seed'] as const;
 export function resolveSegmentOptions(options: SegmentOptions | undefined): SegmentOptions & { method: SegmentMethod } {
   const method = options?.method === undefined ? SEGMENT_METHODS[0] : checkChoice('method', options.method, SEGMENT_METHODS);
   const spec = segmentMethod(method);
-  const o = checkOptions('options', options, [...COMMON, ...spec.params.map((p) => p.name), ...(spec.extraOptions ?? [])]) as SegmentOptions;
+  const o = checkOptions('options', options, [
+    ...COMMON,
+    ...spec.params.map((p) => p.name),
+    ...(spec.extraOptions ?? []),
+  ]) as SegmentOptions;
   resolveParams(spec, o as Record<string, unknown>);
   optionalSeed('seed', o.seed, DEFAULT_SEED);
   return { ...o, method };
@@ -61,7 +65,16 @@ export async function segmentRgb(rgb: RgbImage, options?: SegmentOptions): Promi
   const labels = new Int32Array(width * height);
   const start = performance.now();
   const run = await spec.run(rgb, params, seed, labels, raw);
-  const seg: Segmentation = { labels, width, height, count: run.count, method: o.method, params: run.params, seed, ms: performance.now() - start };
+  const seg: Segmentation = {
+    labels,
+    width,
+    height,
+    count: run.count,
+    method: o.method,
+    params: run.params,
+    seed,
+    ms: performance.now() - start,
+  };
   if (run.mapping) seg.mapping = run.mapping;
   return seg;
 }

@@ -14,7 +14,8 @@ import type { ShapGame } from './game';
  * evaluation over the budget.
  */
 function maskHash(bytes: Uint8Array): number {
-  let a = 0x811c9dc5, b = 0x01000193 ^ bytes.length;
+  let a = 0x811c9dc5,
+    b = 0x01000193 ^ bytes.length;
   const end = bytes.length & ~3;
   let i = 0;
   for (; i < end; i += 4) {
@@ -36,7 +37,12 @@ function maskHash(bytes: Uint8Array): number {
  * coalition beyond the two ends, so only uniform masks are looked up for them (pixel masks are 50 KB).
  * Masks are keyed by a hash and compared byte for byte on a hit.
  */
-export function cachedGame(players: number, evaluate: (masks: Uint8Array, n: number) => Promise<Float32Array>, outputs: () => number, all: boolean): ShapGame {
+export function cachedGame(
+  players: number,
+  evaluate: (masks: Uint8Array, n: number) => Promise<Float32Array>,
+  outputs: () => number,
+  all: boolean,
+): ShapGame {
   const cache = new Map<number, { mask: Uint8Array; y: Float32Array }[]>();
   const lookup = (mask: Uint8Array, hash: number) => cache.get(hash)?.find((e) => Buffer.compare(e.mask, mask) === 0);
   return {
@@ -81,7 +87,12 @@ export function cachedGame(players: number, evaluate: (masks: Uint8Array, n: num
       const fresh = new Map<number, number>(missing.map((row, j) => [row, j]));
       rows.forEach((row, i) => {
         const j = fresh.get(i);
-        out.set(j !== undefined && !cacheable[i] ? (y as Float32Array).subarray(j * K, (j + 1) * K) : (lookup(row, hashes[i]) as { y: Float32Array }).y, i * K);
+        out.set(
+          j !== undefined && !cacheable[i]
+            ? (y as Float32Array).subarray(j * K, (j + 1) * K)
+            : (lookup(row, hashes[i]) as { y: Float32Array }).y,
+          i * K,
+        );
       });
       return out;
     },

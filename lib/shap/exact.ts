@@ -16,7 +16,8 @@ export function checkRunOptions(game: ShapGame, options: ShapRunOptions, minEval
   if (typeof game !== 'object' || game === null || typeof game.evaluate !== 'function') throw typeError('game', 'a ShapGame', game);
   checkNumber('game.players', game.players, { integer: true, min: 1 });
   if (typeof options !== 'object' || options === null) throw typeError('options', 'an object', options);
-  if (!Array.isArray(options.explained) || options.explained.length === 0) throw typeError('explained', 'a non-empty array of output indices', options.explained);
+  if (!Array.isArray(options.explained) || options.explained.length === 0)
+    throw typeError('explained', 'a non-empty array of output indices', options.explained);
   options.explained.forEach((e, i) => checkNumber(`explained[${i}]`, e, { integer: true, min: 0 }));
   checkNumber('maxEvals', options.maxEvals, { integer: true, min: minEvals });
   checkNumber('batchSize', options.batchSize, { integer: true, min: 1 });
@@ -27,7 +28,13 @@ export function checkRunOptions(game: ShapGame, options: ShapRunOptions, minEval
  * Evaluates n coalitions (n × M bytes) through game.evaluate, at most batchSize per call, and returns
  * the explained outputs only: n × L doubles, row-major.
  */
-export async function evaluateExplained(game: ShapGame, masks: Uint8Array, n: number, batchSize: number, explained: readonly number[]): Promise<Float64Array> {
+export async function evaluateExplained(
+  game: ShapGame,
+  masks: Uint8Array,
+  n: number,
+  batchSize: number,
+  explained: readonly number[],
+): Promise<Float64Array> {
   const M = game.players;
   const L = explained.length;
   const out = new Float64Array(n * L);
@@ -47,7 +54,8 @@ export async function evaluateExplained(game: ShapGame, masks: Uint8Array, n: nu
 
 /** f(no player) and f(all players) for the explained outputs: the two evaluations every algorithm starts with. */
 export async function evaluateEnds(game: ShapGame, options: ShapRunOptions): Promise<{ base: Float64Array; full: Float64Array }> {
-  const M = game.players, L = options.explained.length;
+  const M = game.players,
+    L = options.explained.length;
   const ends = new Uint8Array(2 * M);
   ends.fill(1, M);
   const f = await evaluateExplained(game, ends, 2, options.batchSize, options.explained);
@@ -63,7 +71,9 @@ export async function evaluateEnds(game: ShapGame, options: ShapRunOptions): Pro
  */
 export async function exactShap(game: ShapGame, options: ShapRunOptions): Promise<ShapValues> {
   if (typeof game === 'object' && game !== null && Number.isInteger(game.players) && game.players > EXACT_MAX_PLAYERS)
-    throw new RangeError(`exact SHAP evaluates all 2^M coalitions: M = ${game.players} players is more than the limit of ${EXACT_MAX_PLAYERS}`);
+    throw new RangeError(
+      `exact SHAP evaluates all 2^M coalitions: M = ${game.players} players is more than the limit of ${EXACT_MAX_PLAYERS}`,
+    );
   checkRunOptions(game, options, 1);
   const M = game.players;
   const L = options.explained.length;

@@ -45,7 +45,15 @@ export function imageTree(height: number, width: number): PartitionTree {
   const size = new Int32Array(M - 1);
   const rects = new Int32Array(4 * Math.max(0, M - 1));
   const heap = new Heap<Region>((a, b) =>
-    a.size !== b.size ? a.size > b.size : a.r0 !== b.r0 ? a.r0 < b.r0 : a.r1 !== b.r1 ? a.r1 < b.r1 : a.c0 !== b.c0 ? a.c0 < b.c0 : a.c1 < b.c1,
+    a.size !== b.size
+      ? a.size > b.size
+      : a.r0 !== b.r0
+        ? a.r0 < b.r0
+        : a.r1 !== b.r1
+          ? a.r1 < b.r1
+          : a.c0 !== b.c0
+            ? a.c0 < b.c0
+            : a.c1 < b.c1,
   );
   const link = (parent: number, isLeft: boolean, id: number) => {
     if (parent < 0) return;
@@ -54,7 +62,8 @@ export function imageTree(height: number, width: number): PartitionTree {
   };
   const push = (r0: number, r1: number, c0: number, c1: number, parent: number, isLeft: boolean) => {
     const s = (r1 - r0) * (c1 - c0);
-    if (s === 1) link(parent, isLeft, r0 * width + c0); // a leaf: the pixel's own id
+    if (s === 1)
+      link(parent, isLeft, r0 * width + c0); // a leaf: the pixel's own id
     else heap.push({ size: s, r0, r1, c0, c1, parent, isLeft });
   };
   push(0, height, 0, width, -1, false);

@@ -83,7 +83,7 @@ export function kernelSamples(M: number, nsamples: number, rng: Rng): KernelSamp
   const numSubsetSizes = Math.ceil((M - 1) / 2);
   const numPaired = Math.floor((M - 1) / 2);
   const weightVector = new Float64Array(numSubsetSizes);
-  for (let s = 1; s <= numSubsetSizes; s++) weightVector[s - 1] = (M - 1) / (s * (M - s)) * (s <= numPaired ? 2 : 1);
+  for (let s = 1; s <= numSubsetSizes; s++) weightVector[s - 1] = ((M - 1) / (s * (M - s))) * (s <= numPaired ? 2 : 1);
   const total = weightVector.reduce((a, b) => a + b, 0);
   for (let i = 0; i < numSubsetSizes; i++) weightVector[i] /= total;
 

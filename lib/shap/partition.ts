@@ -92,7 +92,8 @@ export async function partitionShap(game: ShapGame, tree: PartitionTree, options
   const maxEvals = options.maxEvals;
   const evalsRule = `an integer >= ${PARTITION_MIN_EVALS} (the minimum: f(∅) and f(all)) or Infinity`;
   if (typeof maxEvals !== 'number') throw typeError('maxEvals', evalsRule, maxEvals);
-  if (!(maxEvals === Infinity || (Number.isInteger(maxEvals) && maxEvals >= PARTITION_MIN_EVALS))) throw rangeError('maxEvals', evalsRule, maxEvals);
+  if (!(maxEvals === Infinity || (Number.isInteger(maxEvals) && maxEvals >= PARTITION_MIN_EVALS)))
+    throw rangeError('maxEvals', evalsRule, maxEvals);
   const batchSize = checkNumber('batchSize', options.batchSize, { integer: true, min: 1 });
   if (options.seed === undefined) throw typeError('seed', 'an integer in [0, 2^53 - 1]', options.seed);
   const seed = optionalSeed('seed', options.seed, 0);
@@ -142,13 +143,24 @@ export async function partitionShap(game: ShapGame, tree: PartitionTree, options
     for (let j = 0; j < L; j++) credit[j * N + e.node] += (e.fOn[j] - e.fOff[j]) * e.weight;
   };
 
-  const queue = new Heap<Entry>((a, b) => (a.priority !== b.priority ? a.priority > b.priority : a.tie !== b.tie ? a.tie < b.tie : a.seq < b.seq));
+  const queue = new Heap<Entry>((a, b) =>
+    a.priority !== b.priority ? a.priority > b.priority : a.tie !== b.tie ? a.tie < b.tie : a.seq < b.seq,
+  );
   let seq = 0;
   const push = (context: Context | null, fOff: Float64Array, fOn: Float64Array, node: number, weight: number) => {
     let m = 0;
     for (let j = 0; j < L; j++) m = Math.max(m, Math.abs(fOn[j] - fOff[j]));
     const priority = m * weight;
-    queue.push({ priority: Number.isNaN(priority) ? Infinity : priority, tie: rng.nextDouble(), seq: seq++, context, fOff, fOn, node, weight });
+    queue.push({
+      priority: Number.isNaN(priority) ? Infinity : priority,
+      tie: rng.nextDouble(),
+      seq: seq++,
+      context,
+      fOff,
+      fOn,
+      node,
+      weight,
+    });
   };
   push(null, f00, f11, treeRoot(tree), 1);
 
@@ -249,7 +261,8 @@ export const partition = {
       tree = imageTree(rgb.height, rgb.width);
     } else if (options.hierarchy !== undefined) {
       tree = validateTree(options.hierarchy, 'hierarchy');
-      if (tree.players !== players) throw rangeError('hierarchy', `a tree over the ${players} superpixels`, `a tree over ${tree.players} players`);
+      if (tree.players !== players)
+        throw rangeError('hierarchy', `a tree over the ${players} superpixels`, `a tree over ${tree.players} players`);
     } else {
       tree = segmentTree(labels, rgb.width, rgb.height, players, rgb.data);
     }

@@ -65,7 +65,7 @@ export async function permutationShap(game: ShapGame, options: ShapRunOptions): 
       m2[i] += d * (pass[i] - mean[i]);
     }
   };
-  for (let done = 0; done < P; ) {
+  for (let done = 0; done < P;) {
     const g = Math.min(group, P - done);
     masks.fill(0);
     for (let q = 0; q < g; q++) {

@@ -15,12 +15,16 @@ function labTable(): Float64Array {
 }
 
 function toLab(lin: Float64Array, r: number, g: number, b: number, out: Float64Array, at: number): void {
-  const R = lin[r], G = lin[g], B = lin[b];
+  const R = lin[r],
+    G = lin[g],
+    B = lin[b];
   const x = (0.412453 * R + 0.35758 * G + 0.180423 * B) / 0.95047;
   const y = 0.212671 * R + 0.71516 * G + 0.072169 * B;
   const z = (0.019334 * R + 0.119193 * G + 0.950227 * B) / 1.08883;
   const f = (t: number) => (t > 0.008856 ? Math.cbrt(t) : 7.787 * t + 16 / 116);
-  const fx = f(x), fy = f(y), fz = f(z);
+  const fx = f(x),
+    fy = f(y),
+    fz = f(z);
   out[at] = y > 0.008856 ? 116 * fy - 16 : 903.3 * y;
   out[at + 1] = 500 * (fx - fy);
   out[at + 2] = 200 * (fy - fz);
@@ -104,7 +108,8 @@ export function segmentTree(labels: Int32Array, width: number, height: number, c
   const alive = new Uint8Array(N);
   for (let s = 0; s < M; s++) alive[s] = 1;
   const dist = (a: number, b: number): number => {
-    const na = n[a], nb = n[b];
+    const na = n[a],
+      nb = n[b];
     if (na + nb === 0) return 0;
     let d2 = 0;
     for (let k = 0; k < 3; k++) {
@@ -118,7 +123,8 @@ export function segmentTree(labels: Int32Array, width: number, height: number, c
   let next = M;
   const merge = (a: number, b: number): number => {
     const id = next++;
-    const lo = Math.min(a, b), hi = Math.max(a, b);
+    const lo = Math.min(a, b),
+      hi = Math.max(a, b);
     left[id - M] = lo;
     right[id - M] = hi;
     size[id - M] = (lo < M ? 1 : size[lo - M]) + (hi < M ? 1 : size[hi - M]);

@@ -113,7 +113,10 @@ export function makeTree(players: number, left: ArrayLike<number>, right: ArrayL
   const size = new Int32Array(M - 1);
   for (let i = 0; i < M - 1; i++) {
     const n = M + i;
-    for (const [name, c] of [['left', L[i]], ['right', R[i]]] as const) {
+    for (const [name, c] of [
+      ['left', L[i]],
+      ['right', R[i]],
+    ] as const) {
       if (!Number.isInteger(Number(c)) || c < 0 || c >= n) {
         throw rangeError(`tree.${name}[${i}]`, `a node id in [0, ${n - 1}] (children have smaller ids than their parent ${n})`, c);
       }
@@ -147,9 +150,14 @@ export function validateTree(tree: unknown, name = 'tree'): PartitionTree {
   const parent = new Int32Array(2 * M - 1).fill(-1);
   for (let i = 0; i < M - 1; i++) {
     const n = M + i;
-    for (const [key, c] of [['left', left[i]], ['right', right[i]]] as const) {
+    for (const [key, c] of [
+      ['left', left[i]],
+      ['right', right[i]],
+    ] as const) {
       if (c < 0 || c >= n) {
-        throw new RangeError(`Expected ${name}.${key}[${i}] (a child of node ${n}) to be a node id in [0, ${n - 1}]: children must have smaller ids than their parent, but received ${c}`);
+        throw new RangeError(
+          `Expected ${name}.${key}[${i}] (a child of node ${n}) to be a node id in [0, ${n - 1}]: children must have smaller ids than their parent, but received ${c}`,
+        );
       }
       if (parent[c] >= 0) {
         throw new RangeError(`Expected every node of ${name} to have one parent, but node ${c} is a child of both ${parent[c]} and ${n}`);

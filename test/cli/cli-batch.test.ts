@@ -62,18 +62,27 @@ describe('limeshap explain: batch bookkeeping', function () {
     const out = path.join(dir, 'fix-out');
     let r = explain(dir, model, [inputs, '--out', out]);
     assert.equal(r.status, 1, r.stderr);
-    assert.deepEqual(failureLines(out).map((f) => path.basename(f.image)), ['bad.png', 'worse.png']);
+    assert.deepEqual(
+      failureLines(out).map((f) => path.basename(f.image)),
+      ['bad.png', 'worse.png'],
+    );
     // A resume that fails the same images again: still one line per image (the old code appended).
     r = explain(dir, model, [inputs, '--out', out, '--resume']);
     assert.equal(r.status, 1, r.stderr);
-    assert.deepEqual(failureLines(out).map((f) => path.basename(f.image)), ['bad.png', 'worse.png']);
+    assert.deepEqual(
+      failureLines(out).map((f) => path.basename(f.image)),
+      ['bad.png', 'worse.png'],
+    );
     // bad.png is fixed: it succeeds and leaves the list.
     await writePng(path.join(inputs, 'bad.png'), 2);
     r = explain(dir, model, [inputs, '--out', out, '--resume', '--report']);
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stdout, /1 explained, 1 failed, 1 skipped/);
     const now = failureLines(out);
-    assert.deepEqual(now.map((f) => path.basename(f.image)), ['worse.png']);
+    assert.deepEqual(
+      now.map((f) => path.basename(f.image)),
+      ['worse.png'],
+    );
     const html = fs.readFileSync(path.join(out, 'report.html'), 'utf8');
     assert.match(html, /2 image\(s\), 1 failure\(s\)/);
     assert.match(html, /Failures \(1\)/);
@@ -100,7 +109,11 @@ describe('limeshap explain: batch bookkeeping', function () {
       const failures = failureLines(out);
       assert.equal(failures.length, 2);
       for (const f of failures) assert.match(f.error, /ENOSPC|no space left/);
-      assert.deepEqual(fs.readdirSync(out).filter((f) => f.endsWith('.tmp')), [], 'no partial temporary files');
+      assert.deepEqual(
+        fs.readdirSync(out).filter((f) => f.endsWith('.tmp')),
+        [],
+        'no partial temporary files',
+      );
       assertOutputsValid(out);
       // More room: the resume finishes the job and the failures are gone.
       execFileSync('mount', ['-o', 'remount,size=2m', mnt]);
@@ -117,7 +130,10 @@ describe('limeshap explain: batch bookkeeping', function () {
       r = explain(dir, model, ['in/img3.png', '--out', full]);
       assert.equal(r.status, 3, r.stdout + r.stderr);
       assert.match(r.stderr, /stopped: cannot record the failure of .*img3\.png.*(ENOSPC|no space left)/);
-      assert.deepEqual(fs.readdirSync(full).filter((f) => f.endsWith('.tmp') || f.endsWith('.lock')), []);
+      assert.deepEqual(
+        fs.readdirSync(full).filter((f) => f.endsWith('.tmp') || f.endsWith('.lock')),
+        [],
+      );
     } finally {
       spawnSync('umount', [mnt]);
     }
@@ -125,7 +141,11 @@ describe('limeshap explain: batch bookkeeping', function () {
 
   it('kill -9 in the middle of a run, then --resume: every output valid, stale temporary files removed', async () => {
     const out = fresh('killed');
-    const child = spawn(process.execPath, [CLI, 'explain', '--model', model, '--samples', '300', '--top', '1', '--concurrency', '1', '--out', out, 'in'], { cwd: dir });
+    const child = spawn(
+      process.execPath,
+      [CLI, 'explain', '--model', model, '--samples', '300', '--top', '1', '--concurrency', '1', '--out', out, 'in'],
+      { cwd: dir },
+    );
     // Killed as soon as the second image's first temporary file appears: inside (or just after) a write.
     let tmps = 0;
     const watcher = fs.watch(out, (_event, name) => {
@@ -148,7 +168,10 @@ describe('limeshap explain: batch bookkeeping', function () {
     assert.match(r.stdout, /took over the stale lock of pid \d+/);
     // The two planted, and the killed run's own when the kill landed before its rename.
     assert.match(r.stdout, /removed [23] temporary file\(s\) left by a stopped run/);
-    assert.deepEqual(fs.readdirSync(out).filter((f) => f.endsWith('.tmp')), [path.basename(live)]);
+    assert.deepEqual(
+      fs.readdirSync(out).filter((f) => f.endsWith('.tmp')),
+      [path.basename(live)],
+    );
     fs.unlinkSync(live);
     assert.deepEqual(filesEnding(out, '.lime.json'), ['img0.lime.json', 'img1.lime.json', 'img2.lime.json', 'img3.lime.json']);
     assertOutputsValid(out);
@@ -162,7 +185,8 @@ describe('limeshap explain: batch bookkeeping', function () {
     const before = fs.readFileSync(path.join(out, 'img0.lime.json'), 'utf8');
     assert.equal(JSON.parse(before).fingerprint.samples, 16);
     // The version stands for the defaults a release may change (e.g. SHAP Partition's batch size).
-    const version = (JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+    const version = (JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string })
+      .version;
     assert.equal(JSON.parse(before).fingerprint.limeshap, version);
     // Same settings: nothing to redo.
     r = explain(dir, model, ['in/img0.png', 'in/img1.png', '--out', out, '--resume']);
@@ -193,23 +217,36 @@ describe('limeshap explain: batch bookkeeping', function () {
     const out = fresh('locked');
     const lock = path.join(out, '.limeshap.lock');
     // This test process is alive and is not the CLI: its pid holds the lock.
-    fs.writeFileSync(lock, JSON.stringify({ pid: process.pid, host: os.hostname(), shard: 'all inputs', started: '2026-01-01T00:00:00.000Z' }));
+    fs.writeFileSync(
+      lock,
+      JSON.stringify({ pid: process.pid, host: os.hostname(), shard: 'all inputs', started: '2026-01-01T00:00:00.000Z' }),
+    );
     let r = explain(dir, model, ['in/img0.png', '--out', out]);
     assert.equal(r.status, 4, r.stdout + r.stderr);
     assert.match(r.stderr, new RegExp(`in use by another limeshap run \\(pid ${process.pid} on ${os.hostname()}`));
     assert.deepEqual(filesEnding(out, '.json'), [], 'nothing written');
     fs.unlinkSync(lock);
     // Shard 0/2 held: shard 1/2 runs beside it, a whole-folder run or shard 0/4 does not.
-    fs.writeFileSync(path.join(out, '.limeshap.shard-0-of-2.lock'), JSON.stringify({ pid: process.pid, host: os.hostname(), shard: 'shard 0/2', started: 'x' }));
+    fs.writeFileSync(
+      path.join(out, '.limeshap.shard-0-of-2.lock'),
+      JSON.stringify({ pid: process.pid, host: os.hostname(), shard: 'shard 0/2', started: 'x' }),
+    );
     r = explain(dir, model, ['in/img0.png', 'in/img1.png', '--out', out, '--shard', '1/2']);
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.equal(explain(dir, model, ['in/img0.png', '--out', out]).status, 4);
     assert.equal(explain(dir, model, ['in/img0.png', '--out', out, '--shard', '0/4']).status, 4);
     // A stale lock (its process is gone) is taken over.
-    fs.writeFileSync(path.join(out, '.limeshap.shard-0-of-2.lock'), JSON.stringify({ pid: deadPid(), host: os.hostname(), shard: 'shard 0/2', started: 'x' }));
+    fs.writeFileSync(
+      path.join(out, '.limeshap.shard-0-of-2.lock'),
+      JSON.stringify({ pid: deadPid(), host: os.hostname(), shard: 'shard 0/2', started: 'x' }),
+    );
     r = explain(dir, model, ['in/img0.png', '--out', out]);
     assert.equal(r.status, 0, r.stdout + r.stderr);
-    assert.deepEqual(fs.readdirSync(out).filter((f) => f.endsWith('.lock')), ['.limeshap.shard-0-of-2.lock'], 'the stale shard lock is left; our own is released');
+    assert.deepEqual(
+      fs.readdirSync(out).filter((f) => f.endsWith('.lock')),
+      ['.limeshap.shard-0-of-2.lock'],
+      'the stale shard lock is left; our own is released',
+    );
     // An output folder that cannot be made is exit 3 (cannot write), not 2 (bad usage).
     fs.writeFileSync(path.join(dir, 'a-file'), '');
     r = explain(dir, model, ['in/img0.png', '--out', 'a-file/out']);
@@ -231,7 +268,10 @@ describe('limeshap explain: batch bookkeeping', function () {
     const r = explain(dir, model, ['links-in', '--manifest', 'dups.txt', '--out', out], 30_000);
     assert.equal(r.error, undefined, 'finished (no endless walk)');
     assert.equal(r.status, 1, r.stdout + r.stderr);
-    assert.match(r.stdout, /links-in\/a.png: the same file as links-in\/a-link.png, explained once|links-in\/a-link.png: the same file as links-in\/a.png, explained once/);
+    assert.match(
+      r.stdout,
+      /links-in\/a.png: the same file as links-in\/a-link.png, explained once|links-in\/a-link.png: the same file as links-in\/a.png, explained once/,
+    );
     assert.match(r.stdout, /skipped links-in\/more\/self: a link back into a folder already being walked \(loop\)/);
     assert.match(r.stdout, /2 explained, 1 failed/);
     // One explanation for a.png (under one of its names), one for b.png through the folder link.

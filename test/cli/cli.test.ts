@@ -17,7 +17,19 @@ describe('limeshap segment (command line)', function () {
 
   it('sweeps every combination and writes the table, overlays and contact sheets', async () => {
     const img = shared('reference', 'quickshift', 'dog_224.png');
-    const r = run('segment', img, shared('images', 'coffee.png'), '--kernel-size', '2,4', '--max-dist', '10,200', '--size', '96', '--out', out);
+    const r = run(
+      'segment',
+      img,
+      shared('images', 'coffee.png'),
+      '--kernel-size',
+      '2,4',
+      '--max-dist',
+      '10,200',
+      '--size',
+      '96',
+      '--out',
+      out,
+    );
     assert.equal(r.status, 0, r.stderr);
     const lines = r.stdout.trim().split('\n');
     assert.match(lines[0], /image\tmethod\tparams\tsegments\tmin\tmedian\tmax\tms/);
@@ -32,7 +44,11 @@ describe('limeshap segment (command line)', function () {
       assert.equal(meta.width, 96);
     }
     // smaller maxDist never gives fewer segments
-    const byKey = (ks: number, md: number) => json.find((r: { image: string; params: { kernelSize: number; maxDist: number } }) => r.image === img && r.params.kernelSize === ks && r.params.maxDist === md).count;
+    const byKey = (ks: number, md: number) =>
+      json.find(
+        (r: { image: string; params: { kernelSize: number; maxDist: number } }) =>
+          r.image === img && r.params.kernelSize === ks && r.params.maxDist === md,
+      ).count;
     assert.ok(byKey(2, 10) >= byKey(2, 200));
     for (const sheet of ['dog_224.sheet.png', 'coffee.sheet.png']) {
       const meta = await sharp(path.join(out, sheet)).metadata();

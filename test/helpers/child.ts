@@ -37,6 +37,8 @@ export function runChild(body: string, timeoutMs = 60_000): ChildResult {
 export function expectClean(r: ChildResult): void {
   const ok = r.status === 0 && r.signal === null && r.stdout.includes('CHILD-DONE');
   if (!ok) {
-    throw new Error(`child process: status ${r.status}, signal ${r.signal}\n--- stdout\n${r.stdout.slice(-2000)}\n--- stderr\n${r.stderr.slice(-4000)}`);
+    throw new Error(
+      `child process: status ${r.status}, signal ${r.signal}\n--- stdout\n${r.stdout.slice(-2000)}\n--- stderr\n${r.stderr.slice(-4000)}`,
+    );
   }
 }

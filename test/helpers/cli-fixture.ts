@@ -36,25 +36,38 @@ export function writeTinyModel(file: string, variant = 0): string {
 export async function writePng(file: string, seed: number, w = 40, h = 32): Promise<string> {
   const data = Buffer.alloc(w * h * 3);
   for (let i = 0; i < data.length; i++) data[i] = (i * 37 + seed * 101 + ((i * i) % 97)) % 256;
-  await sharp(data, { raw: { width: w, height: h, channels: 3 } }).png().toFile(file);
+  await sharp(data, { raw: { width: w, height: h, channels: 3 } })
+    .png()
+    .toFile(file);
   return file;
 }
 
 /** Runs `limeshap explain` with small, fast settings; `args` come after them (and may override). */
 export function explain(cwd: string, model: string, args: string[], timeoutMs = 60_000): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, [CLI, 'explain', '--model', model, '--samples', '16', '--top', '1', ...args], { cwd, encoding: 'utf8', timeout: timeoutMs });
+  return spawnSync(process.execPath, [CLI, 'explain', '--model', model, '--samples', '16', '--top', '1', ...args], {
+    cwd,
+    encoding: 'utf8',
+    timeout: timeoutMs,
+  });
 }
 
 /** The lines of DIR/failures.jsonl, parsed (none when the file is absent). */
 export function failureLines(dir: string): { image: string; error: string }[] {
   const file = path.join(dir, 'failures.jsonl');
   if (!fs.existsSync(file)) return [];
-  return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l));
 }
 
 /** Names in a folder ending with `suffix`, sorted. */
 export function filesEnding(dir: string, suffix: string): string[] {
-  return fs.readdirSync(dir).filter((f) => f.endsWith(suffix)).sort();
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(suffix))
+    .sort();
 }
 
 /** A pid that was alive a moment ago and is not now: a process that has exited. */

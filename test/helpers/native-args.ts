@@ -119,7 +119,14 @@ export interface LimeFitArgs {
   targets: Float64Array;
   K: number;
   params: { kernelWidth: number; regressor: string; alpha: number; featureSelection: string; numFeatures: number };
-  out: { distances: Float64Array; sampleWeights: Float64Array; intercept: Float64Array; coef: Float64Array; score: Float64Array; localPrediction: Float64Array };
+  out: {
+    distances: Float64Array;
+    sampleWeights: Float64Array;
+    intercept: Float64Array;
+    coef: Float64Array;
+    score: Float64Array;
+    localPrediction: Float64Array;
+  };
 }
 
 /** limeFit arguments: n samples over m segments (row 0 all on), K linear-ish targets. */
@@ -205,7 +212,8 @@ export const SLIC_PARAMS = { nSegments: 8, compactness: 10, sigma: 0, maxIter: 1
 export function segmentArgs(width: number, height: number, params: Record<string, number | boolean>): SegmentArgs {
   const rgb = new Uint8Array(3 * width * height);
   for (let p = 0; p < width * height; p++) {
-    const x = p % width, y = Math.floor(p / width);
+    const x = p % width,
+      y = Math.floor(p / width);
     const v = ((x >> 3) + (y >> 3)) % 2 ? 200 : 40;
     rgb[3 * p] = v;
     rgb[3 * p + 1] = (x * 255) / width;

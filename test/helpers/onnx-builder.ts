@@ -14,7 +14,18 @@
  *
  * @packageDocumentation
  */
-export { DEFAULT_OPSET, buildModel, type Attribute, type Dim, type ElementType, type FloatType, type Initializer, type ModelSpec, type NodeSpec, type ValueInfo } from './onnx/build';
+export {
+  DEFAULT_OPSET,
+  buildModel,
+  type Attribute,
+  type Dim,
+  type ElementType,
+  type FloatType,
+  type Initializer,
+  type ModelSpec,
+  type NodeSpec,
+  type ValueInfo,
+} from './onnx/build';
 export { INPUT_NAME, type GlassBoxModel, type ImageModelOptions } from './onnx/image';
 export {
   float16Model,

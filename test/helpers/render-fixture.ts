@@ -72,7 +72,14 @@ export function scenePictures(): Record<string, RgbImage> {
       ],
       { title: 'scene.png', tileWidth: 150 },
     ),
-    sheetShrunk: contactSheet([{ image: boundaries, caption: ['box'] }, { image, caption: ['average'] }, { image, caption: ['x'] }], { tileWidth: 20 }),
+    sheetShrunk: contactSheet(
+      [
+        { image: boundaries, caption: ['box'] },
+        { image, caption: ['average'] },
+        { image, caption: ['x'] },
+      ],
+      { tileWidth: 20 },
+    ),
     sheetBilinear: contactSheet([{ image, caption: ['bilinear'] }], { tileWidth: 40 }),
   };
 }

@@ -35,7 +35,10 @@ export function readFloat64(file: string): Float64Array {
 }
 
 /** The quickshift reference cases: NAME_SIZE with their JSON. */
-export function quickshiftReferences(): { base: string; json: { height: number; width: number; n_segments: number; params: Record<string, number | boolean> } }[] {
+export function quickshiftReferences(): {
+  base: string;
+  json: { height: number; width: number; n_segments: number; params: Record<string, number | boolean> };
+}[] {
   const dir = shared('reference', 'quickshift');
   if (!fs.existsSync(dir)) return [];
   return fs

@@ -29,7 +29,9 @@ describe('LIME fit against lime 0.2.0.1 (same samples, same probabilities)', fun
     it(`${photo}_299: distances, weights and all 5 ridge fits to 1e-9`, async () => {
       const dir = (f: string) => shared('reference', 'lime', `${photo}_299.${f}`);
       const json: LimeJson = JSON.parse(fs.readFileSync(dir('json'), 'utf8'));
-      const n = json.num_samples, m = json.n_segments, K = json.top_labels.length;
+      const n = json.num_samples,
+        m = json.n_segments,
+        K = json.top_labels.length;
       const masks = new Uint8Array(fs.readFileSync(dir('data.u8')));
       const targets = readFloat64(dir('labels_top.f64'));
       const out = {
@@ -40,7 +42,15 @@ describe('LIME fit against lime 0.2.0.1 (same samples, same probabilities)', fun
         score: new Float64Array(K),
         localPrediction: new Float64Array(K),
       };
-      await binding.limeFit(masks, n, m, targets, K, { kernelWidth: 0.25, regressor: 'ridge', alpha: 1, featureSelection: 'auto', numFeatures: 100000 }, out);
+      await binding.limeFit(
+        masks,
+        n,
+        m,
+        targets,
+        K,
+        { kernelWidth: 0.25, regressor: 'ridge', alpha: 1, featureSelection: 'auto', numFeatures: 100000 },
+        out,
+      );
       assert.ok(maxAbsDiff(out.distances, readFloat64(dir('distances.f64'))) < 1e-12);
       assert.ok(maxAbsDiff(out.sampleWeights, readFloat64(dir('weights.f64'))) < 1e-12);
       json.per_label.forEach((ref, k) => {

@@ -9,7 +9,8 @@ import { Rng } from '../../lib/rng';
 import { float16Model, linearModel, nanModel } from '../helpers/onnx-builder';
 import { requireShared, shared } from '../helpers/shared';
 
-const H = 16, W = 16;
+const H = 16,
+  W = 16;
 /** A deterministic 16x16 test image with varied pixels. */
 function testImage(): { data: Uint8Array; width: number; height: number; channels: 3 } {
   const data = new Uint8Array(H * W * 3);
@@ -17,7 +18,15 @@ function testImage(): { data: Uint8Array; width: number; height: number; channel
   return { data, width: W, height: H, channels: 3 };
 }
 /** Preprocessing that keeps pixel values as x = pixel / 255, NCHW, no resizing. */
-const identity = { size: [H, W] as [number, number], resize: 'stretch' as const, layout: 'nchw' as const, channels: 'rgb' as const, scale: 1 / 255, mean: 0, std: 1 };
+const identity = {
+  size: [H, W] as [number, number],
+  resize: 'stretch' as const,
+  layout: 'nchw' as const,
+  channels: 'rgb' as const,
+  scale: 1 / 255,
+  mean: 0,
+  std: 1,
+};
 
 describe('LIME', function () {
   describe('glass-box linear model (output = b + Σ w·x)', () => {
@@ -26,18 +35,30 @@ describe('LIME', function () {
       const explainer = await createExplainer(model.bytes, { preprocess: identity, softmax: false });
       const image = testImage();
       const seg = await segment(image, { method: 'grid', rows: 4, cols: 4 });
-      const result = await explainer.lime(image, { segmentation: seg, hide: 'black', regressor: 'linear', numSamples: 300, labels: [0, 1, 2], seed: 3 });
+      const result = await explainer.lime(image, {
+        segmentation: seg,
+        hide: 'black',
+        regressor: 'linear',
+        numSamples: 300,
+        labels: [0, 1, 2],
+        seed: 3,
+      });
       assert.equal(result.explanations.length, 3);
       for (const e of result.explanations) {
         const k = e.index;
         // Expected: Σ over pixels p of segment s and channels c of W[k, c·H·W + p] · x[c, p].
         const expected = new Float64Array(seg.count);
         for (let p = 0; p < H * W; p++)
-          for (let c = 0; c < 3; c++) expected[seg.labels[p]] += model.weights[k * 3 * H * W + c * H * W + p] * (image.data[3 * p + c] / 255);
-        for (let s = 0; s < seg.count; s++) assert.ok(Math.abs(e.weights[s] - expected[s]) < 1e-6, `class ${k} segment ${s}: ${e.weights[s]} vs ${expected[s]}`);
+          for (let c = 0; c < 3; c++)
+            expected[seg.labels[p]] += model.weights[k * 3 * H * W + c * H * W + p] * (image.data[3 * p + c] / 255);
+        for (let s = 0; s < seg.count; s++)
+          assert.ok(Math.abs(e.weights[s] - expected[s]) < 1e-6, `class ${k} segment ${s}: ${e.weights[s]} vs ${expected[s]}`);
         assert.ok(Math.abs(e.intercept - model.bias[k]) < 1e-6, 'intercept = bias (everything hidden = black = 0)');
         assert.ok(e.score > 1 - 1e-9, 'an exact linear fit');
-        assert.deepEqual([...e.ranking], [...expected.keys()].sort((a, b) => Math.abs(expected[b]) - Math.abs(expected[a]) || a - b));
+        assert.deepEqual(
+          [...e.ranking],
+          [...expected.keys()].sort((a, b) => Math.abs(expected[b]) - Math.abs(expected[a]) || a - b),
+        );
       }
       await explainer.dispose();
     });
@@ -56,9 +77,11 @@ describe('LIME', function () {
       const full = await run(linearModel(opts).bytes);
       assert.equal(half.explanations[0].index, 0);
       for (let k = 0; k < 2; k++) {
-        const a = half.explanations[k].weights, b = full.explanations[k].weights;
+        const a = half.explanations[k].weights,
+          b = full.explanations[k].weights;
         const scale = Math.max(...b.map(Math.abs));
-        for (let s = 0; s < seg.count; s++) assert.ok(Math.abs(a[s] - b[s]) < 5e-3 * scale + 2e-3, `class ${k} segment ${s}: ${a[s]} vs ${b[s]}`);
+        for (let s = 0; s < seg.count; s++)
+          assert.ok(Math.abs(a[s] - b[s]) < 5e-3 * scale + 2e-3, `class ${k} segment ${s}: ${a[s]} vs ${b[s]}`);
       }
     });
 
@@ -85,11 +108,16 @@ describe('LIME', function () {
       const threads = concurrency();
       const run = () => explainer.lime(image, { segmentation: { method: 'grid', rows: 4, cols: 4 }, numSamples: 200, seed: 11 });
       const base = await run();
-      for (const [level, n] of [['scalar', 1], ['avx512', threads], ['avx2', 1]] as const) {
+      for (const [level, n] of [
+        ['scalar', 1],
+        ['avx512', threads],
+        ['avx2', 1],
+      ] as const) {
         simdLevel(level);
         concurrency(n);
         const r = await run();
-        for (let k = 0; k < base.explanations.length; k++) assert.deepEqual(r.explanations[k].weights, base.explanations[k].weights, `${level} x ${n}`);
+        for (let k = 0; k < base.explanations.length; k++)
+          assert.deepEqual(r.explanations[k].weights, base.explanations[k].weights, `${level} x ${n}`);
       }
       simdLevel('avx512');
       concurrency(threads);
@@ -126,7 +154,9 @@ describe('LIME', function () {
     requireShared(this);
 
     it('classify: MobileNetV2-int8 says tabby for the kitten and tench for the fish; SqueezeNet agrees', async () => {
-      const mobilenet = await createExplainer(shared('models', 'mobilenetv2-12-int8.onnx'), { classNames: shared('models', 'imagenet-labels.txt') });
+      const mobilenet = await createExplainer(shared('models', 'mobilenetv2-12-int8.onnx'), {
+        classNames: shared('models', 'imagenet-labels.txt'),
+      });
       const kitten = await mobilenet.classify(shared('models', 'images', 'kitten_224.png'));
       assert.equal(kitten[0].index, 281);
       assert.match(kitten[0].label, /tabby/);
@@ -138,7 +168,10 @@ describe('LIME', function () {
       await squeezenet.dispose();
     });
 
-    for (const [photo, cls] of [['kitten_224.png', 281], ['fish.png', 0]] as const) {
+    for (const [photo, cls] of [
+      ['kitten_224.png', 281],
+      ['fish.png', 0],
+    ] as const) {
       it(`deletion test on ${photo}: hiding the top-5 LIME segments lowers p(${cls}) more than 5 random segments in >= 90% of 50 draws`, async () => {
         const explainer = await createExplainer(shared('models', 'mobilenetv2-12-int8.onnx'));
         const result = await explainer.lime(shared('models', 'images', photo), { seed: 1 });

@@ -185,7 +185,9 @@ describe('model: glass-box ONNX models', () => {
       fs.unlinkSync(file);
     }
     await assert.rejects(loadModel(g.bytes, { classNames: ['a'] }), { name: 'RangeError', message: /classNames has 1 names .* 3 classes/ });
-    await assert.rejects(loadModel(g.bytes, { classNames: '/nonexistent/labels.txt' }), { message: /not found: \/nonexistent\/labels\.txt/ });
+    await assert.rejects(loadModel(g.bytes, { classNames: '/nonexistent/labels.txt' }), {
+      message: /not found: \/nonexistent\/labels\.txt/,
+    });
   });
 
   it('EXPECTED FAILURE - unreadable or invalid model files are Errors naming the path', async () => {
@@ -193,7 +195,10 @@ describe('model: glass-box ONNX models', () => {
     const file = path.join(os.tmpdir(), `limeshap-bad-${process.pid}.onnx`);
     fs.writeFileSync(file, 'not an onnx model');
     try {
-      await assert.rejects(loadModel(file), { name: 'Error', message: new RegExp(`Cannot load ONNX model ${file.replace(/[.]/g, '\\.')}`) });
+      await assert.rejects(loadModel(file), {
+        name: 'Error',
+        message: new RegExp(`Cannot load ONNX model ${file.replace(/[.]/g, '\\.')}`),
+      });
     } finally {
       fs.unlinkSync(file);
     }
@@ -204,7 +209,10 @@ describe('model: glass-box ONNX models', () => {
     await assert.rejects(loadModel(g.bytes, { batchSize: 0 }), { name: 'RangeError', message: /batchSize/ });
     await assert.rejects(loadModel(g.bytes, { batchSize: '8' as unknown as number }), { name: 'TypeError', message: /batchSize/ });
     await assert.rejects(loadModel(g.bytes, { softmax: 'yes' as unknown as boolean }), { name: 'RangeError', message: /softmax/ });
-    await assert.rejects(loadModel(g.bytes, { executionProviders: ['tpu' as 'cpu'] }), { name: 'RangeError', message: /executionProviders\[0\]/ });
+    await assert.rejects(loadModel(g.bytes, { executionProviders: ['tpu' as 'cpu'] }), {
+      name: 'RangeError',
+      message: /executionProviders\[0\]/,
+    });
     await assert.rejects(loadModel(g.bytes, { executionProviders: [] }), { name: 'RangeError' });
     await assert.rejects(loadModel(g.bytes, { intraOpNumThreads: 1.5 }), { name: 'RangeError', message: /intraOpNumThreads/ });
     await assert.rejects(loadModel(g.bytes, { colour: 1 } as never), { name: 'RangeError', message: /options\.colour/ });
@@ -227,7 +235,10 @@ describe('model: glass-box ONNX models', () => {
       const m = track(await loadModel(g.bytes, { executionProviders: ['cuda', 'cpu'] }));
       await new Promise((resolve) => setImmediate(resolve));
       if (m.provider === 'cpu') {
-        assert.ok(warnings.some((w) => w.name === 'LimeshapWarning' && /CUDA/.test(w.message)), 'a CUDA warning');
+        assert.ok(
+          warnings.some((w) => w.name === 'LimeshapWarning' && /CUDA/.test(w.message)),
+          'a CUDA warning',
+        );
         await assert.rejects(loadModel(g.bytes, { executionProviders: ['cuda'] }), /CUDA execution provider unavailable/);
       } else {
         assert.equal(m.provider, 'cuda');
@@ -260,12 +271,26 @@ describe('preprocess', () => {
   });
 
   it('a preset size that differs from the model is a RangeError naming both', () => {
-    assert.throws(() => resolvePreprocess('inception', model224), { name: 'RangeError', message: /preset 'inception' \(299x299\).*\(224x224\)/ });
+    assert.throws(() => resolvePreprocess('inception', model224), {
+      name: 'RangeError',
+      message: /preset 'inception' \(299x299\).*\(224x224\)/,
+    });
   });
 
   it('custom forms: defaults from the model, overrides on a preset, clear errors', () => {
-    const p = resolvePreprocess({ channels: 'bgr', scale: 1, mean: [104, 117, 123], resize: 'pad' }, { layout: 'nhwc', height: 32, width: 48 });
-    assert.deepEqual(p, { size: [32, 48], resize: 'pad', layout: 'nhwc', channels: 'bgr', scale: 1, mean: [104, 117, 123], std: [1, 1, 1] });
+    const p = resolvePreprocess(
+      { channels: 'bgr', scale: 1, mean: [104, 117, 123], resize: 'pad' },
+      { layout: 'nhwc', height: 32, width: 48 },
+    );
+    assert.deepEqual(p, {
+      size: [32, 48],
+      resize: 'pad',
+      layout: 'nhwc',
+      channels: 'bgr',
+      scale: 1,
+      mean: [104, 117, 123],
+      std: [1, 1, 1],
+    });
     assert.deepEqual(resolvePreprocess({ preset: 'imagenet' }, { layout: 'nchw', height: 64, width: 64 }).size, [64, 64]);
     assert.deepEqual(resolvePreprocess({ preset: 'inception', std: 2 }).std, [2, 2, 2]);
     assert.throws(() => resolvePreprocess('vgg' as 'imagenet'), { name: 'RangeError', message: /preprocess/ });
@@ -275,8 +300,14 @@ describe('preprocess', () => {
     assert.throws(() => resolvePreprocess({ size: 0 }), { name: 'RangeError', message: /preprocess\.size/ });
     assert.throws(() => resolvePreprocess({ size: [224] as unknown as number }), { name: 'RangeError', message: /\[height, width\]/ });
     assert.throws(() => resolvePreprocess({ std: [1, 0, 1] }, model224), { name: 'RangeError', message: /preprocess\.std\[1\]/ });
-    assert.throws(() => resolvePreprocess({ mean: [1, 2] as unknown as number }, model224), { name: 'RangeError', message: /preprocess\.mean/ });
-    assert.throws(() => resolvePreprocess({ mean: '0' as unknown as number }, model224), { name: 'TypeError', message: /preprocess\.mean/ });
+    assert.throws(() => resolvePreprocess({ mean: [1, 2] as unknown as number }, model224), {
+      name: 'RangeError',
+      message: /preprocess\.mean/,
+    });
+    assert.throws(() => resolvePreprocess({ mean: '0' as unknown as number }, model224), {
+      name: 'TypeError',
+      message: /preprocess\.mean/,
+    });
     assert.throws(() => resolvePreprocess({ scale: -1 }, model224), { name: 'RangeError', message: /preprocess\.scale/ });
     assert.throws(() => resolvePreprocess({ layout: 'nhwc' }, model224), { name: 'RangeError', message: /preprocess\.layout/ });
     assert.throws(() => resolvePreprocess({ resize: 'zoom' as 'crop' }, model224), { name: 'RangeError', message: /preprocess\.resize/ });
@@ -306,7 +337,8 @@ describe('preprocess', () => {
 
   it("fitToModel: 'crop' (short side 256/224, centre), 'stretch', 'pad', and as-is at the model size", async () => {
     // 40×20 image: left half red, right half blue, a green column in the middle.
-    const width = 40, height = 20;
+    const width = 40,
+      height = 20;
     const data = new Uint8Array(width * height * 3);
     for (let y = 0; y < height; y++)
       for (let x = 0; x < width; x++) {
@@ -349,7 +381,9 @@ describe('model: shared pretrained classifiers', function () {
       try {
         assert.deepEqual([m.inputType, m.batch, m.classes, m.layout, m.height, m.width], [c.inputType, c.batch, 1000, 'nchw', 224, 224]);
         const p = resolvePreprocess(c.preset, m);
-        const images = await Promise.all(['kitten_224.png', 'fish.png'].map(async (f) => fitToModel(await loadImage(shared('models', 'images', f)), p)));
+        const images = await Promise.all(
+          ['kitten_224.png', 'fish.png'].map(async (f) => fitToModel(await loadImage(shared('models', 'images', f)), p)),
+        );
         const one = toTensorData(images[0]!, p, m.inputType);
         const data = m.inputType === 'float16' ? new Uint16Array(2 * one.length) : new Float32Array(2 * one.length);
         images.forEach((img, i) => data.set(toTensorData(img, p, m.inputType), i * one.length));

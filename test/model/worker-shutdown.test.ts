@@ -90,14 +90,30 @@ setTimeout(() => process.exit(5), 5);`;
       // evaluates identical samples once).
       const data = Buffer.alloc(224 * 224 * 3);
       for (let p = 0; p < data.length; p++) data[p] = (p * 2654435761 + i * 97) >>> 24;
-      await sharp(data, { raw: { width: 224, height: 224, channels: 3 } }).png().toFile(path.join(images, `im${i}.png`));
+      await sharp(data, { raw: { width: 224, height: 224, channels: 3 } })
+        .png()
+        .toFile(path.join(images, `im${i}.png`));
     }
     const cli = path.join(dist, 'lib', 'cli', 'main.js');
-    const args = [cli, 'explain', '--model', cliModel, '--inference', 'worker', '--samples', '4000', '--out', path.join(dir, 'out'), images];
+    const args = [
+      cli,
+      'explain',
+      '--model',
+      cliModel,
+      '--inference',
+      'worker',
+      '--samples',
+      '4000',
+      '--out',
+      path.join(dir, 'out'),
+      images,
+    ];
     const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      proc.on('exit', (code, signal) => resolve({ code, signal })),
+    );
     // The first finished image prints a line; then the Ctrl-C handler is installed and the next
     // images' batches keep the worker busy. Ctrl-C twice.
     await new Promise((resolve) => proc.stdout.once('data', resolve));

@@ -10,8 +10,17 @@ import { closeGate, type Gate } from '../../lib/model/worker-gate';
 import { float16Model, linearModel, nanModel } from '../helpers/onnx-builder';
 import { requireShared, shared } from '../helpers/shared';
 
-const H = 16, W = 16;
-const identity = { size: [H, W] as [number, number], resize: 'stretch' as const, layout: 'nchw' as const, channels: 'rgb' as const, scale: 1 / 255, mean: 0, std: 1 };
+const H = 16,
+  W = 16;
+const identity = {
+  size: [H, W] as [number, number],
+  resize: 'stretch' as const,
+  layout: 'nchw' as const,
+  channels: 'rgb' as const,
+  scale: 1 / 255,
+  mean: 0,
+  std: 1,
+};
 function image(seed: number, h = H, w = W) {
   const data = new Uint8Array(h * w * 3);
   for (let i = 0; i < data.length; i++) data[i] = (i * 37 + seed * 101 + ((i * i) % 97)) % 256;
@@ -24,7 +33,9 @@ const gateOf = (m: Model) => (m as unknown as { gate: Gate }).gate;
 
 /** Counts setInterval(5) ticks and the longest gap between them while `fn` runs. */
 async function responsiveness(fn: () => Promise<unknown>): Promise<{ ticks: number; maxGapMs: number; ms: number }> {
-  let ticks = 0, last = performance.now(), maxGapMs = 0;
+  let ticks = 0,
+    last = performance.now(),
+    maxGapMs = 0;
   const timer = setInterval(() => {
     const t = performance.now();
     maxGapMs = Math.max(maxGapMs, t - last);
@@ -56,7 +67,18 @@ describe("inference: 'worker'", () => {
     assert.equal(main.model.sharedInput, false);
     assert.equal(worker.model.inference, 'worker');
     assert.equal(worker.model.sharedInput, true);
-    for (const key of ['inputName', 'outputName', 'inputType', 'layout', 'height', 'width', 'batch', 'batchSize', 'classes', 'provider'] as const)
+    for (const key of [
+      'inputName',
+      'outputName',
+      'inputType',
+      'layout',
+      'height',
+      'width',
+      'batch',
+      'batchSize',
+      'classes',
+      'provider',
+    ] as const)
       assert.deepEqual(worker.model[key], main.model[key], key);
     assert.equal(worker.model.softmax, undefined);
 
@@ -113,7 +135,8 @@ describe("inference: 'worker'", () => {
       (err: Error) => err,
     );
     assert.match(expected.message, /NaN/);
-    for (let i = 0; i < 2; i++) await assert.rejects(worker.lime(image(1), { numSamples: 10 }), { name: expected.name, message: expected.message });
+    for (let i = 0; i < 2; i++)
+      await assert.rejects(worker.lime(image(1), { numSamples: 10 }), { name: expected.name, message: expected.message });
     await assert.rejects(worker.classify(image(1)), { name: expected.name, message: expected.message });
 
     const model = worker.model;
@@ -123,17 +146,28 @@ describe("inference: 'worker'", () => {
     assert.deepEqual(await model.run(new Float32Array(0), 0), new Float32Array(0));
 
     // A good model in a worker after all that.
-    const ok = track(await createExplainer(linearModel({ height: H, width: W, classes: 2 }).bytes, { preprocess: identity, inference: 'worker' }));
+    const ok = track(
+      await createExplainer(linearModel({ height: H, width: W, classes: 2 }).bytes, { preprocess: identity, inference: 'worker' }),
+    );
     assert.equal((await ok.lime(image(1), { numSamples: 20, segmentation: grid })).explanations.length, 2);
   });
 
   it('load errors and option errors are the same as on the main thread', async () => {
-    await assert.rejects(loadModel(linearModel({ height: H, width: W, classes: 3 }).bytes, { inference: 'worker', classNames: ['a', 'b'] }), {
-      name: 'RangeError',
-      message: /2 names but model .* has 3 classes/,
+    await assert.rejects(
+      loadModel(linearModel({ height: H, width: W, classes: 3 }).bytes, { inference: 'worker', classNames: ['a', 'b'] }),
+      {
+        name: 'RangeError',
+        message: /2 names but model .* has 3 classes/,
+      },
+    );
+    await assert.rejects(loadModel(new Uint8Array([1, 2, 3]), { inference: 'worker' }), {
+      name: 'Error',
+      message: /Cannot load ONNX model \(3 bytes\)/,
     });
-    await assert.rejects(loadModel(new Uint8Array([1, 2, 3]), { inference: 'worker' }), { name: 'Error', message: /Cannot load ONNX model \(3 bytes\)/ });
-    await assert.rejects(loadModel(linearModel({ height: H, width: W, classes: 3 }).bytes, { inference: 'gpu' as never }), { name: 'RangeError', message: /inference/ });
+    await assert.rejects(loadModel(linearModel({ height: H, width: W, classes: 3 }).bytes, { inference: 'gpu' as never }), {
+      name: 'RangeError',
+      message: /inference/,
+    });
   });
 
   it('keeps the event loop free while the model runs (the main thread does not)', async function () {
@@ -160,7 +194,10 @@ describe("inference: 'worker'", () => {
     // measured side by side. (Not absolute thresholds, nor the longest stall: on a loaded machine the
     // scheduler's own gaps are as long as a batch; 5 ticks in 172 ms and a 21 ms stall against the
     // main thread's 19 ms were seen with seven processes on two cores.)
-    assert.ok(worker.ticks > 0 && worker.ticks / worker.ms > main.ticks / main.ms, `worker: ${JSON.stringify(worker)}, main: ${JSON.stringify(main)}`);
+    assert.ok(
+      worker.ticks > 0 && worker.ticks / worker.ms > main.ticks / main.ms,
+      `worker: ${JSON.stringify(worker)}, main: ${JSON.stringify(main)}`,
+    );
 
     // The same during explainBatch: timers fire more often per millisecond with the worker. (Not the
     // longest stall: on a loaded machine the scheduler's own gaps dominate it; measured 62 ms for the
@@ -170,7 +207,10 @@ describe("inference: 'worker'", () => {
     for (const inference of ['main', 'worker'] as const) {
       const explainer = track(await createExplainer(g.bytes, { preprocess: pre, inference, batchSize: 64 }));
       batch[inference] = await responsiveness(async () => {
-        for await (const item of explainer.explainBatch([image(1, S, S), image(2, S, S)], { lime: { numSamples: 256, segmentation: grid } })) assert.ok(item.ok);
+        for await (const item of explainer.explainBatch([image(1, S, S), image(2, S, S)], {
+          lime: { numSamples: 256, segmentation: grid },
+        }))
+          assert.ok(item.ok);
       });
     }
     assert.ok(batch.worker.ticks / batch.worker.ms > batch.main.ticks / batch.main.ms, `explainBatch: ${JSON.stringify(batch)}`);
@@ -214,7 +254,10 @@ describe("inference: 'worker'", () => {
 
     it('MobileNetV2-int8 in a worker says tabby (281) for the kitten', async () => {
       const explainer = track(
-        await createExplainer(shared('models', 'mobilenetv2-12-int8.onnx'), { classNames: shared('models', 'imagenet-labels.txt'), inference: 'worker' }),
+        await createExplainer(shared('models', 'mobilenetv2-12-int8.onnx'), {
+          classNames: shared('models', 'imagenet-labels.txt'),
+          inference: 'worker',
+        }),
       );
       const kitten = await explainer.classify(shared('models', 'images', 'kitten_224.png'));
       assert.equal(kitten[0].index, 281);

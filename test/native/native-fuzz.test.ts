@@ -39,7 +39,29 @@ type Rand = () => number;
 const int = (r: Rand, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
 const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
 
-const ADVERSARIAL_NUMBERS: unknown[] = [0, -0, -1, 1, 2, 0.5, 1.5, NaN, Infinity, -Infinity, 2 ** 31, 2 ** 32 + 1, 2 ** 53, 1e300, -1e300, 1e-300, 5e-324, 32768, 32769, 16385, 1e8];
+const ADVERSARIAL_NUMBERS: unknown[] = [
+  0,
+  -0,
+  -1,
+  1,
+  2,
+  0.5,
+  1.5,
+  NaN,
+  Infinity,
+  -Infinity,
+  2 ** 31,
+  2 ** 32 + 1,
+  2 ** 53,
+  1e300,
+  -1e300,
+  1e-300,
+  5e-324,
+  32768,
+  32769,
+  16385,
+  1e8,
+];
 const NON_NUMBERS: unknown[] = ['3', null, undefined, {}, [], true, 10n, Symbol('x'), () => 1, new Uint8Array(1)];
 
 /** An adversarial replacement for a number (mostly numbers; sometimes not a number at all). */
@@ -57,16 +79,40 @@ function badArray(r: Rand, a: Typed): unknown {
   const Ctor = a.constructor as new (n: number | ArrayBufferLike) => Typed;
   const n = a.length;
   switch (int(r, 0, 9)) {
-    case 0: return new (pick(r, ARRAY_TYPES))(n); // wrong element type
-    case 1: return new Ctor(Math.max(0, n - 1)); // one short
-    case 2: return new Ctor(n + 1); // one long
-    case 3: return new Ctor(0);
-    case 4: { const c = new Ctor(n); c.set(a); A.detach(c); return c; } // detached
-    case 5: { const c = A.resizable(Ctor as never, n, a.BYTES_PER_ELEMENT) as Typed; c.set(a); A.shrink(c); return c; }
-    case 6: { const c = new Ctor(new SharedArrayBuffer(n * a.BYTES_PER_ELEMENT)); c.set(a); return c; } // shared: valid
-    case 7: { const big = new Ctor(n + 3); big.set(a, 3); return big.subarray(3); } // offset view: valid
-    case 8: return Array.from(a); // a plain Array
-    default: return pick(r, NON_NUMBERS);
+    case 0:
+      return new (pick(r, ARRAY_TYPES))(n); // wrong element type
+    case 1:
+      return new Ctor(Math.max(0, n - 1)); // one short
+    case 2:
+      return new Ctor(n + 1); // one long
+    case 3:
+      return new Ctor(0);
+    case 4: {
+      const c = new Ctor(n);
+      c.set(a);
+      A.detach(c);
+      return c;
+    } // detached
+    case 5: {
+      const c = A.resizable(Ctor as never, n, a.BYTES_PER_ELEMENT) as Typed;
+      c.set(a);
+      A.shrink(c);
+      return c;
+    }
+    case 6: {
+      const c = new Ctor(new SharedArrayBuffer(n * a.BYTES_PER_ELEMENT));
+      c.set(a);
+      return c;
+    } // shared: valid
+    case 7: {
+      const big = new Ctor(n + 3);
+      big.set(a, 3);
+      return big.subarray(3);
+    } // offset view: valid
+    case 8:
+      return Array.from(a); // a plain Array
+    default:
+      return pick(r, NON_NUMBERS);
   }
 }
 
@@ -81,12 +127,21 @@ function badParams(r: Rand, params: Record<string, unknown>, buffers: Typed[]): 
   const keys = Object.keys(params);
   const key = keys.length ? pick(r, keys) : 'x';
   switch (int(r, 0, 8)) {
-    case 0: { const p = { ...params }; delete p[key]; return p; }
-    case 1: return { ...params, [key]: badNumber(r) };
-    case 2: return { ...params, [key]: pick(r, ['', 'nchw ', 'NHWC', 'ridge', 'forward', 'aic', 'scalar', '\u0000', 'x'.repeat(1000)]) };
-    case 3: return A.throwingGetter(params, key);
-    case 4: return A.throwingProxy(params);
-    case 5: return A.revokedProxy(params);
+    case 0: {
+      const p = { ...params };
+      delete p[key];
+      return p;
+    }
+    case 1:
+      return { ...params, [key]: badNumber(r) };
+    case 2:
+      return { ...params, [key]: pick(r, ['', 'nchw ', 'NHWC', 'ridge', 'forward', 'aic', 'scalar', '\u0000', 'x'.repeat(1000)]) };
+    case 3:
+      return A.throwingGetter(params, key);
+    case 4:
+      return A.throwingProxy(params);
+    case 5:
+      return A.revokedProxy(params);
     case 6: {
       // A getter that detaches one of the call's buffers while the arguments are being read.
       const p = { ...params };
@@ -101,8 +156,10 @@ function badParams(r: Rand, params: Record<string, unknown>, buffers: Typed[]): 
       });
       return p;
     }
-    case 7: return pick(r, [null, undefined, 3, 'params', [], () => 1]);
-    default: return { ...params, [key]: { valueOf: () => 1, toString: () => 'x' } };
+    case 7:
+      return pick(r, [null, undefined, 3, 'params', [], () => 1]);
+    default:
+      return { ...params, [key]: { valueOf: () => 1, toString: () => 'x' } };
   }
 }
 
@@ -130,13 +187,28 @@ function compositeCase(r: Rand): Case {
     const what = int(r, 0, 7);
     steps.push(`mutation ${what}`);
     if (what === 0) list[pick(r, [3, 4, 6, 9])] = badNumber(r);
-    else if (what === 1) { const i = pick(r, [0, 1, 2, 5, 8]); list[i] = badArray(r, list[i] as Typed); }
-    else if (what === 2) list[7] = badParams(r, a.params as never, buffers);
+    else if (what === 1) {
+      const i = pick(r, [0, 1, 2, 5, 8]);
+      list[i] = badArray(r, list[i] as Typed);
+    } else if (what === 2) list[7] = badParams(r, a.params as never, buffers);
     else if (what === 3 && a.labels.length) a.labels[int(r, 0, a.labels.length - 1)] = pick(r, [-1, a.segments, 2 ** 31 - 1, -(2 ** 31)]);
     else if (what === 4 && a.masks.length) a.masks[int(r, 0, a.masks.length - 1)] = pick(r, [2, 255]);
-    else if (what === 5) list[7] = { ...a.params, mean: pick(r, [[1, 2], [NaN, 0, 0], [0, 0, Infinity], A.throwingTriple([0, 0, 0], 0), 'abc', new Float64Array(3)]) };
+    else if (what === 5)
+      list[7] = {
+        ...a.params,
+        mean: pick(r, [[1, 2], [NaN, 0, 0], [0, 0, Infinity], A.throwingTriple([0, 0, 0], 0), 'abc', new Float64Array(3)]),
+      };
     else if (what === 6) list.length = int(r, 0, list.length - 1);
-    else list[7] = { ...a.params, std: pick(r, [[0, 1, 1], [-0, 1, 1], [1e-320, 1, 1], [1, 1, NaN]]) };
+    else
+      list[7] = {
+        ...a.params,
+        std: pick(r, [
+          [0, 1, 1],
+          [-0, 1, 1],
+          [1e-320, 1, 1],
+          [1, 1, NaN],
+        ]),
+      };
   }
   const sync = maybe(r, 0.3);
   const fn = sync ? binding.compositeSync : binding.composite;
@@ -160,7 +232,9 @@ function afterCall(what: 'detach' | 'shrink' | 'scribble' | undefined, views: Ty
 }
 
 function limeFitCase(r: Rand): Case {
-  const n = int(r, 2, 60), m = int(r, 1, 12), K = int(r, 1, 3);
+  const n = int(r, 2, 60),
+    m = int(r, 1, 12),
+    K = int(r, 1, 3);
   const fs = pick(r, ['auto', 'forward', 'highest-weights', 'lasso-path', 'none', 'forward_selection']);
   const a = A.limeFitArgs(n, m, K, fs, int(r, 1, 14));
   a.params.regressor = pick(r, ['ridge', 'linear', 'lasso']);
@@ -175,11 +249,16 @@ function limeFitCase(r: Rand): Case {
     const what = int(r, 0, 5);
     steps.push(`mutation ${what}`);
     if (what === 0) list[pick(r, [1, 2, 4])] = badNumber(r);
-    else if (what === 1) { const i = pick(r, [0, 3]); list[i] = badArray(r, list[i] as Typed); }
-    else if (what === 2) list[5] = badParams(r, a.params as never, [a.masks, a.targets, ...outs]);
+    else if (what === 1) {
+      const i = pick(r, [0, 3]);
+      list[i] = badArray(r, list[i] as Typed);
+    } else if (what === 2) list[5] = badParams(r, a.params as never, [a.masks, a.targets, ...outs]);
     else if (what === 3) list[6] = badParams(r, a.out as never, [a.masks, a.targets, ...outs]);
     else if (what === 4) poison(r, a.targets);
-    else { const key = pick(r, Object.keys(a.out)) as keyof typeof a.out; list[6] = { ...a.out, [key]: badArray(r, a.out[key]) }; }
+    else {
+      const key = pick(r, Object.keys(a.out)) as keyof typeof a.out;
+      list[6] = { ...a.out, [key]: badArray(r, a.out[key]) };
+    }
   }
   const after = pick(r, [undefined, undefined, 'detach', 'scribble'] as const);
   return {
@@ -191,7 +270,9 @@ function limeFitCase(r: Rand): Case {
 }
 
 function shapCase(r: Rand): Case {
-  const n = int(r, 1, 60), M = int(r, 1, 10), K = int(r, 1, 3);
+  const n = int(r, 1, 60),
+    M = int(r, 1, 10),
+    K = int(r, 1, 3);
   const l1 = pick(r, ['none', 'num-features', 'alpha', 'aic', 'bic']);
   const a = A.shapArgs(n, M, K, l1, l1 === 'num-features' ? int(r, 1, 12) : pick(r, [0, 0.01, 1]));
   if (maybe(r, 0.3)) a.params.zeroTol = pick(r, [0, 1e-10, 1]);
@@ -203,8 +284,10 @@ function shapCase(r: Rand): Case {
     const what = int(r, 0, 4);
     steps.push(`mutation ${what}`);
     if (what === 0) list[pick(r, [1, 2, 5])] = badNumber(r);
-    else if (what === 1) { const i = pick(r, [0, 3, 4, 6, 8]); list[i] = badArray(r, list[i] as Typed); }
-    else if (what === 2) list[7] = badParams(r, a.params as never, [a.masks, a.weights, a.y, a.delta, a.out]);
+    else if (what === 1) {
+      const i = pick(r, [0, 3, 4, 6, 8]);
+      list[i] = badArray(r, list[i] as Typed);
+    } else if (what === 2) list[7] = badParams(r, a.params as never, [a.masks, a.weights, a.y, a.delta, a.out]);
     else if (what === 3) poison(r, pick(r, [a.weights, a.y, a.delta]));
     else list[7] = { ...a.params, zeroTol: badNumber(r) };
   }
@@ -223,8 +306,20 @@ function segmentCase(r: Rand): Case {
   const height = int(r, 1, 20);
   const ok = width >= 1 && width <= 24;
   const params: Record<string, number | boolean> = slic
-    ? { ...A.SLIC_PARAMS, nSegments: pick(r, [1, 2, 8, 1000]), compactness: pick(r, [1e-9, 0.1, 10, 1e9]), sigma: pick(r, [0, 0.5, 5]), maxIter: pick(r, [1, 10]) }
-    : { ...A.QUICKSHIFT_PARAMS, kernelSize: pick(r, [1e-9, 0.5, 3, 10]), maxDist: pick(r, [0, 1, 6, 1e300]), ratio: pick(r, [0, 0.5, 1]), sigma: pick(r, [0, 1, 5]) };
+    ? {
+        ...A.SLIC_PARAMS,
+        nSegments: pick(r, [1, 2, 8, 1000]),
+        compactness: pick(r, [1e-9, 0.1, 10, 1e9]),
+        sigma: pick(r, [0, 0.5, 5]),
+        maxIter: pick(r, [1, 10]),
+      }
+    : {
+        ...A.QUICKSHIFT_PARAMS,
+        kernelSize: pick(r, [1e-9, 0.5, 3, 10]),
+        maxDist: pick(r, [0, 1, 6, 1e300]),
+        ratio: pick(r, [0, 0.5, 1]),
+        sigma: pick(r, [0, 1, 5]),
+      };
   if (maybe(r, 0.3)) params.convert2lab = false;
   const a = A.segmentArgs(ok ? width : 2, height, params);
   const list = A.segmentList(a);
@@ -234,8 +329,10 @@ function segmentCase(r: Rand): Case {
     const what = int(r, 0, 3);
     steps.push(`mutation ${what}`);
     if (what === 0) list[pick(r, [1, 2])] = badNumber(r);
-    else if (what === 1) { const i = pick(r, [0, 4]); list[i] = badArray(r, list[i] as Typed); }
-    else if (what === 2) list[3] = badParams(r, params, [a.rgb, a.labels]);
+    else if (what === 1) {
+      const i = pick(r, [0, 4]);
+      list[i] = badArray(r, list[i] as Typed);
+    } else if (what === 2) list[3] = badParams(r, params, [a.rgb, a.labels]);
     else list[3] = { ...params, [pick(r, Object.keys(params))]: badNumber(r) };
   }
   const after = pick(r, [undefined, undefined, 'detach', 'scribble'] as const);
@@ -253,11 +350,19 @@ function smallCase(r: Rand): Case {
     case 0: {
       const out = maybe(r, 0.8) ? new Float64Array(int(r, 0, 50)) : badArray(r, new Float64Array(5));
       const args = [maybe(r, 0.7) ? int(r, 0, 1e6) : badNumber(r), maybe(r, 0.7) ? 1e-5 : badNumber(r), out];
-      return { name: 'numpyNormal', steps: [`numpyNormal ${String(args[0])} ${String(args[1])}`], call: () => (binding.numpyNormal as (...x: unknown[]) => unknown)(...args) };
+      return {
+        name: 'numpyNormal',
+        steps: [`numpyNormal ${String(args[0])} ${String(args[1])}`],
+        call: () => (binding.numpyNormal as (...x: unknown[]) => unknown)(...args),
+      };
     }
     case 1: {
       const bytes = maybe(r, 0.7) ? int(r, 1, 4096) : badNumber(r);
-      return { name: 'nativeBuffer', steps: [`nativeBuffer ${String(bytes)}`], call: () => (binding.nativeBuffer as (x: unknown) => ArrayBuffer)(bytes) };
+      return {
+        name: 'nativeBuffer',
+        steps: [`nativeBuffer ${String(bytes)}`],
+        call: () => (binding.nativeBuffer as (x: unknown) => ArrayBuffer)(bytes),
+      };
     }
     case 2: {
       const t = maybe(r, 0.7) ? int(r, 1, 3) : badNumber(r);
@@ -309,7 +414,13 @@ async function runCaseTimed(seed: number, i: number): Promise<string> {
   c.after?.();
   let timer: NodeJS.Timeout | undefined;
   const hang = new Promise<'hang'>((resolve) => (timer = setTimeout(() => resolve('hang'), HANG_MS)));
-  const settled = await Promise.race([result.then(() => 'resolved', (e: unknown) => (allowed(e) ? 'rejected' : `rejected with ${String(e)}`)), hang]);
+  const settled = await Promise.race([
+    result.then(
+      () => 'resolved',
+      (e: unknown) => (allowed(e) ? 'rejected' : `rejected with ${String(e)}`),
+    ),
+    hang,
+  ]);
   clearTimeout(timer);
   assert.ok(settled === 'resolved' || settled === 'rejected', `${where()}: ${settled}`);
   return settled;
@@ -339,9 +450,12 @@ describe('native addon: seeded fuzz of every entry point', function () {
     binding.concurrency(threads);
     binding.simd(simd);
     if (global.gc) global.gc();
-    console.log(`      fuzz: ${indices.length} cases in ${((Date.now() - t0) / 1000).toFixed(1)} s (seed ${SEED}): ${JSON.stringify(counts)}`);
+    console.log(
+      `      fuzz: ${indices.length} cases in ${((Date.now() - t0) / 1000).toFixed(1)} s (seed ${SEED}): ${JSON.stringify(counts)}`,
+    );
     // Each outcome occurs: the cases reach the kernels, not only the argument checks.
-    for (const outcome of ['threw', 'returned', 'resolved', 'rejected']) if (indices.length >= 500) assert.ok((counts[outcome] ?? 0) > 0, outcome);
+    for (const outcome of ['threw', 'returned', 'resolved', 'rejected'])
+      if (indices.length >= 500) assert.ok((counts[outcome] ?? 0) > 0, outcome);
 
     // Still correct afterwards: compositing against the synchronous form and a fit recovering a known
     // linear model (targets = Σ masks·coef + 0.1k + small noise per row).

@@ -375,7 +375,9 @@ describe('native addon: shutdown with work in flight', function () {
 
   it('process.exit() while kernels run exits cleanly (status 0, no abort)', () => {
     for (let round = 0; round < 3; round++) {
-      expectClean(runChild(`${startWork}\n await new Promise((r) => setTimeout(r, ${round * 15})); console.log('CHILD-DONE'); process.exit(0);`));
+      expectClean(
+        runChild(`${startWork}\n await new Promise((r) => setTimeout(r, ${round * 15})); console.log('CHILD-DONE'); process.exit(0);`),
+      );
     }
   });
 

@@ -5,7 +5,16 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { loadImage } from '../../lib/image';
 import { loadModel } from '../../lib/model';
-import { DataType, decodeModel, encodeModel, makeTensor, tensorDims, tensorValues, type ModelProto, type TensorProto } from '../../lib/onnx';
+import {
+  DataType,
+  decodeModel,
+  encodeModel,
+  makeTensor,
+  tensorDims,
+  tensorValues,
+  type ModelProto,
+  type TensorProto,
+} from '../../lib/onnx';
 import { fitToModel, resolvePreprocess, toTensorData } from '../../lib/preprocess';
 import { linearModel } from '../helpers/onnx-builder';
 import { requireShared, shared } from '../helpers/shared';
@@ -146,12 +155,15 @@ describe('onnx codec: rewriting a model', () => {
 
 describe('onnx codec: bad input', () => {
   it('names the field and the value', () => {
-    const bad = (graph: unknown): ModelProto => ({ graph } as ModelProto);
+    const bad = (graph: unknown): ModelProto => ({ graph }) as ModelProto;
     assert.throws(() => encodeModel(bad({ node: [{ attribute: [{ i: 3 }] }] })), {
       name: 'TypeError',
       message: /model\.graph\.node\[0\]\.attribute\[0\]\.i must be a bigint, got number 3/,
     });
-    assert.throws(() => encodeModel({ ir_version: 2n ** 63n }), { name: 'RangeError', message: /model\.ir_version = 9223372036854775808 does not fit in int64/ });
+    assert.throws(() => encodeModel({ ir_version: 2n ** 63n }), {
+      name: 'RangeError',
+      message: /model\.ir_version = 9223372036854775808 does not fit in int64/,
+    });
     assert.throws(() => encodeModel(bad({ initializer: [{ raw_data: 'AAAA' }] })), {
       name: 'TypeError',
       message: /model\.graph\.initializer\[0\]\.raw_data must be a Uint8Array, got string/,
@@ -165,7 +177,10 @@ describe('onnx codec: bad input', () => {
   });
 
   it('rejects bytes that are not a model', () => {
-    assert.throws(() => decodeModel('model.onnx' as unknown as Uint8Array), { name: 'TypeError', message: /bytes must be a Uint8Array, got string/ });
+    assert.throws(() => decodeModel('model.onnx' as unknown as Uint8Array), {
+      name: 'TypeError',
+      message: /bytes must be a Uint8Array, got string/,
+    });
     // A graph field (7) announcing 100 bytes, followed by 2.
     assert.throws(() => decodeModel(Uint8Array.of(0x3a, 100, 1, 2)), { name: 'Error', message: /bytes \(4 bytes\) are not an ONNX model/ });
   });

@@ -40,7 +40,8 @@ describe('onnx tensors', () => {
   });
 
   it('reads the typed lists the spec assigns when raw_data is absent', () => {
-    const t = (data_type: number, fields: Partial<TensorProto>): TensorArray => tensorValues(roundTrip({ name: 'x', dims: [2n], data_type, ...fields }));
+    const t = (data_type: number, fields: Partial<TensorProto>): TensorArray =>
+      tensorValues(roundTrip({ name: 'x', dims: [2n], data_type, ...fields }));
     assert.deepEqual(t(DataType.FLOAT, { float_data: [0.5, -2] }), Float32Array.of(0.5, -2));
     assert.deepEqual(t(DataType.DOUBLE, { double_data: [0.1, 1e-300] }), Float64Array.of(0.1, 1e-300));
     assert.deepEqual(t(DataType.FLOAT16, { int32_data: [0x3c00, 0x8000] }), Uint16Array.of(0x3c00, 0x8000));
@@ -54,13 +55,34 @@ describe('onnx tensors', () => {
       name: 'RangeError',
       message: /tensor w: raw_data has 8 bytes, expected 3 × 4/,
     });
-    assert.throws(() => tensorValues({ name: 'w', dims: [3n], data_type: DataType.FLOAT, float_data: [1] }), { name: 'RangeError', message: /tensor w: 1 values for dims \[3\]/ });
-    assert.throws(() => tensorValues({ name: 's', dims: [1n], data_type: DataType.STRING }), { name: 'RangeError', message: /tensor s: data_type 8 is not supported/ });
-    assert.throws(() => tensorValues({ name: 'e', dims: [1n], data_type: DataType.FLOAT, data_location: 1 }), { name: 'RangeError', message: /tensor e: .*external file/ });
-    assert.throws(() => tensorValues({ name: 'd', dims: [-1n], data_type: DataType.FLOAT }), { name: 'RangeError', message: /tensor d: dim -1 is out of range/ });
-    assert.throws(() => makeTensor('m', DataType.FLOAT, [2], Float64Array.of(1, 2)), { name: 'TypeError', message: /tensor m: FLOAT values must be a Float32Array, got Float64Array/ });
-    assert.throws(() => makeTensor('m', DataType.FLOAT, [3], Float32Array.of(1, 2)), { name: 'RangeError', message: /tensor m: 2 values for dims \[3\]/ });
-    assert.throws(() => makeTensor('m', DataType.FLOAT, [0.5], Float32Array.of()), { name: 'RangeError', message: /tensor m: dim 0.5 is not a non-negative integer/ });
+    assert.throws(() => tensorValues({ name: 'w', dims: [3n], data_type: DataType.FLOAT, float_data: [1] }), {
+      name: 'RangeError',
+      message: /tensor w: 1 values for dims \[3\]/,
+    });
+    assert.throws(() => tensorValues({ name: 's', dims: [1n], data_type: DataType.STRING }), {
+      name: 'RangeError',
+      message: /tensor s: data_type 8 is not supported/,
+    });
+    assert.throws(() => tensorValues({ name: 'e', dims: [1n], data_type: DataType.FLOAT, data_location: 1 }), {
+      name: 'RangeError',
+      message: /tensor e: .*external file/,
+    });
+    assert.throws(() => tensorValues({ name: 'd', dims: [-1n], data_type: DataType.FLOAT }), {
+      name: 'RangeError',
+      message: /tensor d: dim -1 is out of range/,
+    });
+    assert.throws(() => makeTensor('m', DataType.FLOAT, [2], Float64Array.of(1, 2)), {
+      name: 'TypeError',
+      message: /tensor m: FLOAT values must be a Float32Array, got Float64Array/,
+    });
+    assert.throws(() => makeTensor('m', DataType.FLOAT, [3], Float32Array.of(1, 2)), {
+      name: 'RangeError',
+      message: /tensor m: 2 values for dims \[3\]/,
+    });
+    assert.throws(() => makeTensor('m', DataType.FLOAT, [0.5], Float32Array.of()), {
+      name: 'RangeError',
+      message: /tensor m: dim 0.5 is not a non-negative integer/,
+    });
   });
 });
 

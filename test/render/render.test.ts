@@ -15,7 +15,9 @@ import { resizeImage } from '../../lib/render/resize';
 import { drawText, measureText, wrapText } from '../../lib/render/text';
 import { scenePictures } from '../helpers/render-fixture';
 
-const pixel = (img: RgbImage, x: number, y: number): number[] => [...img.data.subarray((y * img.width + x) * 3, (y * img.width + x) * 3 + 3)];
+const pixel = (img: RgbImage, x: number, y: number): number[] => [
+  ...img.data.subarray((y * img.width + x) * 3, (y * img.width + x) * 3 + 3),
+];
 const rows = (text: string): Int32Array => Int32Array.from(text.trim().split(/\s+/).join('').split(''), Number);
 
 describe('renderers', () => {
@@ -34,14 +36,19 @@ describe('renderers', () => {
       sheetBilinear: '60x73 6ee31e96eec1cb91b1d22c4a8e056af94b00174e23a3fab71efb32a8c3634498',
     };
     const drawn = Object.fromEntries(
-      Object.entries(scenePictures()).map(([name, img]) => [name, `${img.width}x${img.height} ${createHash('sha256').update(img.data).digest('hex')}`]),
+      Object.entries(scenePictures()).map(([name, img]) => [
+        name,
+        `${img.width}x${img.height} ${createHash('sha256').update(img.data).digest('hex')}`,
+      ]),
     );
     assert.deepEqual(drawn, pinned);
   });
 
   it('encodes a PNG that decodes to the same pixels', async () => {
     const { shapPlot } = scenePictures();
-    const { data, info } = await sharp(await encodePng(shapPlot)).raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(await encodePng(shapPlot))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     assert.deepEqual([info.width, info.height, info.channels], [shapPlot.width, shapPlot.height, 3]);
     assert.ok(Buffer.from(shapPlot.data).equals(data));
   });
@@ -50,12 +57,21 @@ describe('renderers', () => {
     const labels = rows(`
       0000000000 0000000000 0000055500 0011155500 0011155500 0011155500 0000055500 0000000000 0000000000`);
     const find = (mode: 'thick' | 'inner' | 'outer') => Int32Array.from(findBoundaries(labels, 10, 9, { mode }));
-    assert.deepEqual(find('thick'), rows(`
-      0000000000 0000011100 0011111110 0111110110 0110110110 0111110110 0011111110 0000011100 0000000000`));
-    assert.deepEqual(find('inner'), rows(`
-      0000000000 0000000000 0000011100 0011110100 0010110100 0011110100 0000011100 0000000000 0000000000`));
-    assert.deepEqual(find('outer'), rows(`
-      0000000000 0000011100 0011110010 0100110010 0100110010 0100110010 0011110010 0000011100 0000000000`));
+    assert.deepEqual(
+      find('thick'),
+      rows(`
+      0000000000 0000011100 0011111110 0111110110 0110110110 0111110110 0011111110 0000011100 0000000000`),
+    );
+    assert.deepEqual(
+      find('inner'),
+      rows(`
+      0000000000 0000000000 0000011100 0011110100 0010110100 0011110100 0000011100 0000000000 0000000000`),
+    );
+    assert.deepEqual(
+      find('outer'),
+      rows(`
+      0000000000 0000011100 0011110010 0100110010 0100110010 0100110010 0011110010 0000011100 0000000000`),
+    );
   });
 
   it('marks the outer boundaries in yellow and leaves every other pixel as it was', () => {
@@ -146,8 +162,14 @@ describe('renderers', () => {
     assert.throws(() => heatmap(image, values, { backgroundAlpha: 2 }), says(RangeError, 'options.backgroundAlpha', '2 (number)'));
     assert.throws(() => heatmap(image, new Float64Array(5)), says(RangeError, 'values', '"length 5"'));
     assert.throws(() => contactSheet([{ image, caption: [] }], { columns: 0 }), says(RangeError, 'options.columns', '0 (number)'));
-    assert.throws(() => markBoundaries(image, new Float64Array(12) as unknown as Int32Array), says(TypeError, 'labels', 'Float64Array(12)'));
-    assert.throws(() => markBoundaries(image, new Int32Array(12), { color: [0, 300, 0] }), says(RangeError, 'options.color[1]', '300 (number)'));
+    assert.throws(
+      () => markBoundaries(image, new Float64Array(12) as unknown as Int32Array),
+      says(TypeError, 'labels', 'Float64Array(12)'),
+    );
+    assert.throws(
+      () => markBoundaries(image, new Int32Array(12), { color: [0, 300, 0] }),
+      says(RangeError, 'options.color[1]', '300 (number)'),
+    );
     assert.throws(() => limeImage(image, new Int32Array(12).fill(2), new Float64Array(2)), says(RangeError, 'labels[0]', '2 (number)'));
     assert.throws(() => resizeImage(image, 2, 2, 'cubic' as 'nearest'), says(RangeError, 'interpolation', '"cubic"'));
     await assert.rejects(encodePng({ data: new Uint8Array(9), width: 1.5, height: 2 }), says(RangeError, 'img.width', '1.5 (number)'));

@@ -26,7 +26,8 @@ describe('quickshift', function () {
         const got = new Float64Array(json.height * json.width);
         binding.numpyNormal(json.params.random_seed as number, 1e-5, got);
         assert.equal(got.length, expected.length);
-        const a = new Uint8Array(got.buffer), b = new Uint8Array(expected.buffer);
+        const a = new Uint8Array(got.buffer),
+          b = new Uint8Array(expected.buffer);
         assert.equal(Buffer.compare(a, b), 0, 'noise bytes differ');
       });
     }

@@ -20,7 +20,8 @@ const spec = JSON.parse(fs.readFileSync(path.join(dir, 'cases.json'), 'utf8')) a
 /** scikit-image's parameters in limeshap's names. */
 function options(c: Case): SegmentOptions {
   const p = c.params;
-  if (c.method === 'quickshift') return { method: 'quickshift', kernelSize: p.kernel_size, maxDist: p.max_dist, ratio: p.ratio, sigma: p.sigma, seed: p.random_seed };
+  if (c.method === 'quickshift')
+    return { method: 'quickshift', kernelSize: p.kernel_size, maxDist: p.max_dist, ratio: p.ratio, sigma: p.sigma, seed: p.random_seed };
   return { method: 'slic', nSegments: p.n_segments, compactness: p.compactness, sigma: p.sigma };
 }
 
@@ -37,7 +38,10 @@ describe(`quickshift (sigma > 0) and SLIC equal scikit-image ${spec.skimage} (te
       it(`${crop} ${name} (${c.segments[crop]} segments): 0 differing pixels, scalar and SIMD, 1 and 2 threads`, async () => {
         const raw = fs.readFileSync(path.join(dir, `${crop}.${name}.i32`));
         const expected = new Int32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
-        for (const [level, n] of [['scalar', 1], [simdLevel().detected, 2]] as const) {
+        for (const [level, n] of [
+          ['scalar', 1],
+          [simdLevel().detected, 2],
+        ] as const) {
           simdLevel(level);
           concurrency(n);
           const seg = await segment(path.join(dir, `${crop}.png`), options(c));

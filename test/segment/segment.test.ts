@@ -20,9 +20,16 @@ function connectedAndContiguous(labels: Int32Array, width: number, height: numbe
     visited[start] = 1;
     while (stack.length) {
       const p = stack.pop() as number;
-      const r = Math.floor(p / width), c = p % width;
-      for (const [dr, dc] of [[1, 0], [-1, 0], [0, 1], [0, -1]]) {
-        const rr = r + dr, cc = c + dc;
+      const r = Math.floor(p / width),
+        c = p % width;
+      for (const [dr, dc] of [
+        [1, 0],
+        [-1, 0],
+        [0, 1],
+        [0, -1],
+      ]) {
+        const rr = r + dr,
+          cc = c + dc;
         if (rr < 0 || rr >= height || cc < 0 || cc >= width) continue;
         const q = rr * width + cc;
         if (!visited[q] && labels[q] === label) {
@@ -71,7 +78,9 @@ describe('segment()', function () {
     const c = await segment({ data: rgba, width: raw.width, height: raw.height, channels: 4 });
     const expected = readInt32(shared('reference', 'quickshift', 'dog_224.labels.i32'));
     assert.equal(countDiff(c.labels, expected), 0);
-    const grayPng = await sharp(gray, { raw: { width: raw.width, height: raw.height, channels: 1 } }).png().toBuffer();
+    const grayPng = await sharp(gray, { raw: { width: raw.width, height: raw.height, channels: 1 } })
+      .png()
+      .toBuffer();
     const d = await segment(grayPng, { kernelSize: 2 });
     assert.deepEqual(d.labels, a.labels);
   });

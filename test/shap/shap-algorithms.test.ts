@@ -60,7 +60,8 @@ function interactionGame(M: number, K: number, seed: number, order: 1 | 2 | 3): 
   const c = () => Array.from({ length: K }, () => rng.nextNormal());
   const terms: PolyTerm[] = [{ players: [], coef: c() }];
   for (let j = 0; j < M; j++) terms.push({ players: [j], coef: c() });
-  if (order >= 2) for (let i = 0; i < M; i++) for (let j = i + 1; j < M; j++) if (rng.nextDouble() < 0.5) terms.push({ players: [i, j], coef: c() });
+  if (order >= 2)
+    for (let i = 0; i < M; i++) for (let j = i + 1; j < M; j++) if (rng.nextDouble() < 0.5) terms.push({ players: [i, j], coef: c() });
   if (order >= 3 && M >= 3)
     for (let q = 0; q < 2 * M; q++) {
       const p = rng.permutation(M);
@@ -120,7 +121,14 @@ describe('SHAP algorithms on closed-form games', function () {
     });
 
     it('M = 1 gives everything to that feature', async () => {
-      const g = new PolyGame(1, [{ players: [], coef: [2] }, { players: [0], coef: [5] }], 1);
+      const g = new PolyGame(
+        1,
+        [
+          { players: [], coef: [2] },
+          { players: [0], coef: [5] },
+        ],
+        1,
+      );
       for (const f of [exactShap, kernelShap, permutationShap]) {
         const r = await f(g, run([0], 2));
         assert.deepEqual([...r.values], [5]);
@@ -288,13 +296,19 @@ describe('SHAP algorithms on closed-form games', function () {
   describe('errors', () => {
     it('exact refuses M = 21, naming M and the limit', async () => {
       const g = new PolyGame(21, [], 1);
-      await assert.rejects(exactShap(g, run([0], 1)), (e: Error) => e instanceof RangeError && /21/.test(e.message) && /20/.test(e.message));
+      await assert.rejects(
+        exactShap(g, run([0], 1)),
+        (e: Error) => e instanceof RangeError && /21/.test(e.message) && /20/.test(e.message),
+      );
       assert.equal(g.calls, 0);
     });
 
     it('too-small budgets', async () => {
       const g = interactionGame(6, 1, 1, 2);
-      await assert.rejects(permutationShap(g, run([0], 11)), (e: Error) => e instanceof RangeError && /maxEvals = 11/.test(e.message) && /12/.test(e.message));
+      await assert.rejects(
+        permutationShap(g, run([0], 11)),
+        (e: Error) => e instanceof RangeError && /maxEvals = 11/.test(e.message) && /12/.test(e.message),
+      );
       await assert.doesNotReject(permutationShap(g, run([0], 12)));
       await assert.rejects(kernelShap(g, run([0], 2)), (e: Error) => e instanceof RangeError && /maxEvals/.test(e.message));
       await assert.doesNotReject(kernelShap(g, run([0], 3)));
@@ -313,7 +327,8 @@ describe('SHAP algorithms on closed-form games', function () {
 });
 
 describe('SHAP algorithms through an ONNX model (interactionModel)', function () {
-  const H = 16, W = 16;
+  const H = 16,
+    W = 16;
   function testImage() {
     const data = new Uint8Array(H * W * 3);
     for (let i = 0; i < data.length; i++) data[i] = (i * 37 + ((i * i) % 101)) % 256;
@@ -336,7 +351,10 @@ describe('SHAP algorithms through an ONNX model (interactionModel)', function ()
     const glass = interactionModel({ height: H, width: W, groups, terms });
     const model = await loadModel(glass.bytes, { softmax: false });
     try {
-      const pre = resolvePreprocess({ size: [H, W], resize: 'stretch', layout: 'nchw', channels: 'rgb', scale: 1 / 255, mean: 0, std: 1 }, { layout: model.layout, height: model.height, width: model.width });
+      const pre = resolvePreprocess(
+        { size: [H, W], resize: 'stretch', layout: 'nchw', channels: 'rgb', scale: 1 / 255, mean: 0, std: 1 },
+        { layout: model.layout, height: model.height, width: model.width },
+      );
       const rgb = testImage();
       const hide = solidImage(W, H, [0, 0, 0]);
       const evaluator = maskEvaluator(model, pre, rgb, hide, groups, M);

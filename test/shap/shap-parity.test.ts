@@ -60,11 +60,22 @@ function deviation(values: Float32Array[], expected: Float32Array): number {
 }
 
 /** The model's input is raw 0–255 values at 64×64, NCHW (reference README). */
-const parityPreprocess = { size: [64, 64] as [number, number], resize: 'stretch' as const, layout: 'nchw' as const, channels: 'rgb' as const, scale: 1, mean: 0, std: 1 };
+const parityPreprocess = {
+  size: [64, 64] as [number, number],
+  resize: 'stretch' as const,
+  layout: 'nchw' as const,
+  channels: 'rgb' as const,
+  scale: 1,
+  mean: 0,
+  std: 1,
+};
 
 describe('OpenCV blur rounding (no shared data)', () => {
   it('roundHalfEven rounds halves to the even neighbour and everything else to nearest', () => {
-    assert.deepEqual([0, 0.5, 1.5, 2.5, 3.5, 254.5, 0.49999999999999994, 2.5000000000000004, 7.2, 7.7].map(roundHalfEven), [0, 0, 2, 2, 4, 254, 0, 3, 7, 8]);
+    assert.deepEqual(
+      [0, 0.5, 1.5, 2.5, 3.5, 254.5, 0.49999999999999994, 2.5000000000000004, 7.2, 7.7].map(roundHalfEven),
+      [0, 0, 2, 2, 4, 254, 0, 3, 7, 8],
+    );
   });
 
   it('boxBlur: a window mean of exactly k + ½ rounds to even, as cv2.blur (2×1 image, window 2×256)', () => {
@@ -84,7 +95,9 @@ describe('SHAP Partition = Python shap (reference/shap)', function () {
 
   // Read when the suite is defined, one test per run below; without ../shared it is empty and
   // requireShared skips the suite (or fails it under CI=true).
-  const runs: [string, Run][] = fs.existsSync(ref('partition.json')) ? Object.entries(JSON.parse(fs.readFileSync(ref('partition.json'), 'utf8')) as Record<string, Run>) : [];
+  const runs: [string, Run][] = fs.existsSync(ref('partition.json'))
+    ? Object.entries(JSON.parse(fs.readFileSync(ref('partition.json'), 'utf8')) as Record<string, Run>)
+    : [];
   let explainer: Explainer;
   before(async () => {
     explainer = await createExplainer(ref('parity-model-64.onnx'), { preprocess: parityPreprocess, softmax: false });
@@ -108,9 +121,16 @@ describe('SHAP Partition = Python shap (reference/shap)', function () {
       assert.ok(d, `${name}: no default run in partition.json`);
       assert.equal(d.batch_size, 10);
       assert.equal(d.max_evals, 500);
-      for (const evals of [500, 1000]) assert.ok(mine.some((r) => r.batch_size === 50 && r.max_evals === evals), `${name}: no batch-50 run at ${evals}`);
+      for (const evals of [500, 1000])
+        assert.ok(
+          mine.some((r) => r.batch_size === 50 && r.max_evals === evals),
+          `${name}: no batch-50 run at ${evals}`,
+        );
     }
-    assert.deepEqual([...new Set(runs.filter(([, r]) => r.batch_size === 50).map(([, r]) => r.max_evals))].sort((a, b) => a - b), [100, 500, 1000]);
+    assert.deepEqual(
+      [...new Set(runs.filter(([, r]) => r.batch_size === 50).map(([, r]) => r.max_evals))].sort((a, b) => a - b),
+      [100, 500, 1000],
+    );
   });
 
   /**
@@ -119,7 +139,10 @@ describe('SHAP Partition = Python shap (reference/shap)', function () {
    * Returns the evaluations spent and the deviation from shap's values.
    */
   async function check(key: string, run: Run, extra: ShapOptions = {}): Promise<{ evaluations: number; deviation: number }> {
-    const options: ShapOptions = run.batch_size_argument === 'auto' && run.max_evals === 500 ? { topLabels: 3 } : { topLabels: 3, maxEvals: run.max_evals, batchSize: run.batch_size };
+    const options: ShapOptions =
+      run.batch_size_argument === 'auto' && run.max_evals === 500
+        ? { topLabels: 3 }
+        : { topLabels: 3, maxEvals: run.max_evals, batchSize: run.batch_size };
     const r = await explainer.shap(ref(run.image), { ...options, ...extra });
     assert.deepEqual(
       r.explanations.map((e) => e.index),
@@ -160,7 +183,14 @@ describe('SHAP Partition = Python shap (reference/shap)', function () {
     const segmentation = { method: 'grid' as const, rows: 3, cols: 4 };
     for (const algorithm of ['kernel', 'permutation', 'exact'] as const) {
       const values = async (batchSize: number) => {
-        const r = await explainer.shap(ref(run.image), { algorithm, features: 'superpixels', segmentation, batchSize, maxEvals: algorithm === 'exact' ? undefined : 200, topLabels: 2 });
+        const r = await explainer.shap(ref(run.image), {
+          algorithm,
+          features: 'superpixels',
+          segmentation,
+          batchSize,
+          maxEvals: algorithm === 'exact' ? undefined : 200,
+          topLabels: 2,
+        });
         return r.explanations.map((e) => [...(e.segmentValues as Float64Array)]);
       };
       const reference = await values(64);

@@ -94,18 +94,38 @@ describe('partition trees', () => {
   });
 
   it('imageTree on small sizes: valid, rectangles, odd halves smaller on the left', () => {
-    assert.deepEqual(imageTree(1, 1), { players: 1, left: new Int32Array(0), right: new Int32Array(0), size: new Int32Array(0), width: 1, rects: new Int32Array(0) });
+    assert.deepEqual(imageTree(1, 1), {
+      players: 1,
+      left: new Int32Array(0),
+      right: new Int32Array(0),
+      size: new Int32Array(0),
+      width: 1,
+      rects: new Int32Array(0),
+    });
     const t13 = imageTree(1, 3); // cols split at 0 + 3//2 = 1: {0} | {1,2}
     assert.deepEqual([...t13.left, ...t13.right], [1, 0, 2, 3]);
     const t22 = imageTree(2, 2); // rows first: {0,1} | {2,3}
     assert.deepEqual([t22.left[2], t22.right[2]], [5, 4]);
-    assert.deepEqual([playersOf(t22, 5), playersOf(t22, 4)], [[0, 1], [2, 3]]);
-    for (const [h, w] of [[5, 7], [7, 5], [1, 9], [16, 16], [3, 1]]) {
+    assert.deepEqual(
+      [playersOf(t22, 5), playersOf(t22, 4)],
+      [
+        [0, 1],
+        [2, 3],
+      ],
+    );
+    for (const [h, w] of [
+      [5, 7],
+      [7, 5],
+      [1, 9],
+      [16, 16],
+      [3, 1],
+    ]) {
       const t = imageTree(h, w);
       validateTree(t);
       for (let n = t.players; n < 2 * t.players - 1; n++) {
         const ps = playersOf(t, n);
-        const rows = ps.map((p) => Math.floor(p / w)), cols = ps.map((p) => p % w);
+        const rows = ps.map((p) => Math.floor(p / w)),
+          cols = ps.map((p) => p % w);
         const area = (Math.max(...rows) - Math.min(...rows) + 1) * (Math.max(...cols) - Math.min(...cols) + 1);
         assert.equal(area, ps.length, `${h}x${w} node ${n} is a rectangle`);
         assert.ok(playersOf(t, t.left[n - t.players]).length <= playersOf(t, t.right[n - t.players]).length);
@@ -124,7 +144,12 @@ describe('partition trees', () => {
     assert.deepEqual([t.left[1], t.right[1]], [2, 3]);
     // 2-D: 0 and 3 share a colour and touch only at a corner (not 4-adjacent).
     const lab2 = Int32Array.from([0, 0, 1, 1, 0, 0, 1, 1, 2, 2, 3, 3, 2, 2, 3, 3]);
-    const col = [[250, 250, 250], [10, 200, 10], [200, 10, 10], [250, 250, 250]];
+    const col = [
+      [250, 250, 250],
+      [10, 200, 10],
+      [200, 10, 10],
+      [250, 250, 250],
+    ];
     const rgb2 = new Uint8Array(48);
     lab2.forEach((s, p) => rgb2.set(col[s], 3 * p));
     const t2 = segmentTree(lab2, 4, 4, 4, rgb2);
@@ -155,14 +180,20 @@ describe('partition trees', () => {
     validateTree(t);
     assert.deepEqual([t.left[0], t.right[0]], [0, 2], 'the two reds, by colour');
     assert.deepEqual([t.left[1], t.right[1]], [1, 4]);
-    assert.deepEqual([t.left[2], t.right[2]], [3, 5].sort((a, b) => a - b), 'the empty segment joins at the root');
+    assert.deepEqual(
+      [t.left[2], t.right[2]],
+      [3, 5].sort((a, b) => a - b),
+      'the empty segment joins at the root',
+    );
     assert.throws(() => segmentTree(Int32Array.from([0, 5]), 2, 1, 2, new Uint8Array(6)), { name: 'RangeError', message: /labels\[1\]/ });
     assert.throws(() => segmentTree(Int32Array.from([0, 1]), 2, 1, 2, new Uint8Array(5)), { name: 'RangeError', message: /rgb/ });
     assert.throws(() => segmentTree([0, 1] as unknown as Int32Array, 2, 1, 2, new Uint8Array(6)), { name: 'TypeError', message: /labels/ });
   });
 
   it('segmentTree on a bigger random grid gives a valid tree whose nodes are connected regions', () => {
-    const W = 12, H = 9, rng = new Rng(4);
+    const W = 12,
+      H = 9,
+      rng = new Rng(4);
     const labels = new Int32Array(W * H);
     for (let p = 0; p < W * H; p++) labels[p] = Math.floor((p % W) / 3) + 4 * Math.floor(Math.floor(p / W) / 3);
     const rgb = new Uint8Array(3 * W * H);
@@ -174,7 +205,7 @@ describe('partition trees', () => {
       // the grid cells of each node form a 4-connected set
       const ps = playersOf(t, n);
       const seen = new Set([ps[0]]);
-      for (let grew = true; grew; ) {
+      for (let grew = true; grew;) {
         grew = false;
         for (const s of ps) {
           if (seen.has(s)) continue;
@@ -191,12 +222,24 @@ describe('partition trees', () => {
 
   it('validateTree and makeTree reject malformed trees with clear errors', () => {
     assert.throws(() => validateTree(null), { name: 'TypeError', message: /tree/ });
-    assert.throws(() => validateTree({ players: 3, left: [0, 1], right: [2, 3], size: [2, 3] }), { name: 'TypeError', message: /Int32Array for tree\.left/ });
-    assert.throws(() => validateTree({ players: 3, left: Int32Array.of(0), right: Int32Array.of(1), size: Int32Array.of(2) }), { name: 'RangeError', message: /tree\.left/ });
+    assert.throws(() => validateTree({ players: 3, left: [0, 1], right: [2, 3], size: [2, 3] }), {
+      name: 'TypeError',
+      message: /Int32Array for tree\.left/,
+    });
+    assert.throws(() => validateTree({ players: 3, left: Int32Array.of(0), right: Int32Array.of(1), size: Int32Array.of(2) }), {
+      name: 'RangeError',
+      message: /tree\.left/,
+    });
     assert.throws(() => makeTree(3, [0, 3], [1, 4]), { name: 'RangeError', message: /tree\.right\[1\]/ });
     assert.throws(() => makeTree(3, [0, 0], [1, 3]), { name: 'RangeError', message: /node 0 .*two|both/ });
-    assert.throws(() => validateTree({ players: 3, left: Int32Array.of(0, 3), right: Int32Array.of(1, 2), size: Int32Array.of(2, 4) }), { name: 'RangeError', message: /size\[1\]/ });
-    assert.throws(() => validateTree({ players: 0, left: new Int32Array(0), right: new Int32Array(0), size: new Int32Array(0) }), { name: 'RangeError', message: /players/ });
+    assert.throws(() => validateTree({ players: 3, left: Int32Array.of(0, 3), right: Int32Array.of(1, 2), size: Int32Array.of(2, 4) }), {
+      name: 'RangeError',
+      message: /size\[1\]/,
+    });
+    assert.throws(() => validateTree({ players: 0, left: new Int32Array(0), right: new Int32Array(0), size: new Int32Array(0) }), {
+      name: 'RangeError',
+      message: /players/,
+    });
     assert.equal(makeTree(1, [], []).players, 1);
     assert.equal(exactOwenEvals(makeTree(3, [0, 3], [1, 2])), 2 + 2 + 4);
   });
@@ -211,7 +254,9 @@ describe('partitionShap (Owen values)', () => {
   });
 
   it("linear game: each feature's exact contribution at full budget, several outputs", async () => {
-    const M = 9, K = 3, rng = new Rng(8);
+    const M = 9,
+      K = 3,
+      rng = new Rng(8);
     const w = Array.from({ length: K * M }, () => rng.nextNormal());
     const b = [0.5, -1, 2];
     const v: ValueFn = (m) => Array.from({ length: K }, (_, k) => b[k] + w.slice(k * M, (k + 1) * M).reduce((s, x, i) => s + x * m[i], 0));
@@ -258,7 +303,8 @@ describe('partitionShap (Owen values)', () => {
           assert.ok(Math.abs(sum - delta) <= 1e-9 * Math.max(1, Math.abs(delta)), `maxEvals ${maxEvals} output ${j}: ${sum} vs ${delta}`);
         }
         if (maxEvals === 2) {
-          for (let j = 0; j < 2; j++) for (let p = 0; p < M; p++) assert.ok(Math.abs(r.values[j * M + p] - (r.full[j] - r.base[j]) / M) < 1e-12);
+          for (let j = 0; j < 2; j++)
+            for (let p = 0; p < M; p++) assert.ok(Math.abs(r.values[j * M + p] - (r.full[j] - r.base[j]) / M) < 1e-12);
         }
       }
     }
@@ -304,7 +350,10 @@ describe('partitionShap (Owen values)', () => {
     const tree = imageTree(2, 2);
     const game = recordingGame(4, 2, interactionGame(4, 2, 1));
     assert.equal(PARTITION_MIN_EVALS, 2);
-    await assert.rejects(partitionShap(game, tree, opts(1)), { name: 'RangeError', message: /integer >= 2 .*minimum.* for maxEvals but received 1/ });
+    await assert.rejects(partitionShap(game, tree, opts(1)), {
+      name: 'RangeError',
+      message: /integer >= 2 .*minimum.* for maxEvals but received 1/,
+    });
     await assert.rejects(partitionShap(game, tree, opts(2.5)), { name: 'RangeError', message: /maxEvals/ });
     await assert.rejects(partitionShap(game, imageTree(1, 3), opts(10)), { name: 'RangeError', message: /game\.players/ });
     await assert.rejects(partitionShap(game, tree, opts(10, { explained: [2] })), { name: 'RangeError', message: /explained\[0\]/ });
@@ -317,7 +366,8 @@ describe('partitionShap (Owen values)', () => {
   it('same seed, same values; without ties the seed changes nothing', async () => {
     const tree = imageTree(4, 4);
     const v = interactionGame(16, 2, 9);
-    const run = (seed: number, batchSize = 8) => partitionShap(recordingGame(16, 2, v), tree, opts(40, { seed, batchSize, explained: [0, 1] }));
+    const run = (seed: number, batchSize = 8) =>
+      partitionShap(recordingGame(16, 2, v), tree, opts(40, { seed, batchSize, explained: [0, 1] }));
     const a = await run(1);
     assert.deepEqual((await run(1)).values, a.values);
     for (const seed of [2, 3, 99]) assert.deepEqual((await run(seed)).values, a.values, 'generic game: no ties, the seed is irrelevant');
@@ -340,7 +390,8 @@ describe('partitionShap (Owen values)', () => {
     assert.equal(results.size, 2, `expanding the left or the right half first: ${[...results].join(' / ')}`);
     // At full budget the tie-break cannot matter.
     const exact = owenByCoalitions(tree, v, 1);
-    for (const seed of [0, 1, 2]) close((await partitionShap(recordingGame(4, 1, v), tree, opts(Infinity, { seed }))).values, exact, 1e-12, 'full');
+    for (const seed of [0, 1, 2])
+      close((await partitionShap(recordingGame(4, 1, v), tree, opts(Infinity, { seed }))).values, exact, 1e-12, 'full');
   });
 
   it('works with a Float32Array game and many players (imageTree 32×32)', async () => {
@@ -352,7 +403,8 @@ describe('partitionShap (Owen values)', () => {
       async evaluate(m: Uint8Array, n: number) {
         const out = new Float32Array(2 * n);
         for (let r = 0; r < n; r++) {
-          let s = 0, q = 0;
+          let s = 0,
+            q = 0;
           for (let p = 0; p < M; p++) {
             if (!m[r * M + p]) continue;
             s += p % 32 < 8 ? 1 : 0;

@@ -6,7 +6,16 @@
  *
  * @packageDocumentation
  */
-import { AttributeType, DataType, encodeModel, makeTensor, type AttributeProto, type NodeProto, type TensorProto, type ValueInfoProto } from '../../../lib/onnx';
+import {
+  AttributeType,
+  DataType,
+  encodeModel,
+  makeTensor,
+  type AttributeProto,
+  type NodeProto,
+  type TensorProto,
+  type ValueInfoProto,
+} from '../../../lib/onnx';
 
 /** Element types the test models use. */
 export type ElementType = 'float32' | 'float16' | 'int64';
@@ -18,7 +27,11 @@ export type FloatType = 'float32' | 'float16';
 export type Dim = number | string;
 
 /** `TensorProto.DataType` codes of the {@link ElementType}s. */
-export const DATA_TYPE: Readonly<Record<ElementType, number>> = { float32: DataType.FLOAT, int64: DataType.INT64, float16: DataType.FLOAT16 };
+export const DATA_TYPE: Readonly<Record<ElementType, number>> = {
+  float32: DataType.FLOAT,
+  int64: DataType.INT64,
+  float16: DataType.FLOAT16,
+};
 
 /** A graph input or output. */
 export interface ValueInfo {

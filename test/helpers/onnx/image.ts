@@ -60,7 +60,10 @@ export interface ResolvedImageOptions {
 }
 
 export function resolveImageOptions(opts: ImageModelOptions): ResolvedImageOptions {
-  for (const [name, v] of [['height', opts.height], ['width', opts.width]] as const) {
+  for (const [name, v] of [
+    ['height', opts.height],
+    ['width', opts.width],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${v}`);
   }
   const inputType = opts.inputType ?? 'float32';
@@ -134,7 +137,7 @@ export function toNchw64(o: ResolvedImageOptions, input: Float32Array | Uint16Ar
   if (input.length !== batch * perSample) {
     throw new RangeError(`expected ${batch * perSample} input values for batch ${batch}, got ${input.length}`);
   }
-  if ((o.inputType === 'float16') !== (input instanceof Uint16Array)) {
+  if ((o.inputType === 'float16') !== input instanceof Uint16Array) {
     throw new TypeError(`a ${o.inputType} model takes ${o.inputType === 'float16' ? 'Uint16Array' : 'Float32Array'} input`);
   }
   const values = input instanceof Uint16Array ? float16ToFloat32(input) : input;

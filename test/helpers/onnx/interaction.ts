@@ -6,7 +6,16 @@
  * @packageDocumentation
  */
 import type { NodeSpec } from './build';
-import { CHANNELS, INPUT_NAME, buildImageModel, imageDims, resolveImageOptions, toNchw64, type GlassBoxModel, type ImageModelOptions } from './image';
+import {
+  CHANNELS,
+  INPUT_NAME,
+  buildImageModel,
+  imageDims,
+  resolveImageOptions,
+  toNchw64,
+  type GlassBoxModel,
+  type ImageModelOptions,
+} from './image';
 
 /** One monomial of {@link interactionModel}: `coefficients[k] · Π_{g ∈ groups} s_g`. */
 export interface InteractionTerm {
@@ -77,7 +86,8 @@ export function interactionModel(opts: InteractionModelOptions): InteractionGlas
   const indices: number[] = [];
   const coefficients = new Float32Array(terms.length * classes);
   terms.forEach((term, t) => {
-    if (term.coefficients.length !== classes) throw new RangeError(`term ${t} has ${term.coefficients.length} coefficients, expected ${classes}`);
+    if (term.coefficients.length !== classes)
+      throw new RangeError(`term ${t} has ${term.coefficients.length} coefficients, expected ${classes}`);
     for (const g of term.groups) {
       if (!Number.isInteger(g) || g < 0 || g >= groupCount) throw new RangeError(`term ${t}: no group ${g}`);
     }

@@ -157,7 +157,12 @@ function linearImageModel(
  * superpixel `s` and class `k`; that is also its exact Shapley value.
  */
 export function linearModel(opts: LinearModelOptions): LinearGlassBoxModel {
-  return linearImageModel(opts, 'logits', (k) => [k], (logits) => logits);
+  return linearImageModel(
+    opts,
+    'logits',
+    (k) => [k],
+    (logits) => logits,
+  );
 }
 
 /**
