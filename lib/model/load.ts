@@ -12,13 +12,10 @@ import { startWorkerModel } from './worker-proxy';
 
 /**
  * intraOpNumThreads of a worker's session when not given: the core count
- * (`os.availableParallelism()`). Measured on the 2-core machine with the native pool (compositing,
- * quickshift; default threads = cores) busy alongside: 2 threads explained the 8 photos × 1000
- * LIME samples in 11.3–12.6 s, 1 thread in 21–22 s (a batch of 16: ~24 ms against ~50 ms), so
- * inference gets every core; the native pool's work overlaps it and mostly waits on it. The
- * threads in use are then those of the main-thread mode plus the (idle while the session runs)
- * worker thread. It is set explicitly rather than left to onnxruntime (`0`), which also chooses
- * the core count but pins its threads to cores; pass `intraOpNumThreads: 0` for that.
+ * (`os.availableParallelism()`), since inference then has every core while the native pool's work
+ * overlaps it (README, "Why the defaults"). It is set explicitly rather than left to onnxruntime
+ * (`0`), which also chooses the core count but pins its threads to cores; pass
+ * `intraOpNumThreads: 0` for that.
  */
 export function defaultWorkerIntraOpThreads(): number {
   return os.availableParallelism();

@@ -7,14 +7,9 @@ export const EXECUTION_PROVIDERS = ['cpu', 'cuda'] as const;
 export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
 
 /**
- * Default number of images per `session.run` for models with a dynamic batch dimension.
- *
- * Measured with the shared mobilenetv2-12-int8 on the 2-core development machine (CPU EP,
- * onnxruntime-node 1.30.0, default threads), 1000 images of 224×224 per timing, median of 3 on a
- * quiet machine: batch 8: 1.22 s, 16: 1.21 s, 32: 1.30 s, 64: 1.86 s (about 1.2 ms per image at
- * best). With other jobs loading the machine the best of 5 was 8: 1.81 s, 16: 1.29 s, 32: 1.88 s,
- * 64: 1.60 s. Larger batches only add cache pressure on a CPU, so 16 is chosen: the fastest, and each
- * blocking `session.run` (about 20 ms) keeps the event loop responsive. On a GPU try 64 or more.
+ * Default number of images per `session.run` for models with a dynamic batch dimension: the fastest
+ * on a CPU for the shared MobileNetV2 (README, "Why the defaults"), and each blocking run stays
+ * short. On a GPU try 64 or more.
  */
 export const DEFAULT_BATCH_SIZE = 16;
 
@@ -51,36 +46,20 @@ export interface LoadModelOptions {
    * Where the onnxruntime session runs. Default `'main'`.
    *
    * - `'main'`: on the calling (main) thread. `session.run` blocks the event loop for the whole
-   *   batch (measured: no timer fires during a 22 ms MobileNetV2 batch of 16).
+   *   batch.
    * - `'worker'`: in a `worker_threads` Worker owning the session; {@link Model.run} posts the input
    *   and resolves with the outputs, so the event loop stays free (timers, I/O, other requests)
    *   while the model runs. The batch engine then keeps its two batch buffers on
-   *   SharedArrayBuffer ({@link Model.sharedInput}): the addon composites into them as into any
-   *   buffer and the worker sees them without a message copy. onnxruntime-node 1.30 rejects
-   *   tensors over SAB memory (`session.run`: "Invalid argument"), so the worker copies each batch
-   *   into one reused ArrayBuffer first: 0.44 ms for a batch of 16 × 3×224×224 floats (9.6 MB),
-   *   about 2% of the batch's 20–25 ms. Other inputs (e.g. `classify`) are copied once on the
-   *   main thread and transferred. Errors (bad output shape, NaN
-   *   scores, session failures) reject with the same type and message as on the main thread; a
-   *   crashed worker rejects pending and later runs with an Error; `dispose()` ends the worker.
-   *   Unless `intraOpNumThreads` is given, the worker's session uses
-   *   {@link defaultWorkerIntraOpThreads} threads.
+   *   SharedArrayBuffer ({@link Model.sharedInput}), which the worker reads without a message copy
+   *   (onnxruntime-node rejects tensors over SAB memory, so the worker copies each batch once into a
+   *   reused buffer). Errors reject with the same type and message as on the main thread; a crashed
+   *   worker rejects pending and later runs with an Error; `dispose()` ends the worker, and process
+   *   exit waits for a batch in flight (worker-gate.ts). Unless `intraOpNumThreads` is given, the
+   *   worker's session uses {@link defaultWorkerIntraOpThreads} threads.
    *
-   * Measured on the 2-core development machine (onnxruntime-node 1.30.0, Node 20, MobileNetV2-int8,
-   * batch 16, native pool at its default 2 threads):
-   * - Event loop (a `setInterval(1)` probe): during 10 back-to-back `run()`s of 16 images, the
-   *   longest timer gap was 21–29 ms on the main thread (about one tick per run) and 7–14 ms with
-   *   the worker (170–240 ticks); during `explainBatch` of the 8 shared photos at 1000 LIME
-   *   samples, 56–208 ms (one run 2.7 s; about 600 ticks in 11 s) against 13–22 ms (over 10,000).
-   * - Throughput of that `explainBatch` (8 photos × 1000 samples, ~8000 evaluations): main
-   *   11.2–11.3 s on a quiet machine (two runs under outside load: 23 s and 30 s), main with
-   *   `intraOpNumThreads: 2` 11.0–14.0 s; worker (2 threads) 11.3–12.6 s, median ~11.7 s; worker
-   *   with 1 thread 21–22 s. Pure inference of the same evaluations on the main thread:
-   *   9.8–11.9 s, so end-to-end / pure ≈ 1.06–1.18 (main) and ≈ 1.03–1.15 (worker).
-   *
-   * The worker is not faster here (median ~4% slower on a quiet machine: message passing, the
-   * SAB copy and one more thread on 2 cores), so the default stays `'main'`; choose `'worker'`
-   * when the event loop must stay responsive (servers, UIs, progress timers) while explaining.
+   * The worker is not faster on a 2-core CPU (README, "Why the defaults"), so the default stays
+   * `'main'`; choose `'worker'` when the event loop must stay responsive (servers, UIs, progress
+   * timers) while explaining.
    */
   inference?: InferenceMode;
 }
