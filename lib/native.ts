@@ -6,6 +6,20 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+/** The arguments of `composite` and `compositeSync`. */
+export type CompositeArgs = [
+  image: Uint8Array,
+  hide: Uint8Array,
+  labels: Int32Array,
+  width: number,
+  height: number,
+  masks: Uint8Array,
+  segments: number,
+  params: NativeCompositeParams,
+  out: Float32Array | Uint16Array,
+  offset: number,
+];
+
 /** Quickshift parameters as the addon reads them (complete: TypeScript fills every default). */
 export interface NativeQuickshiftParams {
   kernelSize: number;
@@ -71,31 +85,9 @@ export interface NativeBinding {
   slic(rgb: Uint8Array, width: number, height: number, params: NativeSlicParams, labels: Int32Array): Promise<number>;
   numpyNormal(seed: number, scale: number, out: Float64Array): void;
   /** Writes masks.length / segments perturbed, preprocessed samples into out, starting at sample `offset`. */
-  composite(
-    image: Uint8Array,
-    hide: Uint8Array,
-    labels: Int32Array,
-    width: number,
-    height: number,
-    masks: Uint8Array,
-    segments: number,
-    params: NativeCompositeParams,
-    out: Float32Array | Uint16Array,
-    offset: number,
-  ): Promise<void>;
+  composite(...args: CompositeArgs): Promise<void>;
   /** The same as `composite`, on the calling thread (for small jobs and tests). */
-  compositeSync(
-    image: Uint8Array,
-    hide: Uint8Array,
-    labels: Int32Array,
-    width: number,
-    height: number,
-    masks: Uint8Array,
-    segments: number,
-    params: NativeCompositeParams,
-    out: Float32Array | Uint16Array,
-    offset: number,
-  ): void;
+  compositeSync(...args: CompositeArgs): void;
   /**
    * Zeroed memory owned by the addon, as an ArrayBuffer of `byteLength` bytes. `composite` writes
    * into it in place from worker threads (any other non-shared output is composited into native

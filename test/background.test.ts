@@ -7,18 +7,11 @@ import { backgroundImage, resolveBackground } from '../lib/background';
 import { createExplainer, type Explainer } from '../lib';
 import { boxBlur, segmentMeanImage } from '../lib/hide';
 import { linearModel } from './helpers/onnx-builder';
+import { identityPreprocess } from './helpers/fixtures';
 
 const H = 16,
   W = 16;
-const identity = {
-  size: [H, W] as [number, number],
-  resize: 'stretch' as const,
-  layout: 'nchw' as const,
-  channels: 'rgb' as const,
-  scale: 1 / 255,
-  mean: 0,
-  std: 1,
-};
+const identity = identityPreprocess(H, W);
 const rgb = { data: new Uint8Array(H * W * 3).map((_, i) => (i * 2654435761) >>> 24), width: W, height: H };
 const labels = new Int32Array(H * W).map((_, i) => Math.floor((i % W) / 4));
 

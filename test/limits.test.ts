@@ -6,18 +6,11 @@
 import assert from 'node:assert/strict';
 import { createExplainer, MAX_SEGMENTS, type Explainer, type Segmentation } from '../lib';
 import { buildModel, linearModel, type NodeSpec } from './helpers/onnx-builder';
+import { identityPreprocess } from './helpers/fixtures';
 
 const H = 16,
   W = 16;
-const identity = {
-  size: [H, W] as [number, number],
-  resize: 'stretch' as const,
-  layout: 'nchw' as const,
-  channels: 'rgb' as const,
-  scale: 1 / 255,
-  mean: 0,
-  std: 1,
-};
+const identity = identityPreprocess(H, W);
 function image(h = H, w = W) {
   const data = new Uint8Array(h * w * 3);
   for (let i = 0; i < data.length; i++) data[i] = (i * 2654435761) >>> 24;

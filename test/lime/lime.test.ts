@@ -8,6 +8,7 @@ import { segmentMeanImage } from '../../lib/hide';
 import { Rng } from '../../lib/rng';
 import { float16Model, linearModel, nanModel } from '../helpers/onnx-builder';
 import { requireShared, shared } from '../helpers/shared';
+import { identityPreprocess } from '../helpers/fixtures';
 
 const H = 16,
   W = 16;
@@ -17,16 +18,7 @@ function testImage(): { data: Uint8Array; width: number; height: number; channel
   for (let i = 0; i < data.length; i++) data[i] = (i * 37 + ((i * i) % 101)) % 256;
   return { data, width: W, height: H, channels: 3 };
 }
-/** Preprocessing that keeps pixel values as x = pixel / 255, NCHW, no resizing. */
-const identity = {
-  size: [H, W] as [number, number],
-  resize: 'stretch' as const,
-  layout: 'nchw' as const,
-  channels: 'rgb' as const,
-  scale: 1 / 255,
-  mean: 0,
-  std: 1,
-};
+const identity = identityPreprocess(H, W);
 
 describe('LIME', function () {
   describe('glass-box linear model (output = b + Σ w·x)', () => {

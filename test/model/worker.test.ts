@@ -9,18 +9,11 @@ import { loadModel } from '../../lib/model';
 import { closeGate, type Gate } from '../../lib/model/worker-gate';
 import { float16Model, linearModel, nanModel } from '../helpers/onnx-builder';
 import { requireShared, shared } from '../helpers/shared';
+import { identityPreprocess } from '../helpers/fixtures';
 
 const H = 16,
   W = 16;
-const identity = {
-  size: [H, W] as [number, number],
-  resize: 'stretch' as const,
-  layout: 'nchw' as const,
-  channels: 'rgb' as const,
-  scale: 1 / 255,
-  mean: 0,
-  std: 1,
-};
+const identity = identityPreprocess(H, W);
 function image(seed: number, h = H, w = W) {
   const data = new Uint8Array(h * w * 3);
   for (let i = 0; i < data.length; i++) data[i] = (i * 37 + seed * 101 + ((i * i) % 97)) % 256;

@@ -8,6 +8,7 @@ import { segmentMeanImage } from '../../lib/hide';
 import { Rng } from '../../lib/rng';
 import { linearModel } from '../helpers/onnx-builder';
 import { requireShared, shared } from '../helpers/shared';
+import { identityPreprocess } from '../helpers/fixtures';
 
 const H = 16,
   W = 16;
@@ -16,15 +17,7 @@ function testImage() {
   for (let i = 0; i < data.length; i++) data[i] = (i * 37 + ((i * i) % 101)) % 256;
   return { data, width: W, height: H, channels: 3 as const };
 }
-const identity = {
-  size: [H, W] as [number, number],
-  resize: 'stretch' as const,
-  layout: 'nchw' as const,
-  channels: 'rgb' as const,
-  scale: 1 / 255,
-  mean: 0,
-  std: 1,
-};
+const identity = identityPreprocess(H, W);
 function sum(v: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < v.length; i++) s += v[i];
