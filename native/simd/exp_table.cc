@@ -5,7 +5,7 @@
 //   ln2 = sum_{n>=1} 2^-n / n, a = j ln2 / 128, t = exp(a) = sum a^n / n!  (error ~2^-215),
 //   H = t rounded to 53 bits, tail = (t - H) / H rounded to 53 bits.
 // Baseline x86-64 code; runs once (about 0.1 ms).
-#include "exp_table.h"
+#include "simd/exp_table.h"
 
 #include <array>
 #include <cstdint>

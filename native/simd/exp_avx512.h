@@ -22,7 +22,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "exp_table.h"
+#include "simd/exp_table.h"
 
 namespace limeshap {
 

@@ -3,9 +3,9 @@
 // only when cpu.cc reports AVX-512 (see quickshift_simd.h for why the results equal the scalar path).
 #include <immintrin.h>
 
-#include "exp_table.h"
-#include "exp_avx512.h"
-#include "quickshift_simd.h"
+#include "simd/exp_table.h"
+#include "simd/exp_avx512.h"
+#include "segment/quickshift_simd.h"
 
 namespace limeshap {
 namespace {

@@ -4,7 +4,7 @@
 // Written from the published descriptions of the algorithms (numpy's SeedSequence documentation,
 // O'Neill's PCG paper, Marsaglia & Tsang's ziggurat). The ziggurat tables are computed here, not
 // copied; the comment above BuildZigguratTables says exactly what numpy's tables are.
-#include "numpy_random.h"
+#include "util/numpy_random.h"
 
 #include <cmath>
 #include <limits>

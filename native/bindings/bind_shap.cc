@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "napi_util.h"
-#include "wls.h"
+#include "bindings/napi_util.h"
+#include "linalg/wls.h"
 
 namespace limeshap {
 namespace {

@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "napi_util.h"
-#include "numpy_random.h"
-#include "quickshift.h"
-#include "slic.h"
+#include "bindings/napi_util.h"
+#include "util/numpy_random.h"
+#include "segment/quickshift.h"
+#include "segment/slic.h"
 
 namespace limeshap {
 namespace {

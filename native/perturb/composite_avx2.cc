@@ -8,7 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "composite.h"
+#include "perturb/composite.h"
 
 namespace limeshap {
 namespace {

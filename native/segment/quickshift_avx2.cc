@@ -3,9 +3,9 @@
 // cpu.cc reports AVX2 and FMA (see quickshift_simd.h for why the results equal the scalar path).
 #include <immintrin.h>
 
-#include "exp_table.h"
-#include "exp_avx2.h"
-#include "quickshift_simd.h"
+#include "simd/exp_table.h"
+#include "simd/exp_avx2.h"
+#include "segment/quickshift_simd.h"
 
 namespace limeshap {
 namespace {

@@ -16,7 +16,7 @@
 //    (pivot <= 1e-12 of its diagonal, i.e. singular to working precision) switches to the
 //    minimum-norm solution via a rank-revealing pivoted Cholesky, the answer numpy.linalg.lstsq /
 //    sklearn's svd fallback give for rank-deficient problems (e.g. α = 0 and duplicated columns).
-#include "wls.h"
+#include "linalg/wls.h"
 
 #include <algorithm>
 #include <cmath>
@@ -27,8 +27,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "cpu.h"
-#include "thread_pool.h"
+#include "simd/cpu.h"
+#include "util/thread_pool.h"
 
 namespace limeshap {
 namespace {

@@ -28,7 +28,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "exp_table.h"
+#include "simd/exp_table.h"
 
 namespace limeshap {
 

@@ -3,9 +3,9 @@
 #include <cmath>
 #include <string>
 
-#include "cpu.h"
-#include "napi_util.h"
-#include "thread_pool.h"
+#include "simd/cpu.h"
+#include "bindings/napi_util.h"
+#include "util/thread_pool.h"
 
 namespace limeshap {
 namespace {

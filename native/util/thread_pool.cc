@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "thread_pool.h"
+#include "util/thread_pool.h"
 
 #include <algorithm>
 #include <atomic>

@@ -12,7 +12,7 @@
 #include <mutex>
 #include <string>
 
-#include "napi_util.h"
+#include "bindings/napi_util.h"
 
 namespace limeshap {
 namespace {

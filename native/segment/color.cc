@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "color.h"
+#include "segment/color.h"
 
 #include <array>
 #include <cmath>

@@ -14,7 +14,7 @@
 // buffer from nativeBuffer() (bind_memory.cc; the worker holds a share of it). Any other output is
 // composited into native memory and copied into `out` on the main thread once done, after checking
 // that `out` is still attached and large enough.
-#include "napi_util.h"
+#include "bindings/napi_util.h"
 
 #include <cfloat>
 #include <cmath>
@@ -26,7 +26,7 @@
 #include <utility>
 #include <vector>
 
-#include "composite.h"
+#include "perturb/composite.h"
 
 namespace limeshap {
 namespace {

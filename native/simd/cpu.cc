@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "cpu.h"
+#include "simd/cpu.h"
 
 #include <algorithm>
 #include <atomic>

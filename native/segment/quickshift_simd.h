@@ -12,7 +12,7 @@
 #include <cmath>
 #include <cstdint>
 
-#include "quickshift_kernels.h"
+#include "segment/quickshift_kernels.h"
 
 namespace limeshap {
 namespace {

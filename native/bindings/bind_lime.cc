@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "lime_fit.h"
-#include "napi_util.h"
+#include "lime/lime_fit.h"
+#include "bindings/napi_util.h"
 
 namespace limeshap {
 namespace {

@@ -17,7 +17,7 @@
 // first with one exp each. Both are split over the thread pool by rows (each pixel is written by one
 // chunk, so the result does not depend on the thread count) and vectorised over pixels of a row in
 // quickshift_avx2.cc / quickshift_avx512.cc, which keep the scalar operation order per lane.
-#include "quickshift.h"
+#include "segment/quickshift.h"
 
 #include <algorithm>
 #include <cmath>
@@ -26,11 +26,11 @@
 #include <string>
 #include <vector>
 
-#include "color.h"
-#include "cpu.h"
-#include "numpy_random.h"
-#include "quickshift_kernels.h"
-#include "thread_pool.h"
+#include "segment/color.h"
+#include "simd/cpu.h"
+#include "util/numpy_random.h"
+#include "segment/quickshift_kernels.h"
+#include "util/thread_pool.h"
 
 namespace limeshap {
 namespace {

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: MIT
 // LIME feature selection; see feature_selection.h for the semantics matched. Every method works
 // from one weighted, centred normal-equation build (wls.h) shared by the K targets.
-#include "feature_selection.h"
+#include "lime/feature_selection.h"
 
 #include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <stdexcept>
 
-#include "wls.h"
+#include "linalg/wls.h"
 
 namespace limeshap {
 namespace {

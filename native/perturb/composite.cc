@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Perturbation compositing (see composite.h): the driver, the scalar select kernels and float16
 // conversion. The SIMD select kernels live in composite_avx2.cc / composite_avx512.cc.
-#include "composite.h"
+#include "perturb/composite.h"
 
 #include <algorithm>
 #include <atomic>
@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "cpu.h"
-#include "thread_pool.h"
+#include "simd/cpu.h"
+#include "util/thread_pool.h"
 
 namespace limeshap {
 

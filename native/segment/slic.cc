@@ -6,7 +6,7 @@
 // Floating-point operations are written in the same order as the reference (NumPy / SciPy /
 // Cython) performs them, so that with the same libm and no FMA contraction the results match
 // bit for bit in the common case; exact equality is nevertheless not a contract.
-#include "slic.h"
+#include "segment/slic.h"
 
 #include <algorithm>
 #include <cfloat>

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
-#include "lime_fit.h"
+#include "lime/lime_fit.h"
 
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <vector>
 
-#include "feature_selection.h"
-#include "wls.h"
+#include "lime/feature_selection.h"
+#include "linalg/wls.h"
 
 namespace limeshap {
 
