@@ -159,15 +159,6 @@ std::vector<std::vector<int32_t>> SelectFeaturesT(const T* Z, size_t n, size_t m
 
 }  // namespace
 
-FeatureSelection ParseFeatureSelection(const std::string& name) {
-  if (name == "none") return FeatureSelection::kNone;
-  if (name == "forward_selection") return FeatureSelection::kForwardSelection;
-  if (name == "highest_weights") return FeatureSelection::kHighestWeights;
-  if (name == "lasso_path") return FeatureSelection::kLassoPath;
-  if (name == "auto") return FeatureSelection::kAuto;
-  throw std::invalid_argument("limeshap feature selection: unknown method '" + name + "'");
-}
-
 std::vector<std::vector<int32_t>> SelectFeatures(const double* Z, size_t n, size_t m, const double* w,
                                                  const double* Y, size_t K, size_t numFeatures,
                                                  FeatureSelection method) {

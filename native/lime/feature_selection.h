@@ -32,11 +32,9 @@
 
 namespace limeshap {
 
+/// lime's feature_selection: "none", "forward_selection", "highest_weights", "lasso_path", "auto"
+/// (the binding maps the names to these).
 enum class FeatureSelection { kNone, kForwardSelection, kHighestWeights, kLassoPath, kAuto };
-
-/// "none", "forward_selection", "highest_weights", "lasso_path", "auto" (lime's names); throws
-/// std::invalid_argument otherwise.
-FeatureSelection ParseFeatureSelection(const std::string& name);
 
 /// One vector of selected column indices per target (K of them).
 std::vector<std::vector<int32_t>> SelectFeatures(const double* Z, size_t n, size_t m, const double* w,

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "lime/feature_selection.h"
+#include "lime/distances.h"
 #include "linalg/wls.h"
 
 namespace limeshap {
@@ -25,7 +26,7 @@ void LimeFit(const uint8_t* masks, size_t n, size_t m, const double* targets, si
       throw std::invalid_argument("LimeFit: a sample weight is not finite (kernelWidth too small for its square to be a positive double?)");
 
   // lime selects features on the targets it explains, one selection per class.
-  auto selected = SelectFeatures(masks, n, m, w, targets, K, params.numFeatures, ParseFeatureSelection(params.featureSelection));
+  auto selected = SelectFeatures(masks, n, m, w, targets, K, params.numFeatures, params.featureSelection);
   std::fill(out.coef, out.coef + K * m, 0.0);
 
   // Classes that share their selected columns (always the case with all columns) share one
@@ -39,7 +40,7 @@ void LimeFit(const uint8_t* masks, size_t n, size_t m, const double* targets, si
       if (!done[j] && selected[j] == selected[k]) group.push_back(j);
     const std::vector<int32_t>& cols = selected[k];
     const size_t p = cols.size();
-    if (params.regressor == "lasso") {
+    if (params.regressor == LimeRegressor::kLasso) {
       // Coordinate descent works on a dense copy of the selected columns.
       std::vector<double> X(n * p);
       for (size_t i = 0; i < n; ++i)
@@ -67,7 +68,7 @@ void LimeFit(const uint8_t* masks, size_t n, size_t m, const double* targets, si
     for (size_t i = 0; i < n; ++i)
       for (size_t g = 0; g < group.size(); ++g) Y[i * group.size() + g] = targets[i * K + group[g]];
     RidgeParams rp;
-    rp.alpha = params.regressor == "linear" ? 0.0 : params.alpha;
+    rp.alpha = params.regressor == LimeRegressor::kLinear ? 0.0 : params.alpha;
     rp.columns = cols.data();
     rp.numColumns = p;
     RidgeResult r = RidgeFit(masks, n, m, w, Y.data(), group.size(), rp);

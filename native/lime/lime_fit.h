@@ -6,15 +6,19 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <string>
+
+#include "lime/feature_selection.h"
 
 namespace limeshap {
 
+/// lime's surrogate: Ridge(alpha), ordinary least squares (ridge with alpha 0), or Lasso(alpha).
+enum class LimeRegressor { kRidge, kLinear, kLasso };
+
 struct LimeFitParams {
   double kernelWidth = 0.25;
-  std::string regressor = "ridge";         // "ridge" | "linear" | "lasso"
-  double alpha = 1;                        // ridge / lasso strength ("linear" ignores it)
-  std::string featureSelection = "auto";   // lime's names: none, forward_selection, highest_weights, lasso_path, auto
+  LimeRegressor regressor = LimeRegressor::kRidge;
+  double alpha = 1;  // ridge / lasso strength ("linear" ignores it)
+  FeatureSelection featureSelection = FeatureSelection::kAuto;
   size_t numFeatures = 100000;
 };
 

@@ -1,16 +1,15 @@
 // SPDX-License-Identifier: MIT
-// Weighted least-squares kernels for LIME and Kernel SHAP, in double precision throughout.
+// Weighted least-squares estimators for LIME and Kernel SHAP, in double precision throughout. One
+// header, one file per estimator: gram.cc (normal equations), solve.cc (SPD / min-norm solves),
+// ridge.cc, lasso.cc, lars.cc; gram_avx2.cc is the AVX2 AᵀA kernel; wls_internal.h is shared by them.
+// LIME's distances and kernel are in lime/distances.h, Kernel SHAP's constrained solve in
+// shap/kernel_shap.h.
 //
 // Layouts: every matrix is dense, row-major. Z / X is n x m (one row per sample), Y is n x K (one
 // column per target, e.g. per explained label), coefficient outputs are K x p (one row per target).
 // Column subsets are lists of column indices into Z; outputs follow the order of that list.
 //
 // What each routine reproduces (reference semantics):
-//  * CosineDistancesToFirstRow: sklearn.metrics.pairwise_distances(Z, Z[0:1], metric='cosine'):
-//      rows are L2-normalised (a zero-norm row is left as zeros, so its similarity is 0 and its
-//      distance 1), d_i = clip(1 - <z_i/|z_i|, z_0/|z_0|>, 0, 2).
-//  * KernelWeights: lime's default kernel, w = sqrt(exp(-d^2 / width^2)) (width 0.25 by default),
-//      evaluated exactly in that order so it matches lime's numpy expression to the last bit or two.
 //  * RidgeFit: sklearn Ridge(alpha, fit_intercept).fit(Z[:, cols], y, sample_weight=w) for K targets:
 //      S = Σw, x̄ = Σ w z / S, ȳ = Σ w y / S (only when fitIntercept; else x̄ = ȳ = 0),
 //      A = sqrt(W)(Z - x̄),  (AᵀA + αI) β = Aᵀ sqrt(W)(y - ȳ),  b = ȳ - x̄·β.
@@ -35,13 +34,9 @@
 //      zero) the stored coefficient is exactly 0, where sklearn leaves a 0-or-1e-16 rounding residue
 //      that lime's lasso_path would count as a non-zero. Past rank(X) (n < m) the path is
 //      numerically degenerate (in sklearn too) and only agrees up to rounding-driven choices.
-//  * KernelShapSolve: shap KernelExplainer.solve: with the selected features s_1..s_p (all when no
-//      subset), eliminate s_p through Σφ = Δ:  X_j = mask_{s_j} - mask_{s_p} (j < p),
-//      y' = y - mask_{s_p} Δ, solve (XᵀWX) φ = XᵀW y' (fallback: min-norm lstsq), φ_{s_p} = Δ - Σφ_j.
-//      Unselected features get 0. Values with |φ| < zeroTol (shap: 1e-10) are set to 0 afterwards.
 //
-// Speed: the normal-matrix build has an AVX2 clone of the same kernel (picked through cpu.h's
-// ActiveSimd(); same operations in the same order, so bit-identical to the baseline path).
+// Speed: the normal-matrix build has an AVX2 copy of the same kernel (gram_avx2.cc, picked through
+// simd/cpu.h's ActiveSimd(); same operations in the same order, so bit-identical to the scalar path).
 //
 // All functions throw std::invalid_argument for inconsistent sizes, out-of-range column indices or
 // negative / non-finite weights. None keeps state; all may be called from several threads at once
@@ -54,17 +49,6 @@
 #include <vector>
 
 namespace limeshap {
-
-// ---------------------------------------------------------------------------------------------
-// LIME distances and kernel
-// ---------------------------------------------------------------------------------------------
-
-/// out[i] = cosine distance of row i of Z (n x m) to row 0 (sklearn semantics, see above).
-void CosineDistancesToFirstRow(const double* Z, size_t n, size_t m, double* out);
-void CosineDistancesToFirstRow(const uint8_t* Z, size_t n, size_t m, double* out);
-
-/// out[i] = sqrt(exp(-d[i]^2 / kernelWidth^2)); kernelWidth > 0.
-void KernelWeights(const double* distances, size_t n, double kernelWidth, double* out);
 
 // ---------------------------------------------------------------------------------------------
 // Weighted normal equations (the hot part, shared by Ridge, forward selection and LARS)
@@ -183,39 +167,5 @@ LarsResult LarsPathGram(const double* gram, const double* xy, size_t m, double n
                         const LarsParams& params = {});
 /// lars_path(X, y): X n x m raw (no centring; centre / weight beforehand as the caller needs).
 LarsResult LarsPath(const double* X, size_t n, size_t m, const double* y, const LarsParams& params = {});
-
-// ---------------------------------------------------------------------------------------------
-// Kernel SHAP constrained weighted least squares
-// ---------------------------------------------------------------------------------------------
-
-struct KernelShapParams {
-  const int32_t* selected = nullptr;  // optional selected features (e.g. from an L1 step), in the
-  size_t numSelected = 0;             // order they came; the LAST one is eliminated. nullptr = all M
-  double zeroTol = 1e-10;             // |φ| < zeroTol -> 0, as shap does (0 disables)
-};
-
-struct KernelShapResult {
-  size_t M = 0, K = 0;
-  std::vector<double> phi;  // K x M
-  bool fallback = false;    // min-norm lstsq was used
-};
-
-/// masks: n x M (0/1 as doubles), w: n kernel weights, y: n x K already link(f(z)) - link(f_null),
-/// delta: K totals link(f(x)) - link(f_null). Σ_j φ_kj = delta_k (up to rounding, before zeroTol).
-KernelShapResult KernelShapSolve(const double* masks, size_t n, size_t M, const double* w, const double* y,
-                                 size_t K, const double* delta, const KernelShapParams& params = {});
-
-/// shap's l1_reg="num_features(r)" selection for one target: LAR (max_iter = r) on the augmented
-/// system that encodes the efficiency constraint:
-///   rows  sqrt(w_i (M - s_i)) · mask_i      with target sqrt(w_i (M - s_i)) · y_i
-///         sqrt(w_i s_i) · (mask_i - 1)       with target sqrt(w_i s_i) · (y_i - delta)
-/// (s_i = Σ_j mask_ij). Returns lars_path(...)[1]: the active features in order of entry.
-std::vector<int32_t> KernelShapSelectNumFeatures(const double* masks, size_t n, size_t M, const double* w,
-                                                 const double* y, double delta, size_t numFeatures);
-
-/// shap's l1_reg=<float> selection: indices of non-zero Lasso(alpha).fit(mask_aug, y_aug).coef_,
-/// ascending (np.nonzero order).
-std::vector<int32_t> KernelShapSelectLasso(const double* masks, size_t n, size_t M, const double* w,
-                                           const double* y, double delta, double alpha);
 
 }  // namespace limeshap
