@@ -46,12 +46,9 @@ double CbrtNearest(double x) {
   return y;
 }
 
-namespace {
+double SrgbToLinear(double x) { return x > 0.04045 ? std::pow((x + 0.055) / 1.055, 2.4) : x / 12.92; }
 
-double Gamma(double x) { return x > 0.04045 ? std::pow((x + 0.055) / 1.055, 2.4) : x / 12.92; }
-
-// sRGB-linear XYZ -> Lab, from the gamma-expanded channels.
-void LinearToLab(const double v[3], double lab[3]) {
+void LinearRgbToLab(const double v[3], double lab[3]) {
   static const double kM[3][3] = {{0.412453, 0.357580, 0.180423},
                                   {0.212671, 0.715160, 0.072169},
                                   {0.019334, 0.119193, 0.950227}};
@@ -70,21 +67,19 @@ void LinearToLab(const double v[3], double lab[3]) {
   lab[2] = 200.0 * (t[1] - t[2]);
 }
 
-}  // namespace
-
 void RgbToLab(const double rgb[3], double lab[3]) {
-  double v[3] = {Gamma(rgb[0]), Gamma(rgb[1]), Gamma(rgb[2])};
-  LinearToLab(v, lab);
+  double v[3] = {SrgbToLinear(rgb[0]), SrgbToLinear(rgb[1]), SrgbToLinear(rgb[2])};
+  LinearRgbToLab(v, lab);
 }
 
 void RgbU8ToLab(const unsigned char rgb[3], double lab[3]) {
   static const auto table = [] {
     std::array<double, 256> t{};
-    for (int i = 0; i < 256; ++i) t[i] = Gamma(i * (1.0 / 255));
+    for (int i = 0; i < 256; ++i) t[i] = SrgbToLinear(i * (1.0 / 255));
     return t;
   }();
   double v[3] = {table[rgb[0]], table[rgb[1]], table[rgb[2]]};
-  LinearToLab(v, lab);
+  LinearRgbToLab(v, lab);
 }
 
 }  // namespace limeshap

@@ -4,6 +4,13 @@
 
 namespace limeshap {
 
+/// sRGB gamma expansion of a value in [0, 1]: x > 0.04045 ? ((x + 0.055) / 1.055)^2.4 : x / 12.92.
+double SrgbToLinear(double x);
+
+/// Gamma-expanded RGB -> CIE Lab: XYZ = M·rgb summed left to right, / D65 white, CbrtNearest above
+/// 0.008856 (else 7.787 t + 16/116), L = 116 fy - 16, a = 500 (fx - fy), b = 200 (fy - fz).
+void LinearRgbToLab(const double linear[3], double lab[3]);
+
 /// sRGB in [0, 1] -> CIE Lab, operation for operation as skimage.color.rgb2lab in float64.
 void RgbToLab(const double rgb[3], double lab[3]);
 

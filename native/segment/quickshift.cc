@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "segment/color.h"
+#include "segment/gaussian.h"
 #include "simd/cpu.h"
 #include "util/numpy_random.h"
 #include "segment/quickshift_kernels.h"
@@ -37,37 +38,6 @@ namespace {
 
 constexpr int kMaxLanes = 8;          // widest vector (AVX-512 doubles)
 constexpr double kPadFeature = 1e150; // see QsPlanes: makes padded kernel terms exactly 0
-
-// scipy.ndimage.gaussian_filter1d along one axis of a planar image, mode 'reflect', truncate 4.0.
-// Symmetric taps are applied as w0·x0 + Σ wj·(x[+j] + x[-j]), the order scipy's correlate1d uses.
-void GaussianAxis(std::vector<double>& plane, int height, int width, double sigma, bool alongRows) {
-  int radius = static_cast<int>(4.0 * sigma + 0.5);
-  if (radius == 0) return;
-  std::vector<double> w(radius + 1);
-  double sum = 0;
-  for (int j = -radius; j <= radius; ++j) sum += std::exp(-0.5 * j * j / (sigma * sigma));
-  for (int j = 0; j <= radius; ++j) w[j] = std::exp(-0.5 * j * j / (sigma * sigma)) / sum;
-  int n = alongRows ? height : width;  // length of a line
-  int lines = alongRows ? width : height;
-  std::vector<double> line(n + 2 * radius), out(plane.size());
-  auto reflect = [n](int i) {  // d c b a | a b c d | d c b a
-    int period = 2 * n;
-    i %= period;
-    if (i < 0) i += period;
-    return i < n ? i : period - 1 - i;
-  };
-  for (int l = 0; l < lines; ++l) {
-    auto idx = [&](int i) { return alongRows ? static_cast<size_t>(i) * width + l : static_cast<size_t>(l) * width + i; };
-    for (int i = -radius; i < n + radius; ++i) line[i + radius] = plane[idx(reflect(i))];
-    for (int i = 0; i < n; ++i) {
-      const double* x = &line[i + radius];
-      double acc = x[0] * w[0];
-      for (int j = 1; j <= radius; ++j) acc += (x[j] + x[-j]) * w[j];
-      out[idx(i)] = acc;
-    }
-  }
-  plane.swap(out);
-}
 
 void CheckParams(int height, int width, const QuickshiftParams& p) {
   if (height <= 0 || width <= 0) throw std::invalid_argument("quickshift: image dimensions must be positive");
@@ -159,9 +129,11 @@ int Quickshift(const uint8_t* rgb, int height, int width, const QuickshiftParams
     }
   });
   if (params.sigma > 1e-15) {  // scipy skips axes whose sigma is ~0
+    // scipy.ndimage.gaussian_filter(image, [sigma, sigma, 0]): axis 0 (down the columns), then axis 1.
+    const std::vector<double> w = GaussianHalfKernel(params.sigma);
     for (auto& plane : planes) {
-      GaussianAxis(plane, height, width, params.sigma, true);
-      GaussianAxis(plane, height, width, params.sigma, false);
+      GaussianCorrelate1D(plane.data(), w, height, width, width, 1, 1);
+      GaussianCorrelate1D(plane.data(), w, width, 1, height, width, 1);
     }
   }
 

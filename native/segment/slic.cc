@@ -15,6 +15,9 @@
 #include <cstdint>
 #include <vector>
 
+#include "segment/color.h"
+#include "segment/gaussian.h"
+
 namespace limeshap {
 namespace {
 
@@ -80,106 +83,7 @@ GridSlices RegularGrid(const int64_t shape[3], int64_t nPoints) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Colour conversion (skimage.color.rgb2lab with illuminant D65, observer 2°).
-
-double SrgbToLinear(double c) {
-  return c > 0.04045 ? std::pow((c + 0.055) / 1.055, 2.4) : c / 12.92;
-}
-
-double LabF(double t) { return t > 0.008856 ? std::cbrt(t) : 7.787 * t + 16.0 / 116.0; }
-
-void LinearRgbToLab(double r, double g, double b, double* out) {
-  // Rows of skimage's xyz_from_rgb, applied as a matrix product (left-to-right sum).
-  double x = r * 0.412453 + g * 0.357580 + b * 0.180423;
-  double y = r * 0.212671 + g * 0.715160 + b * 0.072169;
-  double z = r * 0.019334 + g * 0.119193 + b * 0.950227;
-  x = x / 0.95047;
-  y = y / 1.0;
-  z = z / 1.08883;
-  const double fx = LabF(x), fy = LabF(y), fz = LabF(z);
-  out[0] = 116.0 * fy - 16.0;
-  out[1] = 500.0 * (fx - fy);
-  out[2] = 200.0 * (fy - fz);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Gaussian smoothing with scipy.ndimage.gaussian_filter semantics.
-
-// NumPy's pairwise summation as used by ndarray.sum() on a short contiguous float64 vector: the
-// reduction starts from the first element and adds the pairwise sum of the rest. Used only to
-// normalise the kernel the same way SciPy does.
-double PairwiseSum(const double* a, size_t n) {
-  if (n < 8) {
-    double res = 0.0;
-    for (size_t i = 0; i < n; ++i) res += a[i];
-    return res;
-  }
-  if (n <= 128) {
-    double r[8];
-    for (int j = 0; j < 8; ++j) r[j] = a[j];
-    size_t i = 8;
-    for (; i < n - (n % 8); i += 8)
-      for (int j = 0; j < 8; ++j) r[j] += a[i + j];
-    double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-    for (; i < n; ++i) res += a[i];
-    return res;
-  }
-  size_t n2 = n / 2;
-  n2 -= n2 % 8;
-  return PairwiseSum(a, n2) + PairwiseSum(a + n2, n - n2);
-}
-
-double NumpySum(const std::vector<double>& v) {
-  if (v.empty()) return 0.0;
-  return v[0] + PairwiseSum(v.data() + 1, v.size() - 1);
-}
-
-// Half of a normalised Gaussian kernel: w[0] is the centre tap, w[j] the taps at ±j.
-std::vector<double> GaussianHalfKernel(double sigma) {
-  const int radius = static_cast<int>(4.0 * sigma + 0.5);  // truncate = 4.0
-  const double sigma2 = sigma * sigma;
-  std::vector<double> full(2 * static_cast<size_t>(radius) + 1);
-  for (int x = -radius; x <= radius; ++x)
-    full[static_cast<size_t>(x + radius)] =
-        std::exp(-0.5 / sigma2 * static_cast<double>(x * x));
-  const double sum = NumpySum(full);
-  std::vector<double> half(static_cast<size_t>(radius) + 1);
-  for (int j = 0; j <= radius; ++j) half[static_cast<size_t>(j)] = full[static_cast<size_t>(radius + j)] / sum;
-  return half;
-}
-
-// scipy 'reflect' (d c b a | a b c d | d c b a): periodic with period 2n.
-int64_t ReflectIndex(int64_t i, int64_t n) {
-  const int64_t period = 2 * n;
-  int64_t m = i % period;
-  if (m < 0) m += period;
-  return m < n ? m : period - 1 - m;
-}
-
-// Correlates along one spatial axis of an interleaved (H, W, 3) double image. `len` is the axis
-// length, `stride` the distance in doubles between neighbours along it, and the other axis is
-// described by (`count`, `outerStride`). SciPy's symmetric-kernel path computes
-// centre*w0 + sum_{j=r..1} (left_j + right_j)*w_j, in that order; we do the same.
-void Correlate1D(std::vector<double>& img, const std::vector<double>& w, int64_t len,
-                 int64_t stride, int64_t count, int64_t outerStride) {
-  const int64_t radius = static_cast<int64_t>(w.size()) - 1;
-  if (radius <= 0) return;
-  std::vector<double> line(static_cast<size_t>(len + 2 * radius));
-  for (int64_t o = 0; o < count; ++o) {
-    for (int c = 0; c < kChannels; ++c) {
-      double* base = img.data() + o * outerStride + c;
-      for (int64_t i = -radius; i < len + radius; ++i)
-        line[static_cast<size_t>(i + radius)] = base[ReflectIndex(i, len) * stride];
-      const double* centre = line.data() + radius;
-      for (int64_t i = 0; i < len; ++i) {
-        double tmp = centre[i] * w[0];
-        for (int64_t j = radius; j >= 1; --j)
-          tmp += (centre[i - j] + centre[i + j]) * w[static_cast<size_t>(j)];
-        base[i * stride] = tmp;
-      }
-    }
-  }
-}
+// Gaussian smoothing with scipy.ndimage.gaussian_filter semantics (segment/gaussian.h).
 
 void GaussianSmooth(std::vector<double>& img, int64_t H, int64_t W, double sigma) {
   const std::vector<double> w = GaussianHalfKernel(sigma);
@@ -194,8 +98,8 @@ void GaussianSmooth(std::vector<double>& img, int64_t H, int64_t W, double sigma
       v = tmp;
     }
   }
-  Correlate1D(img, w, H, W * kChannels, W, kChannels);  // axis y: lines are columns
-  Correlate1D(img, w, W, kChannels, H, W * kChannels);  // axis x: lines are rows
+  GaussianCorrelate1D(img.data(), w, H, W * kChannels, W, kChannels, kChannels);  // axis y: lines are columns
+  GaussianCorrelate1D(img.data(), w, W, kChannels, H, W * kChannels, kChannels);  // axis x: lines are rows
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -288,7 +192,8 @@ int Slic(const uint8_t* rgb, int height, int width, const SlicParams& p, int32_t
     const uint8_t* px = rgb + i * kChannels;
     double* out = img.data() + i * kChannels;
     if (p.convert2lab) {
-      LinearRgbToLab(linear[px[0]], linear[px[1]], linear[px[2]], out);
+      const double v[3] = {linear[px[0]], linear[px[1]], linear[px[2]]};
+      LinearRgbToLab(v, out);
     } else {
       for (int c = 0; c < kChannels; ++c) out[c] = scaled[px[c]];
     }

@@ -16,7 +16,9 @@
 //      to [0, 1] by its min and max (skimage does this so that `compactness` does not depend on
 //      the input's scale; a constant image becomes all zeros).
 //   2. If convert2lab: sRGB -> CIE XYZ (sRGB gamma, D65 matrix) -> CIE L*a*b* with the D65 / 2°
-//      white (0.95047, 1, 1.08883) and f(t) = cbrt(t) if t > 0.008856 else 7.787 t + 16/116.
+//      white (0.95047, 1, 1.08883) and f(t) = cbrt(t) if t > 0.008856 else 7.787 t + 16/116
+//      (segment/color.h, shared with quickshift: the cube root is the correctly rounded one numpy's
+//      cbrt gives).
 //   3. If sigma > 0: separable Gaussian (scipy.ndimage.gaussian_filter semantics: truncate 4.0,
 //      mode 'reflect' = half-sample symmetric, spatial axes only, channels not mixed).
 //   4. Features are multiplied by 1/compactness; the spatial term is weighted by 1/step², so the
