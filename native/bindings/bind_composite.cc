@@ -81,10 +81,12 @@ struct Job {
   void Run() {
     if (half) {
       uint16_t* d = dst ? static_cast<uint16_t*>(dst) : scratchF16.data();
-      CompositeF16(image.data(), hide.data(), labels.data(), height, width, masks.data(), numSegments, samples, params, d);
+      CompositeF16(image.data(), hide.data(), labels.data(), height, width, masks.data(), numSegments, samples, params,
+                   d);
     } else {
       float* d = dst ? static_cast<float*>(dst) : scratchF32.data();
-      CompositeF32(image.data(), hide.data(), labels.data(), height, width, masks.data(), numSegments, samples, params, d);
+      CompositeF32(image.data(), hide.data(), labels.data(), height, width, masks.data(), numSegments, samples, params,
+                   d);
     }
   }
 };
@@ -100,7 +102,8 @@ std::shared_ptr<Job> ReadCall(const Napi::CallbackInfo& info, bool inPlace) {
   job->width = static_cast<int>(CountArg(info, 3, "width", 1, kMaxSide));
   job->height = static_cast<int>(CountArg(info, 4, "height", 1, kMaxSide));
   job->numSegments = static_cast<int>(CountArg(info, 6, "numSegments", 1, 2147483647.0));
-  const size_t offset = info.Length() > 9 && !info[9].IsUndefined() ? CountArg(info, 9, "offset", 0, kMaxSafeInteger) : 0;
+  const size_t offset =
+      info.Length() > 9 && !info[9].IsUndefined() ? CountArg(info, 9, "offset", 0, kMaxSafeInteger) : 0;
   Napi::Object o = ObjectArg(info, 7, "params");
   CompositeParams& p = job->params;
   p.scale = NumberField(o, "scale", -DBL_MAX, DBL_MAX);
@@ -125,9 +128,11 @@ std::shared_ptr<Job> ReadCall(const Napi::CallbackInfo& info, bool inPlace) {
   }
   job->samples = maskLength / numSegments;
   const Napi::Value outValue = info[8];
-  const napi_typedarray_type kind = outValue.IsTypedArray() ? outValue.As<Napi::TypedArray>().TypedArrayType() : napi_int8_array;
+  const napi_typedarray_type kind =
+      outValue.IsTypedArray() ? outValue.As<Napi::TypedArray>().TypedArrayType() : napi_int8_array;
   if (kind != napi_float32_array && kind != napi_uint16_array) {
-    throw ArgError{false, "out must be a Float32Array (float32) or a Uint16Array (float16 bits), got " + ShowType(outValue)};
+    throw ArgError{false,
+                   "out must be a Float32Array (float32) or a Uint16Array (float16 bits), got " + ShowType(outValue)};
   }
   job->half = kind == napi_uint16_array;
   job->sampleSize = 3 * n;
@@ -136,7 +141,8 @@ std::shared_ptr<Job> ReadCall(const Napi::CallbackInfo& info, bool inPlace) {
   napi_value outBuffer = nullptr;
   {
     napi_typedarray_type t;
-    NAPI_THROW_IF_FAILED(info.Env(), napi_get_typedarray_info(info.Env(), outValue, &t, &outLength, &outData, &outBuffer, nullptr),
+    NAPI_THROW_IF_FAILED(info.Env(),
+                         napi_get_typedarray_info(info.Env(), outValue, &t, &outLength, &outData, &outBuffer, nullptr),
                          nullptr);
   }
   if (outLength % job->sampleSize != 0) {
@@ -145,8 +151,8 @@ std::shared_ptr<Job> ReadCall(const Napi::CallbackInfo& info, bool inPlace) {
   }
   const size_t capacity = outLength / job->sampleSize;
   if (offset > capacity || job->samples > capacity - offset) {
-    throw ArgError{true, "out holds " + std::to_string(capacity) + " samples, cannot write " + std::to_string(job->samples) +
-                             " from offset " + std::to_string(offset)};
+    throw ArgError{true, "out holds " + std::to_string(capacity) + " samples, cannot write " +
+                             std::to_string(job->samples) + " from offset " + std::to_string(offset)};
   }
   job->first = offset * job->sampleSize;
 
@@ -192,8 +198,9 @@ template <class T>
 void CopyOut(const Job& job, const std::vector<T>& scratch) {
   const ArrayView a = ViewOf(job.out.Value());
   if (a.length < job.first + scratch.size()) {
-    throw std::runtime_error("out was detached or resized while compositing ran (" + std::to_string(job.first + scratch.size()) +
-                             " elements needed, " + std::to_string(a.length) + " now); nothing was written");
+    throw std::runtime_error("out was detached or resized while compositing ran (" +
+                             std::to_string(job.first + scratch.size()) + " elements needed, " +
+                             std::to_string(a.length) + " now); nothing was written");
   }
   if (scratch.empty()) return;  // no samples: `out` may even be empty, with a null data pointer
   std::memcpy(static_cast<T*>(a.data) + job.first, scratch.data(), scratch.size() * sizeof(T));

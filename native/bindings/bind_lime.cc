@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "lime/lime_fit.h"
 #include "bindings/napi_util.h"
+#include "lime/lime_fit.h"
 
 namespace limeshap {
 namespace {
@@ -26,7 +26,9 @@ struct FitJob {
   OutArray<double> distances, weights, intercept, coef, score, local;
 
   FitJob(const Napi::Object& oo, size_t n_, size_t m_, size_t K_)
-      : n(n_), m(m_), K(K_),
+      : n(n_),
+        m(m_),
+        K(K_),
         distances(ArrayArg<double>(oo.Get("distances"), "out.distances", n), "out.distances", n),
         weights(ArrayArg<double>(oo.Get("sampleWeights"), "out.sampleWeights", n), "out.sampleWeights", n),
         intercept(ArrayArg<double>(oo.Get("intercept"), "out.intercept", K), "out.intercept", K),
@@ -44,7 +46,8 @@ Napi::Value LimeFitBinding(const Napi::CallbackInfo& info) {
   const size_t n = CountArg(info, 1, "n (number of samples)", 2, 1e8);
   const size_t m = CountArg(info, 2, "m (number of segments)", 1, kMaxSegments);
   const size_t K = CountArg(info, 4, "K (number of explained classes)", 1, 1e5);
-  if (static_cast<double>(n) * static_cast<double>(m) > 4e9) throw ArgError{true, "n x m (samples x segments) is too large"};
+  if (static_cast<double>(n) * static_cast<double>(m) > 4e9)
+    throw ArgError{true, "n x m (samples x segments) is too large"};
   Napi::Object po = ObjectArg(info, 5, "params");
   Napi::Object oo = ObjectArg(info, 6, "out");
   LimeFitParams p;
@@ -77,7 +80,9 @@ Napi::Value LimeFitBinding(const Napi::CallbackInfo& info) {
   else if (fs == "auto")
     p.featureSelection = FeatureSelection::kAuto;
   else
-    throw ArgError{true, "featureSelection must be 'none', 'forward', 'highest-weights', 'lasso-path' or 'auto', got '" + fs + "'"};
+    throw ArgError{
+        true,
+        "featureSelection must be 'none', 'forward', 'highest-weights', 'lasso-path' or 'auto', got '" + fs + "'"};
   p.numFeatures = static_cast<size_t>(NumberField(po, "numFeatures", 1, 1e15));
   auto job = std::make_shared<FitJob>(oo, n, m, K);
   job->params = p;
@@ -104,7 +109,8 @@ Napi::Value LimeFitBinding(const Napi::CallbackInfo& info) {
         LimeFit(j.masks.data(), j.n, j.m, j.targets.data(), j.K, j.params, out);
       },
       [job](Napi::Env env) {
-        const OutArray<double>* outs[] = {&job->distances, &job->weights, &job->intercept, &job->coef, &job->score, &job->local};
+        const OutArray<double>* outs[] = {&job->distances, &job->weights, &job->intercept,
+                                          &job->coef,      &job->score,   &job->local};
         for (auto* o : outs) o->Check();  // all or nothing
         for (auto* o : outs) o->Write();
         return env.Undefined();

@@ -5,8 +5,8 @@
 // freed under the worker. Each buffer is a shared block: the ArrayBuffer's finalizer drops JS's share,
 // and a running composite holds another (NativeBlockHolding), so GC, a detach or a transfer of the
 // ArrayBuffer never frees memory a kernel is writing.
-#include <cstdlib>
 #include <cstdint>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -33,7 +33,8 @@ struct Block {
 // the addon (worker_threads included), hence the mutex.
 std::mutex registryMutex;
 std::map<uintptr_t, std::shared_ptr<Block>>& Registry() {
-  static auto* registry = new std::map<uintptr_t, std::shared_ptr<Block>>();  // never destroyed: finalizers may run at exit
+  static auto* registry =
+      new std::map<uintptr_t, std::shared_ptr<Block>>();  // never destroyed: finalizers may run at exit
   return *registry;
 }
 
@@ -62,7 +63,8 @@ Napi::Value NativeBufferBinding(const Napi::CallbackInfo& info) {
   // and node-addon-api would then free its finalizer record a second time. Here the finalizer has no
   // heap state (the byte count travels as the hint), and releasing twice is harmless.
   napi_value result;
-  napi_status status = napi_create_external_arraybuffer(env, data, bytes, FinalizeBlock, reinterpret_cast<void*>(bytes), &result);
+  napi_status status =
+      napi_create_external_arraybuffer(env, data, bytes, FinalizeBlock, reinterpret_cast<void*>(bytes), &result);
   if (status != napi_ok) {
     ReleaseBlock(data);
     NAPI_THROW_IF_FAILED(env, status, Napi::Value());

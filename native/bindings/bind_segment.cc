@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "bindings/napi_util.h"
-#include "util/numpy_random.h"
 #include "segment/quickshift.h"
 #include "segment/slic.h"
+#include "util/numpy_random.h"
 
 namespace limeshap {
 namespace {
@@ -29,7 +29,8 @@ struct SegmentJob {
 
 // (rgb: Uint8Array HWC, width, height, params, labels: Int32Array). `readParams` reads the params
 // object (it may run JS) before any buffer is looked at; the job is made after it.
-std::shared_ptr<SegmentJob> ReadImageArgs(const Napi::CallbackInfo& info, const std::function<void(const Napi::Object&)>& readParams) {
+std::shared_ptr<SegmentJob> ReadImageArgs(const Napi::CallbackInfo& info,
+                                          const std::function<void(const Napi::Object&)>& readParams) {
   if (info.Length() < 5) throw ArgError{false, "expected (rgb, width, height, params, labels)"};
   const int width = static_cast<int>(CountArg(info, 1, "width", 1, kMaxSide));
   const int height = static_cast<int>(CountArg(info, 2, "height", 1, kMaxSide));
@@ -37,8 +38,8 @@ std::shared_ptr<SegmentJob> ReadImageArgs(const Napi::CallbackInfo& info, const 
   const size_t n = static_cast<size_t>(width) * static_cast<size_t>(height);
   const Napi::Value rgb = ArrayArg<uint8_t>(info[0], "rgb", n * 3);
   const Napi::Value labels = ArrayArg<int32_t>(info[4], "labels", n);
-  auto job = std::make_shared<SegmentJob>(SegmentJob{CopyArray<uint8_t>(rgb, "rgb", n * 3), width, height,
-                                                     OutArray<int32_t>(labels, "labels", n)});
+  auto job = std::make_shared<SegmentJob>(
+      SegmentJob{CopyArray<uint8_t>(rgb, "rgb", n * 3), width, height, OutArray<int32_t>(labels, "labels", n)});
   return job;
 }
 
@@ -65,7 +66,8 @@ Napi::Value QuickshiftBinding(const Napi::CallbackInfo& info) {
     if (seed != std::floor(seed)) throw ArgError{false, "seed must be an integer, got " + ShowNumber(seed)};
     p.seed = static_cast<uint64_t>(seed);
   });
-  return Start(info, "quickshift", job, [p](SegmentJob& j) { return Quickshift(j.rgb.data(), j.height, j.width, p, j.labels.data.data()); });
+  return Start(info, "quickshift", job,
+               [p](SegmentJob& j) { return Quickshift(j.rgb.data(), j.height, j.width, p, j.labels.data.data()); });
 }
 
 Napi::Value SlicBinding(const Napi::CallbackInfo& info) {
@@ -78,7 +80,8 @@ Napi::Value SlicBinding(const Napi::CallbackInfo& info) {
     p.convert2lab = BoolField(o, "convert2lab");
     p.enforceConnectivity = BoolField(o, "enforceConnectivity");
   });
-  return Start(info, "slic", job, [p](SegmentJob& j) { return Slic(j.rgb.data(), j.height, j.width, p, j.labels.data.data()); });
+  return Start(info, "slic", job,
+               [p](SegmentJob& j) { return Slic(j.rgb.data(), j.height, j.width, p, j.labels.data.data()); });
 }
 
 // _numpyNormal(seed, scale, out: Float64Array): numpy.random.default_rng(seed).normal(scale, out.length).

@@ -3,8 +3,8 @@
 #include <cmath>
 #include <string>
 
-#include "simd/cpu.h"
 #include "bindings/napi_util.h"
+#include "simd/cpu.h"
 #include "util/thread_pool.h"
 
 namespace limeshap {
@@ -15,7 +15,8 @@ Napi::Value ConcurrencyBinding(const Napi::CallbackInfo& info) {
   if (info.Length() > 0 && !info[0].IsUndefined()) {
     if (!info[0].IsNumber()) throw ArgError{false, "concurrency must be a number"};
     double n = info[0].As<Napi::Number>().DoubleValue();
-    if (!(n >= 1 && n <= 1024) || n != std::floor(n)) throw ArgError{true, "concurrency must be an integer in [1, 1024]"};
+    if (!(n >= 1 && n <= 1024) || n != std::floor(n))
+      throw ArgError{true, "concurrency must be an integer in [1, 1024]"};
     SetPoolThreads(static_cast<int>(n));
   }
   return Napi::Number::New(info.Env(), PoolThreads());

@@ -34,7 +34,8 @@ struct ShapJob {
 // Refuses a NaN or infinite element of an owned copy, naming it.
 void RequireFinite(const std::vector<double>& v, const char* name) {
   for (size_t i = 0; i < v.size(); ++i)
-    if (!std::isfinite(v[i])) throw ArgError{true, std::string(name) + "[" + std::to_string(i) + "] must be finite, got " + ShowNumber(v[i])};
+    if (!std::isfinite(v[i]))
+      throw ArgError{true, std::string(name) + "[" + std::to_string(i) + "] must be finite, got " + ShowNumber(v[i])};
 }
 
 // kernelShapSolve(masks: Uint8Array n*M, n, M, weights: Float64Array n, y: Float64Array n*K, K,
@@ -45,7 +46,8 @@ Napi::Value KernelShapSolveBinding(const Napi::CallbackInfo& info) {
   const size_t n = CountArg(info, 1, "n (number of samples)", 1, 1e8);
   const size_t M = CountArg(info, 2, "M (number of features)", 1, kMaxFeatures);
   const size_t K = CountArg(info, 5, "K (number of explained classes)", 1, 1e5);
-  if (static_cast<double>(n) * static_cast<double>(M) > 4e9) throw ArgError{true, "n x M (samples x features) is too large"};
+  if (static_cast<double>(n) * static_cast<double>(M) > 4e9)
+    throw ArgError{true, "n x M (samples x features) is too large"};
   Napi::Object po = ObjectArg(info, 7, "params");
   const std::string l1 = StringField(po, "l1");
   KernelShapL1 mode;
@@ -88,7 +90,8 @@ Napi::Value KernelShapSolveBinding(const Napi::CallbackInfo& info) {
   job->delta = CopyArray<double>(delta, "delta", K);
   for (size_t i = 0; i < n; ++i)
     if (!(job->weights[i] >= 0 && std::isfinite(job->weights[i])))
-      throw ArgError{true, "weights[" + std::to_string(i) + "] must be finite and >= 0, got " + ShowNumber(job->weights[i])};
+      throw ArgError{true,
+                     "weights[" + std::to_string(i) + "] must be finite and >= 0, got " + ShowNumber(job->weights[i])};
   RequireFinite(job->y, "y");
   RequireFinite(job->delta, "delta");
   return PromiseWorker::Start(
@@ -111,6 +114,8 @@ Napi::Value KernelShapSolveBinding(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-void RegisterShap(Napi::Env env, Napi::Object exports) { Export<KernelShapSolveBinding>(env, exports, "kernelShapSolve"); }
+void RegisterShap(Napi::Env env, Napi::Object exports) {
+  Export<KernelShapSolveBinding>(env, exports, "kernelShapSolve");
+}
 
 }  // namespace limeshap

@@ -94,7 +94,8 @@ inline std::string ShowType(const Napi::Value& v) {
 
 inline Napi::Object ObjectArg(const Napi::CallbackInfo& info, size_t i, const char* name) {
   if (info.Length() <= i || !info[i].IsObject())
-    throw ArgError{false, std::string(name) + " must be an object, got " + (info.Length() <= i ? "undefined" : ShowType(info[i]))};
+    throw ArgError{
+        false, std::string(name) + " must be an object, got " + (info.Length() <= i ? "undefined" : ShowType(info[i]))};
   return info[i].As<Napi::Object>();
 }
 
@@ -132,20 +133,37 @@ inline bool BoolField(const Napi::Object& o, const char* name) {
 /// A count argument info[i]: an integer in [lo, hi]. `name` says what it counts, for the user.
 inline size_t CountArg(const Napi::CallbackInfo& info, size_t i, const char* name, double lo, double hi) {
   if (info.Length() <= i || !info[i].IsNumber())
-    throw ArgError{false, std::string(name) + " must be a number, got " + (info.Length() <= i ? "undefined" : ShowType(info[i]))};
+    throw ArgError{
+        false, std::string(name) + " must be a number, got " + (info.Length() <= i ? "undefined" : ShowType(info[i]))};
   double x = info[i].As<Napi::Number>().DoubleValue();
   if (!(x >= lo && x <= hi) || x != std::floor(x))
-    throw ArgError{true, std::string(name) + " must be an integer in [" + ShowNumber(lo) + ", " + ShowNumber(hi) + "], got " +
-                             ShowNumber(x)};
+    throw ArgError{true, std::string(name) + " must be an integer in [" + ShowNumber(lo) + ", " + ShowNumber(hi) +
+                             "], got " + ShowNumber(x)};
   return static_cast<size_t>(x);
 }
 
-template <class T> constexpr napi_typedarray_type ArrayKind();
-template <> constexpr napi_typedarray_type ArrayKind<uint8_t>() { return napi_uint8_array; }
-template <> constexpr napi_typedarray_type ArrayKind<uint16_t>() { return napi_uint16_array; }
-template <> constexpr napi_typedarray_type ArrayKind<int32_t>() { return napi_int32_array; }
-template <> constexpr napi_typedarray_type ArrayKind<float>() { return napi_float32_array; }
-template <> constexpr napi_typedarray_type ArrayKind<double>() { return napi_float64_array; }
+template <class T>
+constexpr napi_typedarray_type ArrayKind();
+template <>
+constexpr napi_typedarray_type ArrayKind<uint8_t>() {
+  return napi_uint8_array;
+}
+template <>
+constexpr napi_typedarray_type ArrayKind<uint16_t>() {
+  return napi_uint16_array;
+}
+template <>
+constexpr napi_typedarray_type ArrayKind<int32_t>() {
+  return napi_int32_array;
+}
+template <>
+constexpr napi_typedarray_type ArrayKind<float>() {
+  return napi_float32_array;
+}
+template <>
+constexpr napi_typedarray_type ArrayKind<double>() {
+  return napi_float64_array;
+}
 
 /// The typed array's element type, length and data pointer as they are NOW (Napi::TypedArray caches
 /// them at construction, which is exactly what must not be trusted after JS has run). A detached
@@ -170,7 +188,8 @@ Napi::Value ArrayArg(const Napi::Value& v, const char* name, size_t expected) {
     throw ArgError{false, std::string(name) + " must be a typed array of the right element type, got " + ShowType(v)};
   const size_t length = ViewOf(v).length;
   if (length != expected)
-    throw ArgError{true, std::string(name) + " has " + std::to_string(length) + " elements, expected " + std::to_string(expected)};
+    throw ArgError{
+        true, std::string(name) + " has " + std::to_string(length) + " elements, expected " + std::to_string(expected)};
   return v;
 }
 
@@ -180,8 +199,8 @@ template <class T>
 T* DataOf(const Napi::Value& v, const char* name, size_t expected) {
   const ArrayView a = ViewOf(v);
   if (a.type != ArrayKind<T>() || a.length != expected)
-    throw ArgError{true, std::string(name) + " has " + std::to_string(a.length) + " elements, expected " + std::to_string(expected) +
-                             " (was it detached or resized during the call?)"};
+    throw ArgError{true, std::string(name) + " has " + std::to_string(a.length) + " elements, expected " +
+                             std::to_string(expected) + " (was it detached or resized during the call?)"};
   return static_cast<T*>(a.data);
 }
 
@@ -205,8 +224,9 @@ struct OutArray {
   void Check() const {
     const ArrayView a = ViewOf(ref.Value());
     if (a.type != ArrayKind<T>() || a.length != data.size())
-      throw std::runtime_error(name + " was detached or resized while the native call ran (" + std::to_string(data.size()) +
-                               " elements expected, " + std::to_string(a.length) + " now); nothing was written");
+      throw std::runtime_error(name + " was detached or resized while the native call ran (" +
+                               std::to_string(data.size()) + " elements expected, " + std::to_string(a.length) +
+                               " now); nothing was written");
   }
   void Write() const {
     const ArrayView a = ViewOf(ref.Value());
@@ -227,7 +247,10 @@ struct WorkError {
 class PromiseWorker : public Napi::AsyncWorker {
  public:
   PromiseWorker(Napi::Env env, const char* name, std::function<void()> work, std::function<Napi::Value(Napi::Env)> done)
-      : Napi::AsyncWorker(env, name), name_(name), deferred_(Napi::Promise::Deferred::New(env)), work_(std::move(work)),
+      : Napi::AsyncWorker(env, name),
+        name_(name),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        work_(std::move(work)),
         done_(std::move(done)) {}
 
   /// Queues the work and returns its Promise.

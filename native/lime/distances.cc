@@ -33,7 +33,6 @@ void CosineDistancesT(const T* Z, size_t n, size_t m, double* out) {
   }
 }
 
-
 }  // namespace
 
 void CosineDistancesToFirstRow(const double* Z, size_t n, size_t m, double* out) { CosineDistancesT(Z, n, m, out); }

@@ -33,7 +33,7 @@ std::vector<int32_t> ForwardSelection(const NormalEquations& ne, size_t k, size_
   std::vector<int32_t> used;
   std::vector<char> isUsed(m, 0);
   std::vector<double> L(rounds * rounds, 0.0);  // Cholesky of G[used, used] (lower, ld = rounds)
-  std::vector<double> q;                          // L⁻¹ c_used
+  std::vector<double> q;                        // L⁻¹ c_used
   std::vector<double> v(rounds);
   double rss = tss;
   auto c = [&](size_t j) { return ne.xty[j * K + k]; };
@@ -151,22 +151,19 @@ std::vector<std::vector<int32_t>> SelectFeaturesT(const T* Z, size_t n, size_t m
       }
       break;
     }
-    case FeatureSelection::kAuto:
-      break;  // resolved above
+    case FeatureSelection::kAuto: break;  // resolved above
   }
   return out;
 }
 
 }  // namespace
 
-std::vector<std::vector<int32_t>> SelectFeatures(const double* Z, size_t n, size_t m, const double* w,
-                                                 const double* Y, size_t K, size_t numFeatures,
-                                                 FeatureSelection method) {
+std::vector<std::vector<int32_t>> SelectFeatures(const double* Z, size_t n, size_t m, const double* w, const double* Y,
+                                                 size_t K, size_t numFeatures, FeatureSelection method) {
   return SelectFeaturesT(Z, n, m, w, Y, K, numFeatures, method);
 }
-std::vector<std::vector<int32_t>> SelectFeatures(const uint8_t* Z, size_t n, size_t m, const double* w,
-                                                 const double* Y, size_t K, size_t numFeatures,
-                                                 FeatureSelection method) {
+std::vector<std::vector<int32_t>> SelectFeatures(const uint8_t* Z, size_t n, size_t m, const double* w, const double* Y,
+                                                 size_t K, size_t numFeatures, FeatureSelection method) {
   return SelectFeaturesT(Z, n, m, w, Y, K, numFeatures, method);
 }
 

@@ -37,11 +37,9 @@ namespace limeshap {
 enum class FeatureSelection { kNone, kForwardSelection, kHighestWeights, kLassoPath, kAuto };
 
 /// One vector of selected column indices per target (K of them).
-std::vector<std::vector<int32_t>> SelectFeatures(const double* Z, size_t n, size_t m, const double* w,
-                                                 const double* Y, size_t K, size_t numFeatures,
-                                                 FeatureSelection method);
-std::vector<std::vector<int32_t>> SelectFeatures(const uint8_t* Z, size_t n, size_t m, const double* w,
-                                                 const double* Y, size_t K, size_t numFeatures,
-                                                 FeatureSelection method);
+std::vector<std::vector<int32_t>> SelectFeatures(const double* Z, size_t n, size_t m, const double* w, const double* Y,
+                                                 size_t K, size_t numFeatures, FeatureSelection method);
+std::vector<std::vector<int32_t>> SelectFeatures(const uint8_t* Z, size_t n, size_t m, const double* w, const double* Y,
+                                                 size_t K, size_t numFeatures, FeatureSelection method);
 
 }  // namespace limeshap

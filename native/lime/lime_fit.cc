@@ -6,15 +6,16 @@
 #include <stdexcept>
 #include <vector>
 
-#include "lime/feature_selection.h"
 #include "lime/distances.h"
+#include "lime/feature_selection.h"
 #include "linalg/wls.h"
 
 namespace limeshap {
 
 void LimeFit(const uint8_t* masks, size_t n, size_t m, const double* targets, size_t K, const LimeFitParams& params,
              const LimeFitOutput& out) {
-  if (n < 2 || m < 1 || K < 1) throw std::invalid_argument("LimeFit: need n >= 2 samples, m >= 1 segments, K >= 1 targets");
+  if (n < 2 || m < 1 || K < 1)
+    throw std::invalid_argument("LimeFit: need n >= 2 samples, m >= 1 segments, K >= 1 targets");
   // Non-finite values would give NaN scores everywhere, and feature selection picks by score.
   for (size_t i = 0; i < n * K; ++i)
     if (!std::isfinite(targets[i])) throw std::invalid_argument("LimeFit: targets must be finite");
@@ -23,7 +24,8 @@ void LimeFit(const uint8_t* masks, size_t n, size_t m, const double* targets, si
   const double* w = out.weights;
   for (size_t i = 0; i < n; ++i)
     if (!std::isfinite(w[i]))
-      throw std::invalid_argument("LimeFit: a sample weight is not finite (kernelWidth too small for its square to be a positive double?)");
+      throw std::invalid_argument(
+          "LimeFit: a sample weight is not finite (kernelWidth too small for its square to be a positive double?)");
 
   // lime selects features on the targets it explains, one selection per class.
   auto selected = SelectFeatures(masks, n, m, w, targets, K, params.numFeatures, params.featureSelection);

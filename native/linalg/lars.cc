@@ -49,9 +49,11 @@ LarsResult LarsPathGram(const double* gram, const double* xy, size_t m, double n
   // A non-finite Gram or correlation (inputs so large their products overflow) never lets the step
   // length below become finite: refuse it instead of looping forever.
   for (size_t i = 0; i < m * m; ++i)
-    if (!std::isfinite(gram[i])) throw std::out_of_range("values too large: the least-squares system overflows to infinity or NaN");
+    if (!std::isfinite(gram[i]))
+      throw std::out_of_range("values too large: the least-squares system overflows to infinity or NaN");
   for (size_t j = 0; j < m; ++j)
-    if (!std::isfinite(xy[j])) throw std::out_of_range("values too large: the least-squares system overflows to infinity or NaN");
+    if (!std::isfinite(xy[j]))
+      throw std::out_of_range("values too large: the least-squares system overflows to infinity or NaN");
   const bool lasso = params.method == LarsMethod::kLasso;
   const double tiny32 = static_cast<double>(std::numeric_limits<float>::min());
   const double eqTol = static_cast<double>(std::numeric_limits<float>::epsilon());

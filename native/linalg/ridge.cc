@@ -91,7 +91,6 @@ RidgeResult RidgeFitT(const T* Z, size_t n, size_t m, const double* w, const dou
   return res;
 }
 
-
 }  // namespace
 
 RidgeResult RidgeFit(const double* Z, size_t n, size_t m, const double* w, const double* Y, size_t K,
@@ -120,6 +119,5 @@ double WeightedR2(const double* y, const double* yHat, const double* w, size_t n
   }
   return den != 0 ? 1.0 - num / den : (num == 0 ? 1.0 : 0.0);
 }
-
 
 }  // namespace limeshap

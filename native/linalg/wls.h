@@ -55,28 +55,28 @@ namespace limeshap {
 // ---------------------------------------------------------------------------------------------
 
 struct NormalEquationsParams {
-  bool center = true;               // subtract weighted means of the columns and of y (fit_intercept)
-  const int32_t* columns = nullptr; // optional column subset (indices into Z's m columns)
-  size_t numColumns = 0;            // used only when columns != nullptr
+  bool center = true;                // subtract weighted means of the columns and of y (fit_intercept)
+  const int32_t* columns = nullptr;  // optional column subset (indices into Z's m columns)
+  size_t numColumns = 0;             // used only when columns != nullptr
 };
 
 struct NormalEquations {
-  size_t p = 0;                // number of (selected) columns
-  size_t K = 0;                // number of targets
-  double sumWeights = 0;       // S = Σ w
-  std::vector<double> xMean;   // p: weighted column means (0 when !center)
-  std::vector<double> yMean;   // K: weighted target means (0 when !center)
-  std::vector<double> gram;    // p x p symmetric (both triangles filled): Xcᵀ W Xc
-  std::vector<double> xty;     // p x K: Xcᵀ W yc
-  std::vector<double> yty;     // K: yc ᵀ W yc  (= Σw(y-ȳ_w)² when center)
+  size_t p = 0;               // number of (selected) columns
+  size_t K = 0;               // number of targets
+  double sumWeights = 0;      // S = Σ w
+  std::vector<double> xMean;  // p: weighted column means (0 when !center)
+  std::vector<double> yMean;  // K: weighted target means (0 when !center)
+  std::vector<double> gram;   // p x p symmetric (both triangles filled): Xcᵀ W Xc
+  std::vector<double> xty;    // p x K: Xcᵀ W yc
+  std::vector<double> yty;    // K: yc ᵀ W yc  (= Σw(y-ȳ_w)² when center)
 };
 
 /// Builds Xcᵀ W Xc, Xcᵀ W Yc, Ycᵀ W Yc in one blocked pass over the data. w may be nullptr (all ones).
 /// Y may be nullptr with K = 0.
-NormalEquations BuildNormalEquations(const double* Z, size_t n, size_t m, const double* w, const double* Y,
-                                     size_t K, const NormalEquationsParams& params = {});
-NormalEquations BuildNormalEquations(const uint8_t* Z, size_t n, size_t m, const double* w, const double* Y,
-                                     size_t K, const NormalEquationsParams& params = {});
+NormalEquations BuildNormalEquations(const double* Z, size_t n, size_t m, const double* w, const double* Y, size_t K,
+                                     const NormalEquationsParams& params = {});
+NormalEquations BuildNormalEquations(const uint8_t* Z, size_t n, size_t m, const double* w, const double* Y, size_t K,
+                                     const NormalEquationsParams& params = {});
 
 /// Solves (A) X = B for symmetric positive semi-definite A (p x p, row-major, both triangles) and K
 /// right-hand sides B (p x K, row-major) into X (p x K). Cholesky first; if a pivot is not clearly
@@ -90,12 +90,12 @@ bool SolveSymmetricPsd(const double* A, size_t p, const double* B, size_t K, dou
 // ---------------------------------------------------------------------------------------------
 
 struct RidgeParams {
-  double alpha = 1.0;               // >= 0; 0 = ordinary least squares (with the min-norm fallback)
+  double alpha = 1.0;  // >= 0; 0 = ordinary least squares (with the min-norm fallback)
   bool fitIntercept = true;
-  const int32_t* columns = nullptr; // optional subset (LIME's used_features), in that order
+  const int32_t* columns = nullptr;  // optional subset (LIME's used_features), in that order
   size_t numColumns = 0;
-  int64_t predictRow = 0;           // row of Z at which to evaluate the fit (LIME: 0); -1 = none
-  bool computeScore = true;         // weighted R² on the same samples (one extra pass over Z)
+  int64_t predictRow = 0;    // row of Z at which to evaluate the fit (LIME: 0); -1 = none
+  bool computeScore = true;  // weighted R² on the same samples (one extra pass over Z)
 };
 
 struct RidgeResult {
@@ -121,7 +121,7 @@ double WeightedR2(const double* y, const double* yHat, const double* w, size_t n
 // ---------------------------------------------------------------------------------------------
 
 struct LassoParams {
-  double alpha = 1.0;     // > 0 (alpha = 0 works but converges slowly, as in sklearn)
+  double alpha = 1.0;  // > 0 (alpha = 0 works but converges slowly, as in sklearn)
   bool fitIntercept = true;
   int maxIter = 1000;
   double tol = 1e-4;
@@ -130,9 +130,9 @@ struct LassoParams {
 struct LassoResult {
   std::vector<double> coef;  // m
   double intercept = 0;
-  double dualGap = 0;        // final gap (in sklearn's scaled units)
-  double gapTol = 0;         // tol · |y_s|², what the gap was compared with
-  int nIter = 0;             // sweeps done
+  double dualGap = 0;  // final gap (in sklearn's scaled units)
+  double gapTol = 0;   // tol · |y_s|², what the gap was compared with
+  int nIter = 0;       // sweeps done
   bool converged = false;
 };
 
@@ -155,16 +155,15 @@ struct LarsParams {
 
 struct LarsResult {
   size_t m = 0;
-  std::vector<double> alphas;      // nSteps + 1
-  std::vector<int32_t> active;     // active features at the end, in order of entry
-  std::vector<double> coefs;       // (nSteps + 1) x m: path point t is row t (row-major)
+  std::vector<double> alphas;   // nSteps + 1
+  std::vector<int32_t> active;  // active features at the end, in order of entry
+  std::vector<double> coefs;    // (nSteps + 1) x m: path point t is row t (row-major)
   size_t nIter = 0;
   size_t numPoints() const { return alphas.size(); }
 };
 
 /// From the Gram matrix G = XᵀX (m x m, both triangles) and Xy = Xᵀy (m); nSamples = len(y).
-LarsResult LarsPathGram(const double* gram, const double* xy, size_t m, double nSamples,
-                        const LarsParams& params = {});
+LarsResult LarsPathGram(const double* gram, const double* xy, size_t m, double nSamples, const LarsParams& params = {});
 /// lars_path(X, y): X n x m raw (no centring; centre / weight beforehand as the caller needs).
 LarsResult LarsPath(const double* X, size_t n, size_t m, const double* y, const LarsParams& params = {});
 

@@ -43,7 +43,8 @@ inline void Require(bool ok, const char* what) {
 inline void CheckWeights(const double* w, size_t n) {
   if (!w) return;
   for (size_t i = 0; i < n; ++i)
-    if (!(w[i] >= 0) || !std::isfinite(w[i])) throw std::invalid_argument("limeshap wls: weights must be finite and >= 0");
+    if (!(w[i] >= 0) || !std::isfinite(w[i]))
+      throw std::invalid_argument("limeshap wls: weights must be finite and >= 0");
 }
 
 inline std::vector<int32_t> ResolveColumns(const int32_t* cols, size_t numCols, size_t m) {
@@ -111,8 +112,7 @@ inline double Dot(const double* a, const double* b, size_t len) {
 // Accumulates the 4-row block j0..j0+3 of the upper triangle of G (Rp x Rp) for columns k0 >= j0.
 // TJ x TK is the register tile; any shape gives the same arithmetic per entry.
 template <int TJ, int TK>
-LIMESHAP_INLINE void GramBlockRowT(const double* P, size_t ld, size_t len, size_t Rp,
-                                                         size_t j0, double* G) {
+LIMESHAP_INLINE void GramBlockRowT(const double* P, size_t ld, size_t len, size_t Rp, size_t j0, double* G) {
   for (size_t jj = j0; jj < j0 + 4; jj += TJ) {
     for (size_t k0 = j0; k0 < Rp; k0 += TK) {
       if (k0 + TK <= jj) continue;  // tile entirely below the diagonal

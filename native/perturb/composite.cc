@@ -52,8 +52,7 @@ void CompositeSelectF32Scalar(float* out, const float* a, const float* b, const 
   }
 }
 
-void CompositeSelectU16Scalar(uint16_t* out, const uint16_t* a, const uint16_t* b, const uint8_t* sel, size_t n,
-                              bool) {
+void CompositeSelectU16Scalar(uint16_t* out, const uint16_t* a, const uint16_t* b, const uint8_t* sel, size_t n, bool) {
   for (size_t i = 0; i < n; ++i) {
     const uint16_t m = static_cast<uint16_t>(0u - static_cast<unsigned>(sel[i] != 0));
     out[i] = static_cast<uint16_t>((a[i] & m) | (b[i] & static_cast<uint16_t>(~m)));
@@ -178,8 +177,7 @@ void Composite(const uint8_t* image, const uint8_t* hide, const int32_t* labels,
 }  // namespace
 
 void CompositeF32(const uint8_t* image, const uint8_t* hide, const int32_t* labels, int height, int width,
-                  const uint8_t* masks, int numSegments, size_t numSamples, const CompositeParams& params,
-                  float* out) {
+                  const uint8_t* masks, int numSegments, size_t numSamples, const CompositeParams& params, float* out) {
   Composite(image, hide, labels, height, width, masks, numSegments, numSamples, params, out);
 }
 

@@ -30,8 +30,7 @@ struct CompositeParams {
 /// sample offset), each 3·height·width elements. Throws std::out_of_range (before writing anything)
 /// when a label is outside [0, numSegments).
 void CompositeF32(const uint8_t* image, const uint8_t* hide, const int32_t* labels, int height, int width,
-                  const uint8_t* masks, int numSegments, size_t numSamples, const CompositeParams& params,
-                  float* out);
+                  const uint8_t* masks, int numSegments, size_t numSamples, const CompositeParams& params, float* out);
 void CompositeF16(const uint8_t* image, const uint8_t* hide, const int32_t* labels, int height, int width,
                   const uint8_t* masks, int numSegments, size_t numSamples, const CompositeParams& params,
                   uint16_t* out);

@@ -39,7 +39,8 @@ void CompositeSelectF32Avx2(float* out, const float* a, const float* b, const ui
     for (const size_t head = HeadCount(out, sizeof(float), n); i < head; ++i) out[i] = sel[i] ? a[i] : b[i];
     for (; i + 16 <= n; i += 16) {
       const __m256 r0 = _mm256_blendv_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), HiddenF32(sel + i));
-      const __m256 r1 = _mm256_blendv_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), HiddenF32(sel + i + 8));
+      const __m256 r1 =
+          _mm256_blendv_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), HiddenF32(sel + i + 8));
       _mm256_stream_ps(out + i, r0);
       _mm256_stream_ps(out + i + 8, r1);
     }
@@ -47,7 +48,8 @@ void CompositeSelectF32Avx2(float* out, const float* a, const float* b, const ui
   } else {
     for (; i + 16 <= n; i += 16) {
       const __m256 r0 = _mm256_blendv_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), HiddenF32(sel + i));
-      const __m256 r1 = _mm256_blendv_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), HiddenF32(sel + i + 8));
+      const __m256 r1 =
+          _mm256_blendv_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), HiddenF32(sel + i + 8));
       _mm256_storeu_ps(out + i, r0);
       _mm256_storeu_ps(out + i + 8, r1);
     }
@@ -61,15 +63,17 @@ void CompositeSelectU16Avx2(uint16_t* out, const uint16_t* a, const uint16_t* b,
   if (stream) {
     for (const size_t head = HeadCount(out, sizeof(uint16_t), n); i < head; ++i) out[i] = sel[i] ? a[i] : b[i];
     for (; i + 16 <= n; i += 16) {
-      const __m256i r = _mm256_blendv_epi8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + i)),
-                                           _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + i)), HiddenU16(sel + i));
+      const __m256i r =
+          _mm256_blendv_epi8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + i)),
+                             _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + i)), HiddenU16(sel + i));
       _mm256_stream_si256(reinterpret_cast<__m256i*>(out + i), r);
     }
     _mm_sfence();
   } else {
     for (; i + 16 <= n; i += 16) {
-      const __m256i r = _mm256_blendv_epi8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + i)),
-                                           _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + i)), HiddenU16(sel + i));
+      const __m256i r =
+          _mm256_blendv_epi8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + i)),
+                             _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + i)), HiddenU16(sel + i));
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i), r);
     }
   }

@@ -39,7 +39,8 @@ inline size_t SelectF32Blocks(float* out, const float* a, const float* b, const 
     const __m256i s = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(sel + i));
     const __mmask32 k = _mm256_test_epi8_mask(s, s);
     store(i, _mm512_mask_blend_ps(static_cast<__mmask16>(k), _mm512_loadu_ps(b + i), _mm512_loadu_ps(a + i)));
-    store(i + 16, _mm512_mask_blend_ps(static_cast<__mmask16>(k >> 16), _mm512_loadu_ps(b + i + 16), _mm512_loadu_ps(a + i + 16)));
+    store(i + 16, _mm512_mask_blend_ps(static_cast<__mmask16>(k >> 16), _mm512_loadu_ps(b + i + 16),
+                                       _mm512_loadu_ps(a + i + 16)));
   }
   for (; i + 16 <= n; i += 16) {
     const __m128i s = _mm_loadu_si128(reinterpret_cast<const __m128i*>(sel + i));

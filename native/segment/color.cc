@@ -49,9 +49,8 @@ double CbrtNearest(double x) {
 double SrgbToLinear(double x) { return x > 0.04045 ? std::pow((x + 0.055) / 1.055, 2.4) : x / 12.92; }
 
 void LinearRgbToLab(const double v[3], double lab[3]) {
-  static const double kM[3][3] = {{0.412453, 0.357580, 0.180423},
-                                  {0.212671, 0.715160, 0.072169},
-                                  {0.019334, 0.119193, 0.950227}};
+  static const double kM[3][3] = {
+      {0.412453, 0.357580, 0.180423}, {0.212671, 0.715160, 0.072169}, {0.019334, 0.119193, 0.950227}};
   static const double kWhite[3] = {0.95047, 1.0, 1.08883};
   double t[3];
   for (int j = 0; j < 3; ++j) {

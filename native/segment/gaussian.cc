@@ -45,8 +45,7 @@ std::vector<double> GaussianHalfKernel(double sigma) {
   const double sigma2 = sigma * sigma;
   std::vector<double> full(2 * static_cast<size_t>(radius) + 1);
   for (int x = -radius; x <= radius; ++x)
-    full[static_cast<size_t>(x + radius)] =
-        std::exp(-0.5 / sigma2 * static_cast<double>(x * x));
+    full[static_cast<size_t>(x + radius)] = std::exp(-0.5 / sigma2 * static_cast<double>(x * x));
   const double sum = NumpySum(full);
   std::vector<double> half(static_cast<size_t>(radius) + 1);
   for (int j = 0; j <= radius; ++j) half[static_cast<size_t>(j)] = full[static_cast<size_t>(radius + j)] / sum;
@@ -78,8 +77,7 @@ void GaussianCorrelate1D(double* img, const std::vector<double>& w, int64_t len,
       const double* centre = line.data() + radius;
       for (int64_t i = 0; i < len; ++i) {
         double tmp = centre[i] * w[0];
-        for (int64_t j = radius; j >= 1; --j)
-          tmp += (centre[i - j] + centre[i + j]) * w[static_cast<size_t>(j)];
+        for (int64_t j = radius; j >= 1; --j) tmp += (centre[i - j] + centre[i + j]) * w[static_cast<size_t>(j)];
         base[i * stride] = tmp;
       }
     }

@@ -28,16 +28,16 @@
 
 #include "segment/color.h"
 #include "segment/gaussian.h"
+#include "segment/quickshift_kernels.h"
 #include "simd/cpu.h"
 #include "util/numpy_random.h"
-#include "segment/quickshift_kernels.h"
 #include "util/thread_pool.h"
 
 namespace limeshap {
 namespace {
 
-constexpr int kMaxLanes = 8;          // widest vector (AVX-512 doubles)
-constexpr double kPadFeature = 1e150; // see QsPlanes: makes padded kernel terms exactly 0
+constexpr int kMaxLanes = 8;           // widest vector (AVX-512 doubles)
+constexpr double kPadFeature = 1e150;  // see QsPlanes: makes padded kernel terms exactly 0
 
 void CheckParams(int height, int width, const QuickshiftParams& p) {
   if (height <= 0 || width <= 0) throw std::invalid_argument("quickshift: image dimensions must be positive");
@@ -149,7 +149,8 @@ int Quickshift(const uint8_t* rgb, int height, int width, const QuickshiftParams
   for (int ch = 0; ch < 3; ++ch) {
     feature[ch].assign(padded, kPadFeature);
     for (int r = 0; r < height; ++r)
-      for (int c = 0; c < width; ++c) feature[ch][p.At(r, c)] = planes[ch][static_cast<size_t>(r) * width + c] * params.ratio;
+      for (int c = 0; c < width; ++c)
+        feature[ch][p.At(r, c)] = planes[ch][static_cast<size_t>(r) * width + c] * params.ratio;
     p.feature[ch] = feature[ch].data();
   }
   std::vector<double> density(padded, -std::numeric_limits<double>::infinity());
@@ -159,11 +160,16 @@ int Quickshift(const uint8_t* rgb, int height, int width, const QuickshiftParams
   NumpyNormal(params.seed, 1e-5, noise.data(), n);
 
   const SimdLevel simd = ActiveSimd();
-  auto densityRows = simd == SimdLevel::kAvx512 ? QsDensityAvx512 : simd == SimdLevel::kAvx2 ? QsDensityAvx2 : QsDensityScalar;
-  auto parentRows = simd == SimdLevel::kAvx512 ? QsParentAvx512 : simd == SimdLevel::kAvx2 ? QsParentAvx2 : QsParentScalar;
+  auto densityRows = simd == SimdLevel::kAvx512 ? QsDensityAvx512
+                     : simd == SimdLevel::kAvx2 ? QsDensityAvx2
+                                                : QsDensityScalar;
+  auto parentRows = simd == SimdLevel::kAvx512 ? QsParentAvx512
+                    : simd == SimdLevel::kAvx2 ? QsParentAvx2
+                                               : QsParentScalar;
   // A few rows per chunk: enough chunks to balance the border rows (which have smaller windows).
   const size_t grain = std::max(1, height / 32);
-  ParallelFor(0, height, grain, [&](size_t r0, size_t r1) { densityRows(p, noise.data(), static_cast<int>(r0), static_cast<int>(r1)); });
+  ParallelFor(0, height, grain,
+              [&](size_t r0, size_t r1) { densityRows(p, noise.data(), static_cast<int>(r0), static_cast<int>(r1)); });
 
   std::vector<int64_t> parent(n);
   std::vector<double> dist(n);

@@ -3,9 +3,9 @@
 // cpu.cc reports AVX2 and FMA (see quickshift_simd.h for why the results equal the scalar path).
 #include <immintrin.h>
 
-#include "simd/exp_table.h"
-#include "simd/exp_avx2.h"
 #include "segment/quickshift_simd.h"
+#include "simd/exp_avx2.h"
+#include "simd/exp_table.h"
 
 namespace limeshap {
 namespace {
@@ -28,7 +28,6 @@ struct Avx2 {
   static bool None(M m) { return _mm256_movemask_pd(m) == 0; }
   static D Select(M m, D a, D b) { return _mm256_blendv_pd(b, a, m); }
 };
-
 
 // exp as glibc computes it, vectorised (exp_avx2.h): bit-identical to std::exp where the
 // self-check passes (glibc 2.28+ on x86-64 with FMA).

@@ -3,9 +3,9 @@
 // only when cpu.cc reports AVX-512 (see quickshift_simd.h for why the results equal the scalar path).
 #include <immintrin.h>
 
-#include "simd/exp_table.h"
-#include "simd/exp_avx512.h"
 #include "segment/quickshift_simd.h"
+#include "simd/exp_avx512.h"
+#include "simd/exp_table.h"
 
 namespace limeshap {
 namespace {
@@ -28,7 +28,6 @@ struct Avx512 {
   static bool None(M m) { return m == 0; }
   static D Select(M m, D a, D b) { return _mm512_mask_blend_pd(m, b, a); }
 };
-
 
 // exp as glibc computes it, vectorised (exp_avx512.h): bit-identical to std::exp where the
 // self-check passes (glibc 2.28+ on x86-64 with FMA). Two table reads: gathers, or (faster) permutes.

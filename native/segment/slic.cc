@@ -34,8 +34,8 @@ struct GridSlices {
 
 GridSlices RegularGrid(const int64_t shape[3], int64_t nPoints) {
   GridSlices g{};
-  const double spaceSize = static_cast<double>(shape[0]) * static_cast<double>(shape[1]) *
-                           static_cast<double>(shape[2]);
+  const double spaceSize =
+      static_cast<double>(shape[0]) * static_cast<double>(shape[1]) * static_cast<double>(shape[2]);
   if (spaceSize <= static_cast<double>(nPoints)) {
     // slice(None) on every axis: every voxel is a point, step 1.
     for (int d = 0; d < 3; ++d) {
@@ -105,8 +105,8 @@ void GaussianSmooth(std::vector<double>& img, int64_t H, int64_t W, double sigma
 // ---------------------------------------------------------------------------------------------
 // Connectivity enforcement (skimage _enforce_label_connectivity_cython, start_label = 0).
 
-void EnforceConnectivity(const std::vector<int32_t>& segments, int64_t H, int64_t W,
-                         int64_t minSize, int64_t maxSize, std::vector<int32_t>& out) {
+void EnforceConnectivity(const std::vector<int32_t>& segments, int64_t H, int64_t W, int64_t minSize, int64_t maxSize,
+                         std::vector<int32_t>& out) {
   const int64_t N = H * W;
   out.assign(static_cast<size_t>(N), -1);
   std::vector<int64_t> coords(static_cast<size_t>(maxSize));
@@ -162,7 +162,7 @@ int Slic(const uint8_t* rgb, int height, int width, const SlicParams& p, int32_t
   const int64_t nSegments = std::max<int64_t>(1, p.nSegments);
   // Tiny values are floored so that 1/compactness stays finite; NaN -> 1e-12 too.
   const double compactness = p.compactness >= 1e-12 ? p.compactness : 1e-12;
-  double sigma = p.sigma > 0.0 ? p.sigma : 0.0;                            // NaN -> 0
+  double sigma = p.sigma > 0.0 ? p.sigma : 0.0;  // NaN -> 0
   sigma = std::min(sigma, static_cast<double>(std::max(H, W)));
   const int iterations = std::max(1, p.maxIter);
 
@@ -222,8 +222,8 @@ int Slic(const uint8_t* rgb, int height, int width, const SlicParams& p, int32_t
   // The spatial normaliser uses the seeding step (max over axes, depth step being 1); the
   // search windows use regular_grid recomputed with the actual seed count, as skimage does.
   // skimage passes `step` through a C float; the value is a small integer, so that is exact.
-  const double step = static_cast<double>(static_cast<float>(
-      std::max<int64_t>({seedGrid.step[0], seedGrid.step[1], seedGrid.step[2]})));
+  const double step = static_cast<double>(
+      static_cast<float>(std::max<int64_t>({seedGrid.step[0], seedGrid.step[1], seedGrid.step[2]})));
   const double spatialWeight = 1.0 / (step * step);
   const GridSlices windowGrid = RegularGrid(shape, K);
   const int64_t stepY = windowGrid.step[1], stepX = windowGrid.step[2];
@@ -242,11 +242,11 @@ int Slic(const uint8_t* rgb, int height, int width, const SlicParams& p, int32_t
       const double* kc = cc.data() + k * kChannels;
       // Same truncating casts as the Cython code; bounds are clamped before the cast.
       const int64_t yMin = static_cast<int64_t>(std::max(ky - 2.0 * static_cast<double>(stepY), 0.0));
-      const int64_t yMax = static_cast<int64_t>(
-          std::min(ky + 2.0 * static_cast<double>(stepY) + 1.0, static_cast<double>(H)));
+      const int64_t yMax =
+          static_cast<int64_t>(std::min(ky + 2.0 * static_cast<double>(stepY) + 1.0, static_cast<double>(H)));
       const int64_t xMin = static_cast<int64_t>(std::max(kx - 2.0 * static_cast<double>(stepX), 0.0));
-      const int64_t xMax = static_cast<int64_t>(
-          std::min(kx + 2.0 * static_cast<double>(stepX) + 1.0, static_cast<double>(W)));
+      const int64_t xMax =
+          static_cast<int64_t>(std::min(kx + 2.0 * static_cast<double>(stepX) + 1.0, static_cast<double>(W)));
       const double c0 = kc[0], c1 = kc[1], c2 = kc[2];
       for (int64_t y = yMin; y < yMax; ++y) {
         double dy = ky - static_cast<double>(y);

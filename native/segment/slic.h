@@ -60,11 +60,11 @@
 namespace limeshap {
 
 struct SlicParams {
-  int nSegments = 100;         // approximate number of segments (seeds on a regular grid)
-  double compactness = 10.0;   // colour vs space balance; larger = more square segments
-  double sigma = 0.0;          // Gaussian pre-smoothing width in pixels (0 = none)
-  int maxIter = 10;            // k-means iterations (skimage max_num_iter)
-  bool convert2lab = true;     // cluster in CIE L*a*b* (true) or in rescaled RGB (false)
+  int nSegments = 100;        // approximate number of segments (seeds on a regular grid)
+  double compactness = 10.0;  // colour vs space balance; larger = more square segments
+  double sigma = 0.0;         // Gaussian pre-smoothing width in pixels (0 = none)
+  int maxIter = 10;           // k-means iterations (skimage max_num_iter)
+  bool convert2lab = true;    // cluster in CIE L*a*b* (true) or in rescaled RGB (false)
   bool enforceConnectivity = true;
   double minSizeFactor = 0.5;  // segments smaller than this · (H·W/nSeeds) are merged away
   double maxSizeFactor = 3.0;  // connected-component search is capped at this · (H·W/nSeeds)

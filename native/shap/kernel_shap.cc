@@ -76,8 +76,8 @@ KernelShapResult KernelShapSolve(const double* masks, size_t n, size_t M, const 
   return res;
 }
 
-void KernelShapSolveWithSelection(const uint8_t* masks8, size_t n, size_t M, const double* w, const double* y,
-                                  size_t K, const double* delta, const KernelShapL1Params& params, double* out) {
+void KernelShapSolveWithSelection(const uint8_t* masks8, size_t n, size_t M, const double* w, const double* y, size_t K,
+                                  const double* delta, const KernelShapL1Params& params, double* out) {
   const KernelShapL1 mode = params.mode;
   const double l1Value = params.value;
   const double zeroTol = params.zeroTol;
@@ -104,10 +104,10 @@ void KernelShapSolveWithSelection(const uint8_t* masks8, size_t n, size_t M, con
         break;
       case KernelShapL1::kAic:
       case KernelShapL1::kBic:
-        sel = KernelShapSelectInformationCriterion(masks.data(), n, M, w, col.data(), delta[k], mode == KernelShapL1::kBic);
+        sel = KernelShapSelectInformationCriterion(masks.data(), n, M, w, col.data(), delta[k],
+                                                   mode == KernelShapL1::kBic);
         break;
-      case KernelShapL1::kNone:
-        break;
+      case KernelShapL1::kNone: break;
     }
     double* phi = out + k * M;
     if (sel.empty()) {

@@ -20,7 +20,6 @@
 
 namespace limeshap {
 
-
 struct KernelShapParams {
   const int32_t* selected = nullptr;  // optional selected features (e.g. from an L1 step), in the
   size_t numSelected = 0;             // order they came; the LAST one is eliminated. nullptr = all M
@@ -35,8 +34,8 @@ struct KernelShapResult {
 
 /// masks: n x M (0/1 as doubles), w: n kernel weights, y: n x K already link(f(z)) - link(f_null),
 /// delta: K totals link(f(x)) - link(f_null). Σ_j φ_kj = delta_k (up to rounding, before zeroTol).
-KernelShapResult KernelShapSolve(const double* masks, size_t n, size_t M, const double* w, const double* y,
-                                 size_t K, const double* delta, const KernelShapParams& params = {});
+KernelShapResult KernelShapSolve(const double* masks, size_t n, size_t M, const double* w, const double* y, size_t K,
+                                 const double* delta, const KernelShapParams& params = {});
 
 /// shap's l1_reg="num_features(r)" selection for one target: LAR (max_iter = r) on the augmented
 /// system (above). Returns lars_path(...)[1]: the active features in order of entry.
@@ -45,9 +44,8 @@ std::vector<int32_t> KernelShapSelectNumFeatures(const double* masks, size_t n, 
 
 /// shap's l1_reg=<float> selection: indices of non-zero Lasso(alpha).fit(mask_aug, y_aug).coef_,
 /// ascending (np.nonzero order).
-std::vector<int32_t> KernelShapSelectLasso(const double* masks, size_t n, size_t M, const double* w,
-                                           const double* y, double delta, double alpha);
-
+std::vector<int32_t> KernelShapSelectLasso(const double* masks, size_t n, size_t M, const double* w, const double* y,
+                                           double delta, double alpha);
 
 /// shap's l1_reg="aic" / "bic": sklearn LassoLarsIC(criterion, fit_intercept=True, max_iter=500)
 /// .fit(X_aug, y_aug).coef_'s non-zero indices, ascending. Throws std::invalid_argument when the
@@ -61,14 +59,14 @@ enum class KernelShapL1 { kNone, kNumFeatures, kAlpha, kAic, kBic };
 
 struct KernelShapL1Params {
   KernelShapL1 mode = KernelShapL1::kNone;
-  double value = 0;       // r for kNumFeatures, alpha for kAlpha; unused otherwise
-  double zeroTol = 1e-10; // |φ| < zeroTol -> 0 (0 disables)
+  double value = 0;        // r for kNumFeatures, alpha for kAlpha; unused otherwise
+  double zeroTol = 1e-10;  // |φ| < zeroTol -> 0 (0 disables)
 };
 
 /// The whole Kernel SHAP solve for K targets: masks n x M (0/1 bytes), w: n, y: n x K, delta: K,
 /// out: K x M. Without selection all targets share one solve; with one, each target is selected and
 /// solved alone (shap runs it per output dimension), and a target with nothing selected gets zeros.
-void KernelShapSolveWithSelection(const uint8_t* masks, size_t n, size_t M, const double* w, const double* y,
-                                  size_t K, const double* delta, const KernelShapL1Params& params, double* out);
+void KernelShapSolveWithSelection(const uint8_t* masks, size_t n, size_t M, const double* w, const double* y, size_t K,
+                                  const double* delta, const KernelShapL1Params& params, double* out);
 
 }  // namespace limeshap

@@ -66,8 +66,7 @@ inline __m256d ExpAvx2Special(__m256d x, __m256d tmp, __m256i sbits) {
   // |x| >= 1024 (and +-inf): 0 or +inf.
   const __m256d huge = _mm256_cmp_pd(ax, _mm256_set1_pd(1024.0), _CMP_GE_OQ);
   res = _mm256_blendv_pd(res, zero, _mm256_and_pd(neg, huge));
-  res = _mm256_blendv_pd(res, _mm256_andnot_pd(neg, _mm256_set1_pd(__builtin_inf())),
-                         _mm256_andnot_pd(neg, huge));
+  res = _mm256_blendv_pd(res, _mm256_andnot_pd(neg, _mm256_set1_pd(__builtin_inf())), _mm256_andnot_pd(neg, huge));
   // |x| < 2^-54 or NaN: 1 + x.
   const __m256d tiny = _mm256_cmp_pd(ax, _mm256_set1_pd(0x1p-54), _CMP_NGE_UQ);
   res = _mm256_blendv_pd(res, _mm256_add_pd(one, x), tiny);

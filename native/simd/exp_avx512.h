@@ -164,7 +164,8 @@ struct ExpAvx512PermLut {
     // The 8 corrections of j's group of 8, then byte j % 8 of them, sign-extended.
     const __m512i group = _mm512_permutex2var_epi64(_mm512_load_si512(corr), _mm512_maskz_srli_epi64(all, ki, 3),
                                                     _mm512_load_si512(corr + 64));
-    const __m512i toTop = _mm512_maskz_slli_epi64(all, _mm512_maskz_andnot_epi64(all, ki, _mm512_set1_epi64(7)), 3);  // 8 (7 - j % 8)
+    const __m512i toTop =
+        _mm512_maskz_slli_epi64(all, _mm512_maskz_andnot_epi64(all, ki, _mm512_set1_epi64(7)), 3);  // 8 (7 - j % 8)
     const __m512i c = _mm512_maskz_srai_epi64(all, _mm512_maskz_sllv_epi64(all, group, toTop), 56);
     tail = _mm512_castsi512_pd(_mm512_add_epi64(_mm512_castpd_si512(approx), c));
   }
@@ -185,8 +186,9 @@ struct ExpAvx512PermLut {
     for (int pass = 0; pass < 2; ++pass) {  // pass 0 derives the corrections, pass 1 checks them
       for (int j = 0; j < kExpTableSize; j += 8) {
         // Arbitrary high bits above the index, as in real use (k itself is not reduced).
-        const __m512i ki = _mm512_add_epi64(_mm512_set_epi64(j + 7, j + 6, j + 5, j + 4, j + 3, j + 2, j + 1, j),
-                                            _mm512_set1_epi64(static_cast<long long>(0x4338000000000000ULL - (37 << 7))));
+        const __m512i ki =
+            _mm512_add_epi64(_mm512_set_epi64(j + 7, j + 6, j + 5, j + 4, j + 3, j + 2, j + 1, j),
+                             _mm512_set1_epi64(static_cast<long long>(0x4338000000000000ULL - (37 << 7))));
         __m512i sb;
         __m512d tail;
         if (pass == 0) {

@@ -187,9 +187,22 @@ const ExpTable* GetExpTable() {
 const double* ExpCheckArguments() {
   static const auto args = [] {
     std::array<double, kExpCheckCount> x{};
-    const double specials[] = {0.0, -0.0, -0x1p-54, -0x1p-55, -0x1p-1074, -512.0, -0x1.fffffffffffffp8,
-                               -708.3964185322641, -745.1332191019411, -745.1332191019412, -746.0,
-                               -1024.0, -HUGE_VAL, std::nan(""), 1.0, 700.0};
+    const double specials[] = {0.0,
+                               -0.0,
+                               -0x1p-54,
+                               -0x1p-55,
+                               -0x1p-1074,
+                               -512.0,
+                               -0x1.fffffffffffffp8,
+                               -708.3964185322641,
+                               -745.1332191019411,
+                               -745.1332191019412,
+                               -746.0,
+                               -1024.0,
+                               -HUGE_VAL,
+                               std::nan(""),
+                               1.0,
+                               700.0};
     constexpr int kSpecials = static_cast<int>(sizeof(specials) / sizeof(specials[0]));
     std::uint64_t state = 0x9e3779b97f4a7c15ULL;
     for (int i = 0; i < kExpCheckCount; ++i) {
@@ -198,8 +211,8 @@ const double* ExpCheckArguments() {
       switch (i % 4) {
         case 0: x[i] = -800.0 * u; break;
         case 1: x[i] = -std::exp2(-60.0 + 69.6 * u); break;  // log-uniform down to -800
-        case 2: x[i] = -700.0 - 50.0 * u; break;               // subnormal results, underflow
-        default: x[i] = -40.0 * u; break;                     // typical quickshift arguments
+        case 2: x[i] = -700.0 - 50.0 * u; break;             // subnormal results, underflow
+        default: x[i] = -40.0 * u; break;                    // typical quickshift arguments
       }
       if (i < kSpecials) x[i] = specials[i];
     }

@@ -77,7 +77,8 @@ void SeedSequenceState(uint64_t seed, uint64_t out[4]) {
     v ^= v >> kXShift;
     words[i] = v;
   }
-  for (int i = 0; i < 4; ++i) out[i] = static_cast<uint64_t>(words[2 * i]) | (static_cast<uint64_t>(words[2 * i + 1]) << 32);
+  for (int i = 0; i < 4; ++i)
+    out[i] = static_cast<uint64_t>(words[2 * i]) | (static_cast<uint64_t>(words[2 * i + 1]) << 32);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -138,11 +139,11 @@ constexpr uint64_t kPcgMultLo = 0x4385df649fccf645ull;
 // boundary is 0.0014 ulp away, far more than double-double's error.
 
 constexpr int kLayers = 256;
-constexpr double kZigR = 3.6541528853610088;         // x_255, where the tail starts
-constexpr double kZigInvR = 0.27366123732975828;      // 1 / r, rounded as numpy has it
-constexpr double kZigV = 0.0049286732339746519;       // area of every layer, numpy's constant
+constexpr double kZigR = 3.6541528853610088;      // x_255, where the tail starts
+constexpr double kZigInvR = 0.27366123732975828;  // 1 / r, rounded as numpy has it
+constexpr double kZigV = 0.0049286732339746519;   // area of every layer, numpy's constant
 constexpr int kNumpyExpErratumLayer = 38;
-constexpr double kTwo52 = 4503599627370496.0;         // 2^52: rabs has 52 bits
+constexpr double kTwo52 = 4503599627370496.0;  // 2^52: rabs has 52 bits
 
 struct ZigguratTables {
   uint64_t ki[kLayers];

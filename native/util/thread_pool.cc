@@ -17,8 +17,8 @@ namespace {
 struct Job {
   const std::function<void(size_t, size_t)>* fn;
   size_t begin, end, grain, chunks;
-  std::atomic<size_t> next{0};      // next chunk to claim
-  std::atomic<size_t> done{0};      // chunks finished
+  std::atomic<size_t> next{0};  // next chunk to claim
+  std::atomic<size_t> done{0};  // chunks finished
   std::mutex mutex;
   std::condition_variable finished;
   std::exception_ptr error;
