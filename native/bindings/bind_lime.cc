@@ -37,6 +37,20 @@ struct FitJob {
         local(ArrayArg<double>(oo.Get("localPrediction"), "out.localPrediction", K), "out.localPrediction", K) {}
 };
 
+const std::pair<const char*, LimeRegressor> kRegressors[] = {
+    {"ridge", LimeRegressor::kRidge}, {"linear", LimeRegressor::kLinear}, {"lasso", LimeRegressor::kLasso}};
+
+// TypeScript's names use dashes, lime's underscores: both are accepted.
+const std::pair<const char*, FeatureSelection> kFeatureSelections[] = {
+    {"none", FeatureSelection::kNone},
+    {"forward", FeatureSelection::kForwardSelection},
+    {"forward_selection", FeatureSelection::kForwardSelection},
+    {"highest-weights", FeatureSelection::kHighestWeights},
+    {"highest_weights", FeatureSelection::kHighestWeights},
+    {"lasso-path", FeatureSelection::kLassoPath},
+    {"lasso_path", FeatureSelection::kLassoPath},
+    {"auto", FeatureSelection::kAuto}};
+
 // limeFit(masks: Uint8Array n*m, n, m, targets: Float64Array n*K, K,
 //         params { kernelWidth, regressor, alpha, featureSelection, numFeatures },
 //         out { distances, sampleWeights, intercept, coef, score, localPrediction }) -> Promise<void>
@@ -54,35 +68,10 @@ Napi::Value LimeFitBinding(const Napi::CallbackInfo& info) {
   // lime's weights are sqrt(exp(-d² / kernelWidth²)): kernelWidth² must be a positive, finite double,
   // or the weight of the sample at distance 0 is 0/0 = NaN.
   p.kernelWidth = NumberField(po, "kernelWidth", 1e-150, 1e150);
-  const std::string regressor = StringField(po, "regressor");
-  if (regressor == "ridge")
-    p.regressor = LimeRegressor::kRidge;
-  else if (regressor == "linear")
-    p.regressor = LimeRegressor::kLinear;
-  else if (regressor == "lasso")
-    p.regressor = LimeRegressor::kLasso;
-  else
-    throw ArgError{true, "regressor must be 'ridge', 'linear' or 'lasso', got '" + regressor + "'"};
+  p.regressor = NameField(po, "regressor", kRegressors, "'ridge', 'linear' or 'lasso'");
   p.alpha = NumberField(po, "alpha", 0, 1e300);
-  // TypeScript's names use dashes, lime's underscores: both are accepted.
-  std::string fs = StringField(po, "featureSelection");
-  if (fs == "forward") fs = "forward_selection";
-  if (fs == "highest-weights") fs = "highest_weights";
-  if (fs == "lasso-path") fs = "lasso_path";
-  if (fs == "none")
-    p.featureSelection = FeatureSelection::kNone;
-  else if (fs == "forward_selection")
-    p.featureSelection = FeatureSelection::kForwardSelection;
-  else if (fs == "highest_weights")
-    p.featureSelection = FeatureSelection::kHighestWeights;
-  else if (fs == "lasso_path")
-    p.featureSelection = FeatureSelection::kLassoPath;
-  else if (fs == "auto")
-    p.featureSelection = FeatureSelection::kAuto;
-  else
-    throw ArgError{
-        true,
-        "featureSelection must be 'none', 'forward', 'highest-weights', 'lasso-path' or 'auto', got '" + fs + "'"};
+  p.featureSelection = NameField(po, "featureSelection", kFeatureSelections,
+                                 "'none', 'forward', 'highest-weights', 'lasso-path' or 'auto'");
   p.numFeatures = static_cast<size_t>(NumberField(po, "numFeatures", 1, 1e15));
   auto job = std::make_shared<FitJob>(oo, n, m, K);
   job->params = p;

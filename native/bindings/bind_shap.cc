@@ -38,6 +38,12 @@ void RequireFinite(const std::vector<double>& v, const char* name) {
       throw ArgError{true, std::string(name) + "[" + std::to_string(i) + "] must be finite, got " + ShowNumber(v[i])};
 }
 
+const std::pair<const char*, KernelShapL1> kL1Modes[] = {{"none", KernelShapL1::kNone},
+                                                         {"num-features", KernelShapL1::kNumFeatures},
+                                                         {"alpha", KernelShapL1::kAlpha},
+                                                         {"aic", KernelShapL1::kAic},
+                                                         {"bic", KernelShapL1::kBic}};
+
 // kernelShapSolve(masks: Uint8Array n*M, n, M, weights: Float64Array n, y: Float64Array n*K, K,
 //                 delta: Float64Array K, params { l1, l1Value, zeroTol? }, out: Float64Array K*M) -> Promise<void>
 Napi::Value KernelShapSolveBinding(const Napi::CallbackInfo& info) {
@@ -49,24 +55,10 @@ Napi::Value KernelShapSolveBinding(const Napi::CallbackInfo& info) {
   if (static_cast<double>(n) * static_cast<double>(M) > 4e9)
     throw ArgError{true, "n x M (samples x features) is too large"};
   Napi::Object po = ObjectArg(info, 7, "params");
-  const std::string l1 = StringField(po, "l1");
-  KernelShapL1 mode;
+  const KernelShapL1 mode = NameField(po, "l1", kL1Modes, "'none', 'num-features', 'alpha', 'aic' or 'bic'");
   double l1Value = 0;
-  if (l1 == "none") {
-    mode = KernelShapL1::kNone;
-  } else if (l1 == "num-features") {
-    mode = KernelShapL1::kNumFeatures;
-    l1Value = IntField(po, "l1Value", 1, 1e9);
-  } else if (l1 == "alpha") {
-    mode = KernelShapL1::kAlpha;
-    l1Value = NumberField(po, "l1Value", 0, 1e300);
-  } else if (l1 == "aic") {
-    mode = KernelShapL1::kAic;
-  } else if (l1 == "bic") {
-    mode = KernelShapL1::kBic;
-  } else {
-    throw ArgError{true, "l1 must be 'none', 'num-features', 'alpha', 'aic' or 'bic', got '" + l1 + "'"};
-  }
+  if (mode == KernelShapL1::kNumFeatures) l1Value = IntField(po, "l1Value", 1, 1e9);
+  if (mode == KernelShapL1::kAlpha) l1Value = NumberField(po, "l1Value", 0, 1e300);
   // Optional: |φ| below this is set to 0 afterwards (shap: 1e-10, the default); 0 keeps Σφ = delta exact.
   double zeroTol = 1e-10;
   const Napi::Value zeroTolValue = po.Get("zeroTol");

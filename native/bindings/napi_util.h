@@ -124,6 +124,17 @@ inline std::string StringField(const Napi::Object& o, const char* name) {
   return v.As<Napi::String>().Utf8Value();
 }
 
+/// A string field that must be one of the names in `table` (name -> value): how a binding maps an option
+/// to a kernel's enum. `expected` lists the accepted names for the error ("'a', 'b' or 'c'").
+template <class E, size_t N>
+E NameField(const Napi::Object& o, const char* name, const std::pair<const char*, E> (&table)[N],
+            const char* expected) {
+  const std::string s = StringField(o, name);
+  for (const auto& entry : table)
+    if (s == entry.first) return entry.second;
+  throw ArgError{true, std::string(name) + " must be " + expected + ", got '" + s + "'"};
+}
+
 inline bool BoolField(const Napi::Object& o, const char* name) {
   Napi::Value v = o.Get(name);
   if (!v.IsBoolean()) throw ArgError{false, std::string(name) + " must be a boolean, got " + ShowType(v)};
