@@ -32,6 +32,7 @@
 #include <new>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -154,26 +155,23 @@ inline size_t CountArg(const Napi::CallbackInfo& info, size_t i, const char* nam
 }
 
 template <class T>
-constexpr napi_typedarray_type ArrayKind();
-template <>
-constexpr napi_typedarray_type ArrayKind<uint8_t>() {
-  return napi_uint8_array;
-}
-template <>
-constexpr napi_typedarray_type ArrayKind<uint16_t>() {
-  return napi_uint16_array;
-}
-template <>
-constexpr napi_typedarray_type ArrayKind<int32_t>() {
-  return napi_int32_array;
-}
-template <>
-constexpr napi_typedarray_type ArrayKind<float>() {
-  return napi_float32_array;
-}
-template <>
-constexpr napi_typedarray_type ArrayKind<double>() {
-  return napi_float64_array;
+constexpr bool kAlwaysFalse = false;
+
+// The typed-array kind holding elements of type T.
+template <class T>
+constexpr napi_typedarray_type ArrayKind() {
+  if constexpr (std::is_same_v<T, uint8_t>)
+    return napi_uint8_array;
+  else if constexpr (std::is_same_v<T, uint16_t>)
+    return napi_uint16_array;
+  else if constexpr (std::is_same_v<T, int32_t>)
+    return napi_int32_array;
+  else if constexpr (std::is_same_v<T, float>)
+    return napi_float32_array;
+  else if constexpr (std::is_same_v<T, double>)
+    return napi_float64_array;
+  else
+    static_assert(kAlwaysFalse<T>, "no typed array holds this element type");
 }
 
 /// The typed array's element type, length and data pointer as they are NOW (Napi::TypedArray caches
