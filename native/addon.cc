@@ -4,7 +4,7 @@
 // N-API types. See napi_util.h for the rules that keep hostile arguments from crashing the process.
 #include <napi.h>
 
-#include "napi_util.h"
+#include "bindings/napi_util.h"
 
 static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   limeshap::RegisterSegmentation(env, exports);

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: MIT
+// Bindings of the segmentation kernels: quickshift, SLIC and the numpy-compatible noise (test hook).
+// The worker segments an owned copy of the pixels into a native label vector, copied into the
+// caller's `labels` on the main thread when done (napi_util.h explains why).
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bindings/napi_util.h"
+#include "segment/quickshift.h"
+#include "segment/slic.h"
+#include "util/numpy_random.h"
+
+namespace limeshap {
+namespace {
+
+constexpr double kMaxSafeInteger = 9007199254740991.0;  // 2^53 - 1, JS's largest exact integer
+constexpr double kMaxSide = 1 << 15;
+
+struct SegmentJob {
+  std::vector<uint8_t> rgb;
+  int width, height;
+  OutArray<int32_t> labels;
+  int count = 0;
+};
+
+// (rgb: Uint8Array HWC, width, height, params, labels: Int32Array). `readParams` reads the params
+// object (it may run JS) before any buffer is looked at; the job is made after it.
+std::shared_ptr<SegmentJob> ReadImageArgs(const Napi::CallbackInfo& info,
+                                          const std::function<void(const Napi::Object&)>& readParams) {
+  if (info.Length() < 5) throw ArgError{false, "expected (rgb, width, height, params, labels)"};
+  const int width = static_cast<int>(CountArg(info, 1, "width", 1, kMaxSide));
+  const int height = static_cast<int>(CountArg(info, 2, "height", 1, kMaxSide));
+  readParams(ObjectArg(info, 3, "params"));
+  const size_t n = static_cast<size_t>(width) * static_cast<size_t>(height);
+  const Napi::Value rgb = ArrayArg<uint8_t>(info[0], "rgb", n * 3);
+  const Napi::Value labels = ArrayArg<int32_t>(info[4], "labels", n);
+  auto job = std::make_shared<SegmentJob>(
+      SegmentJob{CopyArray<uint8_t>(rgb, "rgb", n * 3), width, height, OutArray<int32_t>(labels, "labels", n)});
+  return job;
+}
+
+Napi::Promise Start(const Napi::CallbackInfo& info, const char* name, std::shared_ptr<SegmentJob> job,
+                    std::function<int(SegmentJob&)> run) {
+  return PromiseWorker::Start(
+      info.Env(), name, [job, run] { job->count = run(*job); },
+      [job](Napi::Env env) {
+        job->labels.Check();
+        job->labels.Write();
+        return Napi::Number::New(env, job->count);
+      });
+}
+
+Napi::Value QuickshiftBinding(const Napi::CallbackInfo& info) {
+  QuickshiftParams p;
+  auto job = ReadImageArgs(info, [&p](const Napi::Object& o) {
+    p.kernelSize = NumberField(o, "kernelSize", 1e-9, 64);
+    p.maxDist = NumberField(o, "maxDist", 0, 1e300);
+    p.ratio = NumberField(o, "ratio", 0, 1);
+    p.sigma = NumberField(o, "sigma", 0, 1000);
+    p.convert2lab = BoolField(o, "convert2lab");
+    double seed = NumberField(o, "seed", 0, kMaxSafeInteger);
+    if (seed != std::floor(seed)) throw ArgError{false, "seed must be an integer, got " + ShowNumber(seed)};
+    p.seed = static_cast<uint64_t>(seed);
+  });
+  return Start(info, "quickshift", job,
+               [p](SegmentJob& j) { return Quickshift(j.rgb.data(), j.height, j.width, p, j.labels.data.data()); });
+}
+
+Napi::Value SlicBinding(const Napi::CallbackInfo& info) {
+  SlicParams p;
+  auto job = ReadImageArgs(info, [&p](const Napi::Object& o) {
+    p.nSegments = IntField(o, "nSegments", 1, 1e9);
+    p.compactness = NumberField(o, "compactness", 1e-9, 1e9);
+    p.sigma = NumberField(o, "sigma", 0, 1000);
+    p.maxIter = IntField(o, "maxIter", 1, 1e6);
+    p.convert2lab = BoolField(o, "convert2lab");
+    p.enforceConnectivity = BoolField(o, "enforceConnectivity");
+  });
+  return Start(info, "slic", job,
+               [p](SegmentJob& j) { return Slic(j.rgb.data(), j.height, j.width, p, j.labels.data.data()); });
+}
+
+// _numpyNormal(seed, scale, out: Float64Array): numpy.random.default_rng(seed).normal(scale, out.length).
+// A test hook (the tie-break noise must match numpy bit for bit). Synchronous, and no argument read
+// runs JS, so writing into `out` in place is safe.
+Napi::Value NumpyNormalBinding(const Napi::CallbackInfo& info) {
+  if (info.Length() < 3) throw ArgError{false, "expected (seed, scale, out: Float64Array)"};
+  const double seed = static_cast<double>(CountArg(info, 0, "seed", 0, kMaxSafeInteger));
+  const double scale = CheckNumber(info[1], "scale", -1e300, 1e300);
+  if (!info[2].IsTypedArray()) throw ArgError{false, "out must be a Float64Array, got " + ShowType(info[2])};
+  const size_t length = ViewOf(info[2]).length;
+  const Napi::Value out = ArrayArg<double>(info[2], "out", length);
+  NumpyNormal(static_cast<uint64_t>(seed), scale, DataOf<double>(out, "out", length), length);
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+void RegisterSegmentation(Napi::Env env, Napi::Object exports) {
+  Export<QuickshiftBinding>(env, exports, "quickshift");
+  Export<SlicBinding>(env, exports, "slic");
+  Export<NumpyNormalBinding>(env, exports, "numpyNormal");
+}
+
+}  // namespace limeshap
