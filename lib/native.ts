@@ -56,7 +56,7 @@ export interface NativeCompositeParams {
   channels: 'rgb' | 'bgr';
 }
 
-/** LIME fit parameters (native/lime_fit.h). */
+/** LIME fit parameters (native/lime/lime_fit.h). */
 export interface NativeLimeFitParams {
   kernelWidth: number;
   regressor: 'ridge' | 'linear' | 'lasso';
@@ -107,7 +107,7 @@ export interface NativeBinding {
   concurrency(threads?: number): number;
   simd(level?: 'scalar' | 'avx2' | 'avx512'): NativeSimdState;
   /**
-   * Kernel SHAP's constrained weighted least squares (native/bind_shap.cc over wls.h): for each of the K
+   * Kernel SHAP's constrained weighted least squares (native/shap/kernel_shap.h): for each of the K
    * targets, optional L1 selection on shap's augmented system, then Σφ = delta enforced by elimination.
    * masks n × M (0/1), weights n, y n × K (f(S) − f(∅)), delta K (f(all) − f(∅)); writes out (K × M).
    */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /**
- * Quickshift, scikit-image's, label for label (native/quickshift*.cc), with LIME's parameters as
+ * Quickshift, scikit-image's, label for label (native/segment/quickshift*.cc), with LIME's parameters as
  * defaults. Registered in registry.ts.
  */
 import { binding } from '../native';

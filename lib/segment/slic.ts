@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/** SLIC superpixels, as scikit-image's `slic` (native/slic.cc). Registered in registry.ts. */
+/** SLIC superpixels, as scikit-image's `slic` (native/segment/slic.cc). Registered in registry.ts. */
 import { binding } from '../native';
 import type { SegmentMethodSpec } from './method';
 
