@@ -84,6 +84,8 @@ export interface NativeBinding {
   quickshift(rgb: Uint8Array, width: number, height: number, params: NativeQuickshiftParams, labels: Int32Array): Promise<number>;
   slic(rgb: Uint8Array, width: number, height: number, params: NativeSlicParams, labels: Int32Array): Promise<number>;
   numpyNormal(seed: number, scale: number, out: Float64Array): void;
+  /** CIE Lab of every pixel (3 doubles each), as skimage.color.rgb2lab of the 8-bit image; synchronous. */
+  rgbToLab(rgb: Uint8Array, width: number, height: number, out: Float64Array): void;
   /** Writes masks.length / segments perturbed, preprocessed samples into out, starting at sample `offset`. */
   composite(...args: CompositeArgs): Promise<void>;
   /** The same as `composite`, on the calling thread (for small jobs and tests). */

@@ -1,34 +1,9 @@
 // SPDX-License-Identifier: MIT
 /** A partition tree over superpixels: adjacent segments merged agglomeratively by colour. */
+import { binding } from '../native';
 import { checkNumber, rangeError, typeError } from '../validate';
 import { Heap } from './heap';
 import { validateTree, type PartitionTree } from './tree';
-
-/** sRGB (0..255) → CIE Lab (D65), as skimage.color.rgb2lab. */
-function labTable(): Float64Array {
-  const lin = new Float64Array(256);
-  for (let v = 0; v < 256; v++) {
-    const c = v / 255;
-    lin[v] = c > 0.04045 ? ((c + 0.055) / 1.055) ** 2.4 : c / 12.92;
-  }
-  return lin;
-}
-
-function toLab(lin: Float64Array, r: number, g: number, b: number, out: Float64Array, at: number): void {
-  const R = lin[r],
-    G = lin[g],
-    B = lin[b];
-  const x = (0.412453 * R + 0.35758 * G + 0.180423 * B) / 0.95047;
-  const y = 0.212671 * R + 0.71516 * G + 0.072169 * B;
-  const z = (0.019334 * R + 0.119193 * G + 0.950227 * B) / 1.08883;
-  const f = (t: number) => (t > 0.008856 ? Math.cbrt(t) : 7.787 * t + 16 / 116);
-  const fx = f(x),
-    fy = f(y),
-    fz = f(z);
-  out[at] = y > 0.008856 ? 116 * fy - 16 : 903.3 * y;
-  out[at + 1] = 500 * (fx - fy);
-  out[at + 2] = 200 * (fy - fz);
-}
 
 interface Pair {
   d: number;
@@ -66,17 +41,17 @@ export function segmentTree(labels: Int32Array, width: number, height: number, c
   // Per node: pixel count and Lab sums (means = sums / n).
   const n = new Float64Array(N);
   const sum = new Float64Array(3 * N);
-  const lin = labTable();
-  const lab = new Float64Array(3);
+  // CIE Lab from the addon: the one conversion quickshift and SLIC use (native/segment/color.h).
+  const lab = new Float64Array(3 * P);
+  binding.rgbToLab(rgb, width, height, lab);
   for (let p = 0; p < P; p++) {
     const s = labels[p];
     if (s === -1) continue;
     if (!Number.isInteger(s) || s < 0 || s >= M) throw rangeError(`labels[${p}]`, `a label in [0, ${M - 1}] or -1 (no segment)`, s);
-    toLab(lin, rgb[3 * p], rgb[3 * p + 1], rgb[3 * p + 2], lab, 0);
     n[s]++;
-    sum[3 * s] += lab[0];
-    sum[3 * s + 1] += lab[1];
-    sum[3 * s + 2] += lab[2];
+    sum[3 * s] += lab[3 * p];
+    sum[3 * s + 1] += lab[3 * p + 1];
+    sum[3 * s + 2] += lab[3 * p + 2];
   }
   // Region adjacency (4-connectivity) between distinct labels.
   const adj: Set<number>[] = [];

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "bindings/napi_util.h"
+#include "segment/color.h"
 #include "segment/quickshift.h"
 #include "segment/slic.h"
 #include "util/numpy_random.h"
@@ -98,12 +99,30 @@ Napi::Value NumpyNormalBinding(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// rgbToLab(rgb: Uint8Array HWC, width, height, out: Float64Array 3·width·height): CIE Lab of every
+// pixel as skimage.color.rgb2lab(img_as_float(rgb)), with the one conversion quickshift and SLIC use
+// (segment/color.h), so the superpixel tree of SHAP (lib/shap/segment-tree.ts) needs no copy of it.
+// Synchronous, and no argument read runs JS, so writing into `out` in place is safe.
+Napi::Value RgbToLabBinding(const Napi::CallbackInfo& info) {
+  if (info.Length() < 4) throw ArgError{false, "expected (rgb, width, height, out: Float64Array)"};
+  const size_t width = CountArg(info, 1, "width", 1, kMaxSide);
+  const size_t height = CountArg(info, 2, "height", 1, kMaxSide);
+  const size_t n = width * height;
+  const Napi::Value rgb = ArrayArg<uint8_t>(info[0], "rgb", 3 * n);
+  const Napi::Value out = ArrayArg<double>(info[3], "out", 3 * n);
+  const uint8_t* src = DataOf<uint8_t>(rgb, "rgb", 3 * n);
+  double* dst = DataOf<double>(out, "out", 3 * n);
+  for (size_t p = 0; p < n; ++p) RgbU8ToLab(src + 3 * p, dst + 3 * p);
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void RegisterSegmentation(Napi::Env env, Napi::Object exports) {
   Export<QuickshiftBinding>(env, exports, "quickshift");
   Export<SlicBinding>(env, exports, "slic");
   Export<NumpyNormalBinding>(env, exports, "numpyNormal");
+  Export<RgbToLabBinding>(env, exports, "rgbToLab");
 }
 
 }  // namespace limeshap

@@ -346,7 +346,7 @@ function segmentCase(r: Rand): Case {
 }
 
 function smallCase(r: Rand): Case {
-  switch (int(r, 0, 3)) {
+  switch (int(r, 0, 4)) {
     case 0: {
       const out = maybe(r, 0.8) ? new Float64Array(int(r, 0, 50)) : badArray(r, new Float64Array(5));
       const args = [maybe(r, 0.7) ? int(r, 0, 1e6) : badNumber(r), maybe(r, 0.7) ? 1e-5 : badNumber(r), out];
@@ -363,6 +363,15 @@ function smallCase(r: Rand): Case {
         steps: [`nativeBuffer ${String(bytes)}`],
         call: () => (binding.nativeBuffer as (x: unknown) => ArrayBuffer)(bytes),
       };
+    }
+    case 4: {
+      // rgbToLab: sizes that fit or not, arrays of the wrong kind or length.
+      const w = int(r, 1, 40),
+        h = int(r, 1, 40);
+      const rgb = maybe(r, 0.8) ? new Uint8Array(3 * w * h).map(() => int(r, 0, 255)) : badArray(r, new Uint8Array(3 * w * h));
+      const out = maybe(r, 0.8) ? new Float64Array(3 * w * h) : badArray(r, new Float64Array(3 * w * h));
+      const args = [rgb, maybe(r, 0.8) ? w : badNumber(r), maybe(r, 0.8) ? h : badNumber(r), out];
+      return { name: 'rgbToLab', steps: [`rgbToLab ${w}x${h}`], call: () => (binding.rgbToLab as (...x: unknown[]) => unknown)(...args) };
     }
     case 2: {
       const t = maybe(r, 0.7) ? int(r, 1, 3) : badNumber(r);

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import sharp from 'sharp';
 import { segment, loadImage } from '../../lib';
+import { binding } from '../../lib/native';
 import { countDiff, readInt32, requireShared, shared } from '../helpers/shared';
 
 /** True when every label 0..count-1 is used and each segment is 4-connected. */
@@ -130,5 +131,26 @@ describe('segment()', function () {
     assert.equal(s.count, 3);
     await assert.rejects(segment(image, { method: 'labels', labels: [1, 2, 3] }), { name: 'RangeError', message: /labels/ });
     await assert.rejects(segment(image, { method: 'labels', labels: [1, 2, 3, 0.5] }), { name: 'TypeError', message: /labels\[3\]/ });
+  });
+});
+
+describe('rgbToLab (the one RGB→Lab: quickshift, SLIC and SHAP superpixel trees)', () => {
+  it('equals skimage.color.rgb2lab(img_as_float(u8)) to 1e-13 relative', () => {
+    // Made with Debian's python3-skimage 0.19.3: rgb2lab(img_as_float(np.array([[[255,0,0],[0,255,0],
+    // [0,0,255],[255,255,255],[10,20,30],[200,120,40]]], dtype=np.uint8)))[0]
+    const expected = [
+      [53.2405879437449, 80.0923082256922, 67.2027510444287],
+      [87.73509948831895, -86.18302974439501, 83.17970317538452],
+      [32.29567256501351, 79.18559091176556, -107.85730020669489],
+      [100.0, -0.0024549378620508655, 0.004653421154054982],
+      [5.94847037984805, -0.6693107906908108, -8.136411786792259],
+      [57.912293130364475, 25.29521733955725, 54.08278196382157],
+    ];
+    const rgb = new Uint8Array([255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 255, 10, 20, 30, 200, 120, 40]);
+    const out = new Float64Array(18);
+    binding.rgbToLab(rgb, 6, 1, out);
+    expected.flat().forEach((v, i) => assert.ok(Math.abs(out[i] - v) <= 1e-13 * Math.max(1, Math.abs(v)), `${i}: ${out[i]} vs ${v}`));
+    assert.throws(() => binding.rgbToLab(rgb, 7, 1, out), { name: 'RangeError', message: /rgb/ });
+    assert.throws(() => binding.rgbToLab(rgb, 6, 1, new Float64Array(3)), { name: 'RangeError', message: /out/ });
   });
 });
