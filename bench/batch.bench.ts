@@ -11,9 +11,9 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import { createExplainer } from '../lib';
-import { environment, fmt, writeResults } from './harness';
+import { environment, fmt, writeResults, SHARED } from './harness';
 
-const shared = path.resolve(__dirname, '..', '..', '..', 'shared');
+const shared = SHARED;
 
 async function images(): Promise<Buffer[]> {
   const big = ['astronaut', 'chelsea', 'coffee', 'dog', 'horses', 'rocket'].map((n) => path.join(shared, 'images', `${n}.png`));

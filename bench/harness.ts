@@ -6,6 +6,21 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { concurrency, simdLevel } from '../lib';
 
+/** ../shared beside the project's root (dist/bench/ → three folders up). */
+export const SHARED = path.resolve(__dirname, '..', '..', '..', 'shared');
+
+/** The photos every explanation bench runs on, relative to {@link SHARED}. */
+export const PHOTOS = [
+  'images/astronaut.png',
+  'images/chelsea.png',
+  'images/coffee.png',
+  'images/dog.png',
+  'images/horses.png',
+  'images/rocket.png',
+  'models/images/kitten_224.png',
+  'models/images/fish.png',
+];
+
 export interface Stats {
   median: number;
   min: number;

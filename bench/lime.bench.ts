@@ -10,19 +10,9 @@
  */
 import * as path from 'node:path';
 import { createExplainer } from '../lib';
-import { environment, fmt, stats, writeResults } from './harness';
+import { environment, fmt, PHOTOS, SHARED, stats, writeResults } from './harness';
 
-const shared = path.resolve(__dirname, '..', '..', '..', 'shared');
-const PHOTOS = [
-  'images/astronaut.png',
-  'images/chelsea.png',
-  'images/coffee.png',
-  'images/dog.png',
-  'images/horses.png',
-  'images/rocket.png',
-  'models/images/kitten_224.png',
-  'models/images/fish.png',
-];
+const shared = SHARED;
 
 async function main(): Promise<void> {
   const env = environment();

@@ -14,9 +14,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { concurrency, loadImage, simdLevel, type RgbImage } from '../lib';
 import { segmentRgb } from '../lib/segment';
-import { environment, fmt, stats, time, writeResults } from './harness';
+import { environment, fmt, stats, time, writeResults, SHARED } from './harness';
 
-const shared = path.resolve(__dirname, '..', '..', '..', 'shared');
+const shared = SHARED;
 const SKIMAGE_MS: Record<number, [number, number]> = { 224: [440, 480], 299: [770, 1070], 512: [2500, 2700] };
 
 function skimageTime(img: RgbImage, kernelSize: number): number | undefined {

@@ -24,19 +24,9 @@
 import * as path from 'node:path';
 import { createExplainer, type RgbImage, type ShapOptions, type ShapResult } from '../lib';
 import { segmentRgb } from '../lib/segment';
-import { environment, fmt, stats, writeResults } from './harness';
+import { environment, fmt, PHOTOS, SHARED, stats, writeResults } from './harness';
 
-const shared = path.resolve(__dirname, '..', '..', '..', 'shared');
-const PHOTOS = [
-  'images/astronaut.png',
-  'images/chelsea.png',
-  'images/coffee.png',
-  'images/dog.png',
-  'images/horses.png',
-  'images/rocket.png',
-  'models/images/kitten_224.png',
-  'models/images/fish.png',
-];
+const shared = SHARED;
 const SEED = 1;
 const EXACT_MAX_SEGMENTS = 14;
 const TARGET = 1.05;

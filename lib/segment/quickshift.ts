@@ -3,7 +3,7 @@
  * Quickshift, scikit-image's, label for label (native/segment/quickshift*.cc), with LIME's parameters as
  * defaults. Registered in registry.ts.
  */
-import { binding } from '../native';
+import { binding, type NativeQuickshiftParams } from '../native';
 import type { SegmentMethodSpec } from './method';
 
 export const quickshift = {
@@ -31,8 +31,8 @@ export const quickshift = {
   coarser: 'a larger maxDist or kernelSize',
   sweep: true,
   run: async (rgb, params, seed, labels) => {
-    const p = { ...(params as { kernelSize: number; maxDist: number; ratio: number; sigma: number; convert2lab: boolean }), seed };
+    const p: NativeQuickshiftParams = { ...(params as unknown as Omit<NativeQuickshiftParams, 'seed'>), seed };
     const count = await binding.quickshift(rgb.data, rgb.width, rgb.height, p, labels);
-    return { count, params: p };
+    return { count, params: { ...p } };
   },
 } as const satisfies SegmentMethodSpec;

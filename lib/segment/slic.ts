@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /** SLIC superpixels, as scikit-image's `slic` (native/segment/slic.cc). Registered in registry.ts. */
-import { binding } from '../native';
+import { binding, type NativeSlicParams } from '../native';
 import type { SegmentMethodSpec } from './method';
 
 export const slic = {
@@ -34,15 +34,8 @@ export const slic = {
   coarser: 'a smaller nSegments',
   sweep: true,
   run: async (rgb, params, _seed, labels) => {
-    const p = params as {
-      nSegments: number;
-      compactness: number;
-      sigma: number;
-      maxIter: number;
-      convert2lab: boolean;
-      enforceConnectivity: boolean;
-    };
+    const p = params as unknown as NativeSlicParams;
     const count = await binding.slic(rgb.data, rgb.width, rgb.height, p, labels);
-    return { count, params: p };
+    return { count, params: { ...p } };
   },
 } as const satisfies SegmentMethodSpec;
