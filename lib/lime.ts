@@ -10,7 +10,7 @@ import { maskEvaluator } from './evaluate';
 import { backgroundImage, DEFAULT_BLUR_SIZE, resolveBackground, type BackgroundSpec } from './background';
 import type { RgbImage } from './image';
 import type { Model } from './model';
-import { binding } from './native';
+import { binding, limeFitOutput } from './native';
 import type { ResolvedPreprocess } from './preprocess';
 import { DEFAULT_SEED, Rng } from './rng';
 import { resolveSegmentation, type Segmentation, type SegmentOptions } from './segment';
@@ -207,14 +207,7 @@ export async function runLime(
   const L = explained.length;
   const targets = new Float64Array(n * L);
   for (let i = 0; i < n; i++) for (let j = 0; j < L; j++) targets[i * L + j] = y[i * K + explained[j]];
-  const fit = {
-    distances: new Float64Array(n),
-    sampleWeights: new Float64Array(n),
-    intercept: new Float64Array(L),
-    coef: new Float64Array(L * M),
-    score: new Float64Array(L),
-    localPrediction: new Float64Array(L),
-  };
+  const fit = limeFitOutput(n, L, M);
   await binding.limeFit(
     masks,
     n,

@@ -75,6 +75,18 @@ export interface NativeLimeFitOutput {
   localPrediction: Float64Array;
 }
 
+/** Zeroed outputs of `limeFit` for n samples, L explained classes and M segments. */
+export function limeFitOutput(n: number, L: number, M: number): NativeLimeFitOutput {
+  return {
+    distances: new Float64Array(n),
+    sampleWeights: new Float64Array(n),
+    intercept: new Float64Array(L),
+    coef: new Float64Array(L * M),
+    score: new Float64Array(L),
+    localPrediction: new Float64Array(L),
+  };
+}
+
 /**
  * The addon's exports (native/addon.cc). Sizes and values are re-checked natively; the Promise forms
  * work on the addon's own copies of their inputs and fill their output arrays when they settle (they

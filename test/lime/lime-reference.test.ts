@@ -4,7 +4,7 @@
 // predictions must match to 1e-9.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { binding } from '../../lib/native';
+import { binding, limeFitOutput } from '../../lib/native';
 import { readFloat64, requireShared, shared } from '../helpers/shared';
 
 const PHOTOS = ['astronaut', 'chelsea', 'coffee', 'dog', 'horses', 'rocket'];
@@ -34,14 +34,7 @@ describe('LIME fit against lime 0.2.0.1 (same samples, same probabilities)', fun
         K = json.top_labels.length;
       const masks = new Uint8Array(fs.readFileSync(dir('data.u8')));
       const targets = readFloat64(dir('labels_top.f64'));
-      const out = {
-        distances: new Float64Array(n),
-        sampleWeights: new Float64Array(n),
-        intercept: new Float64Array(K),
-        coef: new Float64Array(K * m),
-        score: new Float64Array(K),
-        localPrediction: new Float64Array(K),
-      };
+      const out = limeFitOutput(n, K, m);
       await binding.limeFit(
         masks,
         n,
