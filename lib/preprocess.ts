@@ -10,7 +10,7 @@
  * `value = (pixel[c] · scale − mean[c]) / std[c]`, with `pixel` the 8-bit value 0..255.
  */
 import sharp from 'sharp';
-import { checkPixels, type RgbImage } from './image';
+import { checkPixels, checkRgbImage, type RgbImage } from './image';
 import { checkChoice, checkNumber, checkOptions, rangeError, typeError } from './validate';
 
 /** The preset names. */
@@ -233,15 +233,6 @@ export function resolvePreprocess(spec: PreprocessSpec, model?: ModelInputInfo):
   };
 }
 
-function checkRgb(rgb: RgbImage): void {
-  if (typeof rgb !== 'object' || rgb === null) throw typeError('image', 'an RGB image { data, width, height }', rgb);
-  if (!(rgb.data instanceof Uint8Array)) throw typeError('image.data', 'a Uint8Array', rgb.data);
-  checkNumber('image.width', rgb.width, { integer: true, min: 1 });
-  checkNumber('image.height', rgb.height, { integer: true, min: 1 });
-  if (rgb.data.length !== rgb.width * rgb.height * 3)
-    throw rangeError('image.data', `length ${rgb.width * rgb.height * 3} (${rgb.width} x ${rgb.height} x 3)`, `length ${rgb.data.length}`);
-}
-
 function rawRgb(data: Buffer, width: number, height: number): RgbImage {
   return { data: new Uint8Array(data.buffer, data.byteOffset, width * height * 3), width, height };
 }
@@ -270,7 +261,7 @@ function rawRgb(data: Buffer, width: number, height: number): RgbImage {
  * @throws TypeError / RangeError for a malformed image.
  */
 export async function fitToModel(rgb: RgbImage, p: ResolvedPreprocess): Promise<RgbImage> {
-  checkRgb(rgb);
+  checkRgbImage('image', rgb);
   const [h, w] = p.size;
   if (rgb.width === w && rgb.height === h) return { data: Uint8Array.from(rgb.data), width: w, height: h };
   const input = () => sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } });
@@ -316,7 +307,7 @@ export async function fitToModel(rgb: RgbImage, p: ResolvedPreprocess): Promise<
  * @throws RangeError when the image is not `p.size`.
  */
 export function toTensorData(rgb: RgbImage, p: ResolvedPreprocess, dtype: InputDType = 'float32'): Float32Array | Uint16Array {
-  checkRgb(rgb);
+  checkRgbImage('image', rgb);
   checkChoice('dtype', dtype, ['float32', 'float16'] as const);
   const [h, w] = p.size;
   if (rgb.width !== w || rgb.height !== h)
