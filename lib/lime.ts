@@ -7,7 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { maskEvaluator } from './evaluate';
-import { backgroundImage, DEFAULT_BLUR_SIZE, resolveBackground, type BackgroundSpec } from './background';
+import { backgroundImage, DEFAULT_BLUR_SIZE, resolveBackground, type Background, type BackgroundSpec } from './background';
 import type { RgbImage } from './image';
 import type { Model } from './model';
 import { binding, limeFitOutput } from './native';
@@ -78,6 +78,8 @@ export interface LimeResult {
   image: RgbImage;
   /** The model-sized segmentation used. */
   segmentation: Segmentation;
+  /** What switched-off segments showed (the checked `hide` option; `evaluate()` uses it as its substrate). */
+  hide: Background;
   seed: number;
   numSamples: number;
   /** Model evaluations run (identical samples are evaluated once). */
@@ -251,6 +253,7 @@ export async function runLime(
     explanations,
     image: rgb,
     segmentation: seg,
+    hide: o.hide,
     seed: o.seed,
     numSamples: n,
     evaluations: evaluator.stats.evaluations,

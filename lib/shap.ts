@@ -8,7 +8,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { maskEvaluator } from './evaluate';
-import { backgroundImage, resolveBackground, type BackgroundSpec } from './background';
+import { backgroundImage, resolveBackground, type Background, type BackgroundSpec } from './background';
 import type { RgbImage } from './image';
 import type { Model } from './model';
 import type { ResolvedPreprocess } from './preprocess';
@@ -93,6 +93,8 @@ export interface ShapResult {
   segmentation?: Segmentation;
   algorithm: ShapAlgorithm;
   features: 'pixels' | 'superpixels';
+  /** What masked features showed (the checked `masker` option; `evaluate()` uses it as its substrate). */
+  masker: Background;
   /** Model evaluations run (distinct coalitions). */
   evaluations: number;
   /** The budget the algorithm worked to. */
@@ -228,6 +230,7 @@ export async function runShap(
     segmentation: seg,
     algorithm: algorithm.name as ShapAlgorithm,
     features,
+    masker: background,
     evaluations: evaluator.stats.evaluations,
     maxEvals,
     seed,
