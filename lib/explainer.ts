@@ -6,6 +6,7 @@
 import { loadImage, type ImageInput, type RgbImage } from './image';
 import { runLime, type LimeOptions, type LimeResult } from './lime';
 import { runShap, type ShapOptions, type ShapResult } from './shap';
+import { runEvaluation, type EvaluateOptions, type EvaluationResult } from './metrics/run';
 import { explainBatch, type BatchItem, type BatchOptions } from './batch';
 import { loadModel, type LoadModelOptions, type Model } from './model';
 import { DEFAULT_PRESET, fitToModel, resolvePreprocess, toTensorData, type PreprocessSpec, type ResolvedPreprocess } from './preprocess';
@@ -111,6 +112,38 @@ export class Explainer {
     const own = withOwnSegmentation(options);
     const rgb = await this.prepare(image);
     return runShap(this.model, this.preprocess, rgb, own, (i) => this.label(i));
+  }
+
+  /**
+   * Measures how good an explanation of `image` is, by forward passes only (the same batch engine
+   * as the explanation), for each explained class, over the explanation's features (segments; for
+   * pixel-level SHAP, pixels ranked by value in `steps` chunks, default 100):
+   * - `deletion` / `insertion` (Petsiuk et al. 2018): the class's output as the highest-attributed
+   *   features are replaced by the substrate (revealed over it), k = 0..n, with the curve, its AUC
+   *   and the same for `randomOrders` seeded random orders (default 10);
+   * - `mufidelity` (Bhatt et al. 2020): over `subsets` random subsets (default 128, each feature in
+   *   with probability `subsetFraction`, default 0.2), the correlation of Σ φ over the subset with
+   *   the output's drop when it is removed;
+   * - `stability`: explained again with `seeds` seeds (default 5) and the same segmentation: mean
+   *   pairwise Spearman correlation and top-`k` Jaccard index (default 5);
+   * and, where they exist, LIME's weighted R² (`r2`) and SHAP's efficiency gap.
+   * The substrate defaults to the explanation's own background (LIME's `hide`, SHAP's `masker`).
+   * Every option is checked before any model call; the result is plain data and echoes `seed`
+   * (default 42).
+   *
+   * @param image - the image that `result` explains (as given to `lime()`/`shap()`).
+   * @param result - a result of {@link Explainer.lime} or {@link Explainer.shap} on this explainer.
+   * @param options - see {@link EvaluateOptions} for every option and its default.
+   * @throws RangeError when `image` is not the image `result` explains; TypeError/RangeError naming
+   *   any bad option.
+   * @example
+   * const lime = await explainer.lime('cat.jpg');
+   * const q = await explainer.evaluate('cat.jpg', lime, { metrics: ['deletion', 'insertion'] });
+   * console.log(q.classes[0].deletion?.auc, q.classes[0].deletion?.random.auc);
+   */
+  async evaluate(image: ImageInput, result: LimeResult | ShapResult, options?: EvaluateOptions): Promise<EvaluationResult> {
+    const rgb = await this.prepare(image);
+    return runEvaluation(this.model, this.preprocess, rgb, result, options);
   }
 
   /**
