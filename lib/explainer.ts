@@ -6,7 +6,7 @@
 import { loadImage, type ImageInput, type RgbImage } from './image';
 import { runLime, type LimeOptions, type LimeResult } from './lime';
 import { runShap, type ShapOptions, type ShapResult } from './shap';
-import { runEvaluation, type EvaluateOptions, type EvaluationResult } from './metrics/run';
+import { planEvaluation, runEvaluation, type EvaluateOptions, type EvaluationResult } from './metrics/run';
 import { explainBatch, type BatchItem, type BatchOptions } from './batch';
 import { loadModel, type LoadModelOptions, type Model } from './model';
 import { DEFAULT_PRESET, fitToModel, resolvePreprocess, toTensorData, type PreprocessSpec, type ResolvedPreprocess } from './preprocess';
@@ -142,8 +142,10 @@ export class Explainer {
    * console.log(q.classes[0].deletion?.auc, q.classes[0].deletion?.random.auc);
    */
   async evaluate(image: ImageInput, result: LimeResult | ShapResult, options?: EvaluateOptions): Promise<EvaluationResult> {
+    // Checked copies now, before decoding: the caller may change its objects while we run.
+    const plan = planEvaluation(result, options, this.model.classes);
     const rgb = await this.prepare(image);
-    return runEvaluation(this.model, this.preprocess, rgb, result, options);
+    return runEvaluation(this.model, this.preprocess, rgb, plan);
   }
 
   /**

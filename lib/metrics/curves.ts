@@ -30,12 +30,12 @@ export interface CurveMetric {
   };
 }
 
-/** `randomOrders`: random orders behind the chance baseline (default 10; 1..1000). */
+/** `randomOrders`: random orders behind the chance baseline (default 10; 1..100: each costs n + 1 evaluations). */
 export const RANDOM_ORDERS: MetricParam = {
   name: 'randomOrders',
   summary: 'random feature orders averaged for the chance baseline',
   default: 10,
-  check: (v) => checkNumber('randomOrders', v, { integer: true, min: 1, max: 1000 }),
+  check: (v) => checkNumber('randomOrders', v, { integer: true, min: 1, max: 100 }),
 };
 
 /** Writes the n + 1 masks of one order: deletion starts all on, insertion all off. */

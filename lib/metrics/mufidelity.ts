@@ -57,7 +57,7 @@ export const mufidelity = {
       name: 'subsets',
       summary: 'random subsets drawn',
       default: 128,
-      check: (v) => checkNumber('subsets', v, { integer: true, min: 2, max: 1e6 }),
+      check: (v) => checkNumber('subsets', v, { integer: true, min: 2, max: 10000 }),
     },
     {
       name: 'subsetFraction',

@@ -13,7 +13,8 @@ import type { Model } from '../model';
 import type { ResolvedPreprocess } from '../preprocess';
 import { DEFAULT_SEED } from '../rng';
 import { runShap, type ShapExplanation, type ShapOptions, type ShapResult } from '../shap';
-import { checkNumber, checkOptions, optionalSeed, rangeError, typeError } from '../validate';
+import { MAX_SEGMENTS, ownSegmentation, type Segmentation } from '../segment';
+import { checkChoice, checkNumber, checkOptions, optionalSeed, rangeError, typeError } from '../validate';
 import type { CurveMetric } from './curves';
 import { buildFeatures, type Attributed } from './features';
 import type { MetricContext } from './metric';
@@ -86,8 +87,12 @@ export interface EvaluationResult {
 
 const COMMON = ['metrics', 'substrate', 'steps', 'seed', 'explainOptions'];
 
+/** Chunks of pixel-level SHAP when `steps` is not given. */
+export const DEFAULT_STEPS = 100;
+
 /** The spec form of a checked background, to explain again with the same one. */
-function backgroundSpec(bg: Background): BackgroundSpec {
+function backgroundSpec(bg: Background, name: string): BackgroundSpec {
+  if (typeof bg !== 'object' || bg === null) throw typeError(name, 'the background the result recorded', bg);
   switch (bg.kind) {
     case 'mean':
       return 'mean';
@@ -97,46 +102,95 @@ function backgroundSpec(bg: Background): BackgroundSpec {
       return { blur: [bg.kx, bg.ky] };
     case 'image':
       return { background: bg.input };
+    default:
+      throw typeError(name, 'the background the result recorded', bg);
   }
 }
 
-/** What evaluate() reads of a result, each field read once (a getter may answer differently twice). */
-function readResult(result: unknown) {
-  if (typeof result !== 'object' || result === null) throw typeError('result', 'a LIME or SHAP result', result);
-  const r = result as Partial<LimeResult & ShapResult>;
-  const explanations = r.explanations as (LimeExplanation | ShapExplanation)[] | undefined;
-  if (!Array.isArray(explanations) || explanations.length === 0)
-    throw typeError('result.explanations', 'the explanations of a LIME or SHAP result', explanations);
-  const image = r.image;
-  const method: 'lime' | 'shap' = r.algorithm !== undefined ? 'shap' : 'lime';
-  const background = method === 'lime' ? r.hide : r.masker;
-  if (typeof background !== 'object' || background === null)
-    throw typeError(`result.${method === 'lime' ? 'hide' : 'masker'}`, 'the background the result recorded', background);
-  return { r, explanations, image, method, background, segmentation: r.segmentation, features: r.features };
+/** One explained class as read from the result: checked copies. */
+interface ReadClass {
+  index: number;
+  label: string;
+  /** Per segment, or per pixel for pixel-level SHAP. */
+  values: Float64Array;
+  r2?: number;
+  efficiencyGap?: number;
 }
 
-/** Runs the metrics on a model-sized image. Called by `Explainer.evaluate()`. */
-export async function runEvaluation(
-  model: Model,
-  pre: ResolvedPreprocess,
-  rgb: RgbImage,
-  result: LimeResult | ShapResult,
-  options: EvaluateOptions | undefined,
-): Promise<EvaluationResult> {
-  const start = performance.now();
-  const { r, explanations, image, method, background, segmentation, features } = readResult(result);
+/**
+ * Checked copies of what evaluate() needs of a result, each field read once (a getter may answer
+ * differently twice; a caller may change its arrays while the evaluation runs).
+ */
+function readResult(result: unknown, classes: number | undefined) {
+  if (typeof result !== 'object' || result === null || Array.isArray(result)) throw typeError('result', 'a LIME or SHAP result', result);
+  const r = result as Partial<LimeResult & ShapResult>;
+  const { explanations, image, algorithm, hide, masker, numSamples, maxEvals } = r;
+  const method: 'lime' | 'shap' = algorithm !== undefined ? 'shap' : 'lime';
+  if (!Array.isArray(explanations) || explanations.length === 0)
+    throw typeError('result.explanations', 'the explanations of a LIME or SHAP result', explanations);
   if (typeof image !== 'object' || image === null || !(image.data instanceof Uint8Array))
     throw typeError('result.image', 'the model-sized RGB image of the result', image);
-  // The metrics mean nothing for another image than the one explained.
-  if (image.width !== rgb.width || image.height !== rgb.height || Buffer.compare(image.data, rgb.data) !== 0)
-    throw rangeError('image', 'the image the result explains', `an image whose model-sized pixels differ from result.image`);
-  const pixels = method === 'shap' && features === 'pixels';
-  if (!pixels && (!segmentation || !(segmentation.labels instanceof Int32Array) || segmentation.labels.length !== rgb.width * rgb.height))
-    throw typeError('result.segmentation', 'the model-sized segmentation of the result', segmentation);
+  const width = checkNumber('result.image.width', image.width, { integer: true, min: 1 });
+  const height = checkNumber('result.image.height', image.height, { integer: true, min: 1 });
+  const imageData = image.data.slice();
+  if (imageData.length !== width * height * 3) throw rangeError('result.image.data', `${width * height * 3} bytes`, imageData);
+  const features = method === 'shap' ? checkChoice('result.features', r.features, ['pixels', 'superpixels'] as const) : 'superpixels';
+  const pixels = features === 'pixels';
+  let segmentation: Segmentation | undefined;
+  if (!pixels) {
+    segmentation = ownSegmentation(r.segmentation);
+    if (typeof segmentation !== 'object' || segmentation === null || !(segmentation.labels instanceof Int32Array))
+      throw typeError('result.segmentation', 'the segmentation of the result', segmentation);
+    if (segmentation.width !== width || segmentation.height !== height)
+      throw rangeError('result.segmentation', `a ${width}x${height} segmentation`, `${segmentation.width}x${segmentation.height}`);
+  }
+  const name = method === 'lime' ? 'result.hide' : 'result.masker';
+  const background = resolveBackground(name, backgroundSpec((method === 'lime' ? hide : masker) as Background, name));
+  const n = pixels ? width * height : (segmentation as Segmentation).count;
+  const read: ReadClass[] = explanations.map((e: Partial<LimeExplanation & ShapExplanation>, j) => {
+    const { index, label, weights, segmentValues, values, score, probability, baseValue } = e ?? {};
+    checkNumber(`result.explanations[${j}].index`, index, { integer: true, min: 0, max: (classes ?? 2 ** 31) - 1 });
+    const own = method === 'lime' ? weights : pixels ? values : segmentValues;
+    if (!ArrayBuffer.isView(own) || (own as Float64Array).length !== n)
+      throw typeError(`result.explanations[${j}]`, `${n} attributions`, own);
+    const c: ReadClass = { index: index as number, label: String(label), values: Float64Array.from(own as Float64Array) };
+    if (method === 'lime' && typeof score === 'number') c.r2 = score;
+    if (method === 'shap' && values instanceof Float32Array && typeof probability === 'number' && typeof baseValue === 'number') {
+      let sum = 0;
+      for (let p = 0; p < values.length; p++) sum += values[p];
+      c.efficiencyGap = Math.abs(sum - (probability - baseValue));
+    }
+    return c;
+  });
+  return {
+    method,
+    image: { width, height, data: imageData },
+    pixels,
+    features,
+    segmentation,
+    background,
+    read,
+    numSamples,
+    algorithm,
+    maxEvals,
+  };
+}
 
-  // Options: the common ones, then each metric's own, all before any model call.
+/** Everything checked before any model call: the result's copies and every option. */
+export type EvaluationPlan = ReturnType<typeof planEvaluation>;
+
+/**
+ * Checks `result` and `options` (synchronously, when `evaluate()` is called) and fills the defaults.
+ * @param classes - the model's class count, when known.
+ */
+export function planEvaluation(result: unknown, options: EvaluateOptions | undefined, classes: number | undefined) {
+  const res = readResult(result, classes);
+  const { pixels, method, segmentation, image } = res;
+  const P = image.width * image.height;
+
+  // Options: the common ones, then each metric's own.
   const owners = metricOptions();
-  const o = checkOptions('options', options, [...COMMON, ...owners.keys()]) as Record<string, unknown> & EvaluateOptions;
+  const o = { ...checkOptions('options', options, [...COMMON, ...owners.keys()]) } as Record<string, unknown> & EvaluateOptions;
   let metrics: MetricName[] = [...METRIC_NAMES];
   if (o.metrics !== undefined) {
     if (!Array.isArray(o.metrics) || o.metrics.length === 0)
@@ -152,41 +206,44 @@ export async function runEvaluation(
     if (o[name] !== undefined && !takers.some((m) => metrics.includes(m)))
       throw rangeError(name, `only with metric ${takers.map((m) => `'${m}'`).join(' or ')}`, o[name]);
   if (o.steps !== undefined && !pixels) throw rangeError('steps', 'only for a pixel-level SHAP result', o.steps);
+  // Chunks are features like segments: at most MAX_SEGMENTS, so the masks stay small.
   const steps =
     o.steps === undefined
-      ? Math.min(100, rgb.width * rgb.height)
-      : checkNumber('steps', o.steps, { integer: true, min: 1, max: rgb.width * rgb.height });
+      ? Math.min(DEFAULT_STEPS, P)
+      : checkNumber('steps', o.steps, { integer: true, min: 1, max: Math.min(P, MAX_SEGMENTS) });
   const seed = optionalSeed('seed', o.seed, DEFAULT_SEED);
-  const substrate = o.substrate === undefined ? background : resolveBackground('substrate', o.substrate);
-  const explainOptions = o.explainOptions === undefined ? {} : checkOptions('explainOptions', o.explainOptions, [...explainKeys(method)]);
+  const substrate = o.substrate === undefined ? res.background : resolveBackground('substrate', o.substrate);
+  const explainOptions = o.explainOptions === undefined ? {} : { ...checkOptions('explainOptions', o.explainOptions, explainKeys(method)) };
   for (const forced of ['seed', 'segmentation', 'labels'])
     if (explainOptions[forced] !== undefined)
       throw rangeError(`explainOptions.${forced}`, 'nothing: the stability metric sets it', explainOptions[forced]);
-  const featureCount = pixels ? steps : (segmentation as { count: number }).count;
+  const featureCount = pixels ? steps : (segmentation as Segmentation).count;
   // Stability compares the explanation's own features (pixels for pixel-level SHAP).
-  const ownFeatures = pixels ? rgb.width * rgb.height : featureCount;
+  const ownFeatures = pixels ? P : featureCount;
   const params = new Map<MetricName, Record<string, unknown>>();
   for (const name of metrics) {
     const values: Record<string, unknown> = {};
     for (const p of metricSpec(name).params) values[p.name] = o[p.name] === undefined ? p.default : p.check(o[p.name], ownFeatures);
     params.set(name, values);
   }
+  return { ...res, metrics, steps, seed, substrate, explainOptions, featureCount, params };
+}
+
+/** Runs a checked plan on the model-sized image. Called by `Explainer.evaluate()`. */
+export async function runEvaluation(model: Model, pre: ResolvedPreprocess, rgb: RgbImage, plan: EvaluationPlan): Promise<EvaluationResult> {
+  const start = performance.now();
+  const { method, image, pixels, features, segmentation, background, read, metrics, steps, seed, substrate, explainOptions, params } = plan;
+  // The metrics mean nothing for another image than the one explained.
+  if (image.width !== rgb.width || image.height !== rgb.height || Buffer.compare(image.data, rgb.data) !== 0)
+    throw rangeError('image', 'the image the result explains', 'an image whose model-sized pixels differ from result.image');
 
   // Attributions per class over the explanation's own features.
   const attributionsOf = (res: LimeResult | ShapResult): Float64Array[] =>
     res.explanations.map((e) => ('weights' in e ? Float64Array.from(e.weights) : Float64Array.from(e.segmentValues ?? e.values)));
-  const original = attributionsOf(r as LimeResult | ShapResult);
-  const attributed: Attributed[] = explanations.map((e, j) => ({ index: e.index, label: e.label, values: original[j] }));
-  const classes = await buildFeatures(
-    model,
-    pre,
-    rgb,
-    substrate,
-    attributed,
-    pixels ? undefined : (segmentation as { labels: Int32Array; count: number }),
-    steps,
-  );
-  const labels = explanations.map((e) => e.index);
+  const original = read.map((c) => c.values);
+  const attributed: Attributed[] = read.map((c) => ({ index: c.index, label: c.label, values: c.values }));
+  const classes = await buildFeatures(model, pre, rgb, substrate, attributed, segmentation, steps);
+  const labels = read.map((c) => c.index);
   let againEvaluations = 0;
   const explainAgain = async (s: number): Promise<Float64Array[]> => {
     const again =
@@ -195,7 +252,14 @@ export async function runEvaluation(
             model,
             pre,
             rgb,
-            { numSamples: r.numSamples, hide: backgroundSpec(background), ...explainOptions, seed: s, segmentation, labels } as LimeOptions,
+            {
+              numSamples: plan.numSamples,
+              hide: backgroundSpec(background, 'hide'),
+              ...explainOptions,
+              seed: s,
+              segmentation,
+              labels,
+            } as LimeOptions,
             String,
           )
         : await runShap(
@@ -203,10 +267,10 @@ export async function runEvaluation(
             pre,
             rgb,
             {
-              algorithm: r.algorithm,
+              algorithm: plan.algorithm,
               features,
-              maxEvals: r.maxEvals,
-              masker: backgroundSpec(background),
+              maxEvals: plan.maxEvals,
+              masker: backgroundSpec(background, 'masker'),
               ...explainOptions,
               seed: s,
               labels,
@@ -224,15 +288,11 @@ export async function runEvaluation(
   const values = new Map<MetricName, unknown[]>();
   for (const name of order) values.set(name, await metricSpec(name).run(context, params.get(name) as Record<string, unknown>));
 
-  const evaluated: ClassEvaluation[] = explanations.map((e, j) => {
-    const c: ClassEvaluation = { index: e.index, label: e.label };
+  const evaluated: ClassEvaluation[] = read.map((r, j) => {
+    const c: ClassEvaluation = { index: r.index, label: r.label };
     for (const name of metrics) (c as unknown as Record<string, unknown>)[name] = (values.get(name) as unknown[])[j];
-    if ('score' in e) c.r2 = e.score;
-    if ('baseValue' in e) {
-      let sum = 0;
-      for (let p = 0; p < e.values.length; p++) sum += e.values[p];
-      c.efficiencyGap = Math.abs(sum - (e.probability - e.baseValue));
-    }
+    if (r.r2 !== undefined) c.r2 = r.r2;
+    if (r.efficiencyGap !== undefined) c.efficiencyGap = r.efficiencyGap;
     return c;
   });
   const sets = new Set(classes.map((c) => c.set));
@@ -241,7 +301,7 @@ export async function runEvaluation(
   return {
     method,
     features: pixels ? 'pixel-chunks' : 'segments',
-    featureCount,
+    featureCount: plan.featureCount,
     substrate,
     seed,
     metrics,
@@ -252,7 +312,7 @@ export async function runEvaluation(
 }
 
 /** Option names a re-explanation takes (checked by runLime/runShap themselves when it runs). */
-function explainKeys(method: 'lime' | 'shap'): readonly string[] {
+function explainKeys(method: 'lime' | 'shap'): string[] {
   return method === 'lime'
     ? [
         'numSamples',

@@ -66,7 +66,18 @@ describe('evaluate(): bad input', function () {
   it('BAD CALL - steps out of range on a pixel result; a result that is not one; another image', async () => {
     const before = calls;
     await assert.rejects(explainer.evaluate(image, pixels, { steps: 0 }), { name: 'RangeError', message: /steps.*0/ });
-    await assert.rejects(explainer.evaluate(image, pixels, { steps: H * W + 1 }), { name: 'RangeError', message: /steps/ });
+    await assert.rejects(explainer.evaluate(image, pixels, { steps: H * W + 1 }), { name: 'RangeError', message: /steps.*65/ });
+    await assert.rejects(explainer.evaluate(image, pixels, { randomOrders: 101 }), { name: 'RangeError', message: /randomOrders.*101/ });
+    await assert.rejects(explainer.evaluate(image, pixels, { subsets: 10001 }), { name: 'RangeError', message: /subsets.*10001/ });
+    // A result whose parts do not fit together (or were tampered with) is refused, not evaluated.
+    const short = { ...lime, explanations: [{ ...lime.explanations[0], weights: new Float64Array(3) }] };
+    await assert.rejects(explainer.evaluate(image, short), { name: 'TypeError', message: /4 attributions.*result\.explanations\[0\]/ });
+    const badClass = { ...lime, explanations: [{ ...lime.explanations[0], index: 9 }] };
+    await assert.rejects(explainer.evaluate(image, badClass), { name: 'RangeError', message: /result\.explanations\[0\]\.index.*9/ });
+    const badHide = { ...lime, hide: { kind: 'blur', kx: -1, ky: 2 } } as unknown as LimeResult;
+    await assert.rejects(explainer.evaluate(image, badHide), { name: 'RangeError', message: /result\.hide.*-1/ });
+    const badLabels = { ...lime, segmentation: { ...lime.segmentation, labels: new Int32Array(H * W).fill(7) } };
+    await assert.rejects(explainer.evaluate(image, badLabels), { name: 'RangeError', message: /segmentation\.labels\[0\].*7/ });
     await assert.rejects(explainer.evaluate(image, null as unknown as LimeResult), { name: 'TypeError', message: /result/ });
     await assert.rejects(explainer.evaluate(image, { explanations: [] } as unknown as LimeResult), {
       name: 'TypeError',
