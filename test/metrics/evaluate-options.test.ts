@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { createExplainer, segment, type Explainer, type LimeResult, type ShapResult } from '../../lib';
 import { linearModel } from '../helpers/onnx-builder';
 import { identityPreprocess } from '../helpers/fixtures';
+import { METRIC_NAMES, METRIC_REGISTRY } from '../../lib/metrics/registry';
 
 const H = 8,
   W = 8;
@@ -86,5 +87,16 @@ describe('evaluate(): bad input', function () {
     const other = { ...image, data: image.data.map((v) => 255 - v) };
     await assert.rejects(explainer.evaluate(other, lime), { name: 'RangeError', message: /image/ });
     assert.equal(calls, before, 'no model call');
+  });
+});
+
+describe('metrics registry', () => {
+  it('every registered option: its default passes its own check; a string is a TypeError naming it', () => {
+    for (const metric of METRIC_REGISTRY)
+      for (const p of metric.params) {
+        assert.deepEqual(p.check(p.default, 9), p.default, `${metric.name}.${p.name}`);
+        assert.throws(() => p.check('x', 9), { name: 'TypeError', message: new RegExp(`for ${p.name} but`) });
+      }
+    assert.deepEqual(METRIC_NAMES, ['deletion', 'insertion', 'mufidelity', 'stability']);
   });
 });
