@@ -3,9 +3,11 @@
  * The entry point for explanations: `createExplainer(model, options)` loads an ONNX image classifier
  * once; the returned Explainer classifies and explains any number of images, then is disposed.
  */
+import * as fs from 'node:fs/promises';
 import { loadImage, type ImageInput, type RgbImage } from './image';
 import { runLime, type LimeOptions, type LimeResult } from './lime';
 import { runShap, type ShapOptions, type ShapResult } from './shap';
+import type { ModelSource } from './metrics/metric';
 import { planEvaluation, runEvaluation, type EvaluateOptions, type EvaluationResult } from './metrics/run';
 import { explainBatch, type BatchItem, type BatchOptions } from './batch';
 import { loadModel, type LoadModelOptions, type Model } from './model';
@@ -39,7 +41,22 @@ export class Explainer {
     readonly model: Model,
     /** The preprocessing in force (every value resolved). */
     readonly preprocess: ResolvedPreprocess,
+    /**
+     * Where the model came from (its path or a copy of its bytes) and its load options, for
+     * evaluate()'s randomisation check, which loads a rewritten copy. Absent: that metric is refused.
+     */
+    private readonly source?: { model: string | Uint8Array; options: LoadModelOptions },
   ) {}
+
+  /** The model's source as the metrics read it (undefined without one). */
+  private modelSource(): ModelSource | undefined {
+    const src = this.source;
+    if (src === undefined) return undefined;
+    return {
+      bytes: async () => (typeof src.model === 'string' ? new Uint8Array(await fs.readFile(src.model)) : src.model),
+      load: (bytes) => loadModel(bytes, src.options),
+    };
+  }
 
   /** The label of class `index` (from `classNames`, else `"class <index>"`). */
   label(index: number): string {
@@ -126,6 +143,10 @@ export class Explainer {
    *   the output's drop when it is removed;
    * - `stability`: explained again with `seeds` seeds (default 5) and the same segmentation: mean
    *   pairwise Spearman correlation and top-`k` Jaccard index (default 5);
+   * - `randomization` (Adebayo et al. 2018; only when asked for in `metrics`): explained again with
+   *   the result's seed on a copy of the model whose last `layers` weighted nodes (default 1) have
+   *   their weights permuted (seeded by `seed`); the Spearman correlation with the original
+   *   attributions and the permuted initializers' names;
    * and, where they exist, LIME's weighted R² (`r2`) and SHAP's efficiency gap.
    * The substrate defaults to the explanation's own background (LIME's `hide`, SHAP's `masker`).
    * Every option is checked before any model call; the result is plain data and echoes `seed`
@@ -145,7 +166,7 @@ export class Explainer {
     // Checked copies now, before decoding: the caller may change its objects while we run.
     const plan = planEvaluation(result, options, this.model.classes);
     const rgb = await this.prepare(image);
-    return runEvaluation(this.model, this.preprocess, rgb, plan);
+    return runEvaluation(this.model, this.preprocess, rgb, plan, this.modelSource());
   }
 
   /**
@@ -185,7 +206,8 @@ export async function createExplainer(model: string | Uint8Array, options?: Expl
   const loaded = await loadModel(model, modelOptions);
   try {
     const pre = resolvePreprocess(preprocess, { layout: loaded.layout, height: loaded.height, width: loaded.width });
-    return new Explainer(loaded, pre);
+    // A copy of given bytes (a Buffer's slice() would share them): the caller may reuse its buffer. A path is read again when needed.
+    return new Explainer(loaded, pre, { model: typeof model === 'string' ? model : new Uint8Array(model), options: modelOptions });
   } catch (err) {
     await loaded.dispose();
     throw err;

@@ -25,6 +25,7 @@ export type { EvaluateOptions, EvaluationResult, ClassEvaluation } from './metri
 export type { CurveMetric } from './metrics/curves';
 export type { MuFidelityMetric } from './metrics/mufidelity';
 export type { StabilityMetric } from './metrics/stability';
+export type { RandomizationMetric } from './metrics/randomization';
 export { METRIC_NAMES, type MetricName } from './metrics/registry';
 export type { PartitionTree } from './shap/tree';
 export type { BatchOptions, BatchItem, BatchProgress } from './batch';

@@ -5,6 +5,7 @@
  * explained class of one result from the shared {@link MetricContext}.
  */
 import type { MaskEvaluator } from '../evaluate';
+import type { Model } from '../model';
 
 /** One option of a metric: checked (TypeError/RangeError naming it) or defaulted before any model call. */
 export interface MetricParam {
@@ -46,17 +47,37 @@ export interface MetricContext {
   /**
    * Explains the same image again with another seed and the same segmentation and settings;
    * returns each explained class's attributions over the explanation's own features (segments, or
-   * pixels for pixel-level SHAP), in `classes` order.
+   * pixels for pixel-level SHAP), in `classes` order. With `model`, explains with that model instead
+   * (same preprocessing).
    */
-  explainAgain(seed: number): Promise<Float64Array[]>;
+  explainAgain(seed: number, model?: Model): Promise<Float64Array[]>;
   /** The attributions of the evaluated result, as `explainAgain` returns them. */
   original: Float64Array[];
+  /** The seed the result was explained with (its recorded `seed`), else `seed`. */
+  resultSeed: number;
+  /** The explained model's source; undefined for an explainer not made by createExplainer(). */
+  source?: ModelSource;
 }
 
-/** A registered metric; `run` returns one value per explained class, in `context.classes` order. */
+/** Where the explained model came from, for metrics that rewrite it (the randomisation check). */
+export interface ModelSource {
+  /** The model's `.onnx` bytes (read again from its file, or the explainer's own copy). */
+  bytes(): Promise<Uint8Array>;
+  /** Loads other model bytes with the explainer's load options; the caller disposes the model. */
+  load(bytes: Uint8Array): Promise<Model>;
+}
+
+/**
+ * A registered metric; `run` returns one value per explained class, in `context.classes` order.
+ * `prepare`, when present, runs after the options are checked and before any model call (so what it
+ * refuses costs nothing); what it returns is given to `run` as `prepared`.
+ */
 export interface MetricSpec {
   name: string;
   summary: string;
   params: readonly MetricParam[];
-  run(context: MetricContext, params: Record<string, unknown>): Promise<unknown[]>;
+  /** false: run only when asked for in `metrics`. Default true. */
+  byDefault?: boolean;
+  prepare?(source: ModelSource | undefined, params: Record<string, unknown>, seed: number): Promise<unknown>;
+  run(context: MetricContext, params: Record<string, unknown>, prepared?: unknown): Promise<unknown[]>;
 }

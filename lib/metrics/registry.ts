@@ -7,16 +7,22 @@ import { deletion } from './deletion';
 import { insertion } from './insertion';
 import type { MetricSpec } from './metric';
 import { mufidelity } from './mufidelity';
+import { randomization } from './randomization';
 import { stability } from './stability';
 
-/** Registered metrics, in the order they are reported; all run by default. */
-export const METRIC_REGISTRY = [deletion, insertion, mufidelity, stability] as const satisfies readonly MetricSpec[];
+/** Registered metrics, in the order they are reported; all but those with `byDefault: false` run by default. */
+export const METRIC_REGISTRY = [deletion, insertion, mufidelity, stability, randomization] as const satisfies readonly MetricSpec[];
 
 /** The `metrics` option's values. */
 export type MetricName = (typeof METRIC_REGISTRY)[number]['name'];
 
 /** The metric names, in registry order. */
 export const METRIC_NAMES: readonly MetricName[] = METRIC_REGISTRY.map((m) => m.name);
+
+/** The metrics run when `metrics` is not given. */
+export const DEFAULT_METRICS: readonly MetricName[] = METRIC_REGISTRY.filter((m) => (m as MetricSpec).byDefault !== false).map(
+  (m) => m.name,
+);
 
 /** The registered metric called `name` (a checked option value). */
 export function metricSpec(name: MetricName): MetricSpec {

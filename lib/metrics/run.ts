@@ -17,14 +17,18 @@ import { MAX_SEGMENTS, ownSegmentation, type Segmentation } from '../segment';
 import { checkChoice, checkNumber, checkOptions, optionalSeed, rangeError, typeError } from '../validate';
 import type { CurveMetric } from './curves';
 import { buildFeatures, type Attributed } from './features';
-import type { MetricContext } from './metric';
+import type { MetricContext, ModelSource } from './metric';
 import type { MuFidelityMetric } from './mufidelity';
-import { METRIC_NAMES, metricOptions, metricSpec, type MetricName } from './registry';
+import type { RandomizationMetric } from './randomization';
+import { DEFAULT_METRICS, METRIC_NAMES, metricOptions, metricSpec, type MetricName } from './registry';
 import type { StabilityMetric } from './stability';
 
 /** Options of `explainer.evaluate()`. */
 export interface EvaluateOptions {
-  /** Metrics to run (registry order): 'deletion', 'insertion', 'mufidelity', 'stability'. Default: all. */
+  /**
+   * Metrics to run (registry order): 'deletion', 'insertion', 'mufidelity', 'stability',
+   * 'randomization'. Default: all but 'randomization' (which loads a second model).
+   */
   metrics?: MetricName[];
   /**
    * What removed features show (see {@link BackgroundSpec}). Default: the explanation's own
@@ -46,6 +50,11 @@ export interface EvaluateOptions {
   /** Stability: top features compared by the Jaccard index. Default 5. */
   k?: number;
   /**
+   * Randomization: weighted nodes whose weights are permuted, counted from the output (1: the last
+   * one, e.g. the classifier layer). Default 1; at most the model's weighted nodes.
+   */
+  layers?: number;
+  /**
    * Stability: options of the explanation made again (e.g. LIME's `kernelWidth`, SHAP's `batchSize`)
    * when they were not the defaults; what the result records (samples or budget, algorithm,
    * features, background) is taken from it. `seed`, `segmentation` and `labels` are set by the metric.
@@ -61,6 +70,7 @@ export interface ClassEvaluation {
   insertion?: CurveMetric;
   mufidelity?: MuFidelityMetric;
   stability?: StabilityMetric;
+  randomization?: RandomizationMetric;
   /** LIME: the surrogate's weighted R² on its samples. */
   r2?: number;
   /** SHAP: |Σ values − (probability − baseValue)|, how far efficiency is from holding. */
@@ -124,7 +134,7 @@ interface ReadClass {
 function readResult(result: unknown, classes: number | undefined) {
   if (typeof result !== 'object' || result === null || Array.isArray(result)) throw typeError('result', 'a LIME or SHAP result', result);
   const r = result as Partial<LimeResult & ShapResult>;
-  const { explanations, image, algorithm, hide, masker, numSamples, maxEvals } = r;
+  const { explanations, image, algorithm, hide, masker, numSamples, maxEvals, seed } = r;
   const method: 'lime' | 'shap' = algorithm !== undefined ? 'shap' : 'lime';
   if (!Array.isArray(explanations) || explanations.length === 0)
     throw typeError('result.explanations', 'the explanations of a LIME or SHAP result', explanations);
@@ -173,6 +183,8 @@ function readResult(result: unknown, classes: number | undefined) {
     numSamples,
     algorithm,
     maxEvals,
+    // Recorded by every result; only the randomisation check reads it (to explain with the same seed).
+    resultSeed: typeof seed === 'number' && Number.isSafeInteger(seed) && seed >= 0 ? seed : undefined,
   };
 }
 
@@ -191,7 +203,7 @@ export function planEvaluation(result: unknown, options: EvaluateOptions | undef
   // Options: the common ones, then each metric's own.
   const owners = metricOptions();
   const o = { ...checkOptions('options', options, [...COMMON, ...owners.keys()]) } as Record<string, unknown> & EvaluateOptions;
-  let metrics: MetricName[] = [...METRIC_NAMES];
+  let metrics: MetricName[] = [...DEFAULT_METRICS];
   if (o.metrics !== undefined) {
     if (!Array.isArray(o.metrics) || o.metrics.length === 0)
       throw typeError('metrics', `a non-empty array of ${METRIC_NAMES.join(', ')}`, o.metrics);
@@ -229,13 +241,29 @@ export function planEvaluation(result: unknown, options: EvaluateOptions | undef
   return { ...res, metrics, steps, seed, substrate, explainOptions, featureCount, params };
 }
 
-/** Runs a checked plan on the model-sized image. Called by `Explainer.evaluate()`. */
-export async function runEvaluation(model: Model, pre: ResolvedPreprocess, rgb: RgbImage, plan: EvaluationPlan): Promise<EvaluationResult> {
+/**
+ * Runs a checked plan on the model-sized image. Called by `Explainer.evaluate()`.
+ * @param source - where the model came from, for metrics that rewrite it (randomization).
+ */
+export async function runEvaluation(
+  model: Model,
+  pre: ResolvedPreprocess,
+  rgb: RgbImage,
+  plan: EvaluationPlan,
+  source?: ModelSource,
+): Promise<EvaluationResult> {
   const start = performance.now();
   const { method, image, pixels, features, segmentation, background, read, metrics, steps, seed, substrate, explainOptions, params } = plan;
   // The metrics mean nothing for another image than the one explained.
   if (image.width !== rgb.width || image.height !== rgb.height || Buffer.compare(image.data, rgb.data) !== 0)
     throw rangeError('image', 'the image the result explains', 'an image whose model-sized pixels differ from result.image');
+
+  // Metrics' own preparation (the randomised model's bytes) before any model call.
+  const prepared = new Map<MetricName, unknown>();
+  for (const name of metrics) {
+    const spec = metricSpec(name);
+    if (spec.prepare) prepared.set(name, await spec.prepare(source, params.get(name) as Record<string, unknown>, seed));
+  }
 
   // Attributions per class over the explanation's own features.
   const attributionsOf = (res: LimeResult | ShapResult): Float64Array[] =>
@@ -245,11 +273,11 @@ export async function runEvaluation(model: Model, pre: ResolvedPreprocess, rgb: 
   const classes = await buildFeatures(model, pre, rgb, substrate, attributed, segmentation, steps);
   const labels = read.map((c) => c.index);
   let againEvaluations = 0;
-  const explainAgain = async (s: number): Promise<Float64Array[]> => {
+  const explainAgain = async (s: number, other: Model = model): Promise<Float64Array[]> => {
     const again =
       method === 'lime'
         ? await runLime(
-            model,
+            other,
             pre,
             rgb,
             {
@@ -263,7 +291,7 @@ export async function runEvaluation(model: Model, pre: ResolvedPreprocess, rgb: 
             String,
           )
         : await runShap(
-            model,
+            other,
             pre,
             rgb,
             {
@@ -281,12 +309,13 @@ export async function runEvaluation(model: Model, pre: ResolvedPreprocess, rgb: 
     againEvaluations += again.evaluations;
     return attributionsOf(again);
   };
-  const context: MetricContext = { classes, seed, explainAgain, original };
+  const context: MetricContext = { classes, seed, explainAgain, original, resultSeed: plan.resultSeed ?? seed, source };
 
   // Stability first: explaining again checks `explainOptions` before the other metrics spend model calls.
   const order = [...metrics].sort((a, b) => Number(b === 'stability') - Number(a === 'stability'));
   const values = new Map<MetricName, unknown[]>();
-  for (const name of order) values.set(name, await metricSpec(name).run(context, params.get(name) as Record<string, unknown>));
+  for (const name of order)
+    values.set(name, await metricSpec(name).run(context, params.get(name) as Record<string, unknown>, prepared.get(name)));
 
   const evaluated: ClassEvaluation[] = read.map((r, j) => {
     const c: ClassEvaluation = { index: r.index, label: r.label };

@@ -97,6 +97,6 @@ describe('metrics registry', () => {
         assert.deepEqual(p.check(p.default, 9), p.default, `${metric.name}.${p.name}`);
         assert.throws(() => p.check('x', 9), { name: 'TypeError', message: new RegExp(`for ${p.name} but`) });
       }
-    assert.deepEqual(METRIC_NAMES, ['deletion', 'insertion', 'mufidelity', 'stability']);
+    assert.deepEqual(METRIC_NAMES, ['deletion', 'insertion', 'mufidelity', 'stability', 'randomization']);
   });
 });
