@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import type { Explainer } from './explainer';
 import { loadImage, MAX_INPUT_BYTES, type ImageInput } from './image';
 import type { LimeOptions, LimeResult } from './lime';
+import type { EvaluateOptions, EvaluationResult } from './metrics/run';
 import type { ShapOptions, ShapResult } from './shap';
 import { checkChoice, checkOptions, optionalNumber, typeError } from './validate';
 
@@ -51,12 +52,39 @@ export interface BatchOptions {
    * Only regular files are read: a FIFO, a device or a folder fails that image (never hangs the batch).
    */
   maxInputBytes?: number;
+  /**
+   * When given, every result is also measured with `explainer.evaluate()` and these options, while
+   * the image is in flight (default: not evaluated). A failing evaluation fails that image.
+   */
+  evaluate?: EvaluateOptions;
 }
 
 /** One image's outcome, yielded in input order. */
 export type BatchItem =
-  | { index: number; input: ImageInput; ok: true; lime?: LimeResult; shap?: ShapResult; ms: number }
+  | {
+      index: number;
+      input: ImageInput;
+      ok: true;
+      lime?: LimeResult;
+      shap?: ShapResult;
+      /** With `evaluate`: the quality of `lime` and of `shap`. */
+      limeEvaluation?: EvaluationResult;
+      shapEvaluation?: EvaluationResult;
+      ms: number;
+    }
   | { index: number; input: ImageInput; ok: false; error: Error; ms: number };
+
+/**
+ * The options an explanation was made with, as `evaluate()`'s `explainOptions`: stability explains
+ * again with the same settings (kernel width, regressor…), which the result does not all record.
+ * What the metric sets itself (seed, segmentation, labels) and unset options are left out.
+ */
+function explainedWith(options: LimeOptions | ShapOptions | undefined): LimeOptions | ShapOptions {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(options ?? {}))
+    if (v !== undefined && !['seed', 'segmentation', 'labels', 'topLabels'].includes(k)) out[k] = v;
+  return out;
+}
 
 function isAsyncIterable(x: unknown): x is AsyncIterable<ImageInput> {
   return typeof x === 'object' && x !== null && Symbol.asyncIterator in x;
@@ -79,6 +107,7 @@ export async function* explainBatch(
     'onProgress',
     'signal',
     'maxInputBytes',
+    'evaluate',
   ]) as BatchOptions;
   const method = o.method === undefined ? 'lime' : checkChoice('method', o.method, ['lime', 'shap', 'both'] as const);
   const concurrency = optionalNumber('concurrency', o.concurrency, DEFAULT_CONCURRENCY, { integer: true, min: 1, max: 64 });
@@ -104,7 +133,13 @@ export async function* explainBatch(
         typeof input === 'string' ? { ...(await loadImage(input, undefined, { maxInputBytes })), channels: 3 } : input;
       const lime = method !== 'shap' ? await explainer.lime(image, o.lime) : undefined;
       const shap = method !== 'lime' ? await explainer.shap(image, o.shap) : undefined;
-      return { index, input, ok: true, lime, shap, ms: performance.now() - t0 };
+      const evaluate = (result: LimeResult | ShapResult | undefined, options: LimeOptions | ShapOptions | undefined) =>
+        result && o.evaluate !== undefined
+          ? explainer.evaluate(image, result, { explainOptions: explainedWith(options), ...o.evaluate })
+          : undefined;
+      const limeEvaluation = await evaluate(lime, o.lime);
+      const shapEvaluation = await evaluate(shap, o.shap);
+      return { index, input, ok: true, lime, shap, limeEvaluation, shapEvaluation, ms: performance.now() - t0 };
     } catch (err) {
       return { index, input, ok: false, error: err instanceof Error ? err : new Error(String(err)), ms: performance.now() - t0 };
     }

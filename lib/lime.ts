@@ -107,7 +107,7 @@ const KNOWN = [
 /** Validates LIME options and fills the defaults. */
 export function resolveLimeOptions(options: LimeOptions | undefined, classes: number) {
   const o = checkOptions('options', options, KNOWN) as LimeOptions;
-  const regressor = o.regressor === undefined ? 'ridge' : checkChoice('regressor', o.regressor, ['ridge', 'linear', 'lasso'] as const);
+  const regressor = o.regressor === undefined ? 'ridge' : checkChoice('regressor', o.regressor, LIME_REGRESSORS);
   const featureSelection =
     o.featureSelection === undefined
       ? 'auto'
@@ -125,7 +125,7 @@ export function resolveLimeOptions(options: LimeOptions | undefined, classes: nu
       o.hide ?? 'mean',
       optionalNumber('blurSize', o.blurSize, DEFAULT_BLUR_SIZE, { integer: true, min: 1, max: 4096 }),
     ),
-    kernelWidth: optionalNumber('kernelWidth', o.kernelWidth, 0.25, { min: 1e-150, max: 1e150 }),
+    kernelWidth: optionalNumber('kernelWidth', o.kernelWidth, DEFAULT_KERNEL_WIDTH, { min: 1e-150, max: 1e150 }),
     regressor,
     alpha: optionalNumber('alpha', o.alpha, regressor === 'lasso' ? 0.01 : regressor === 'ridge' ? 1 : 0, { min: 0, max: 1e300 }),
     featureSelection,
@@ -139,6 +139,12 @@ export function resolveLimeOptions(options: LimeOptions | undefined, classes: nu
 
 /** LIME's samples per explanation when `numSamples` is not given (lime's default). */
 export const DEFAULT_NUM_SAMPLES = 1000;
+
+/** The `regressor` option's values, the default ('ridge', lime's) first. */
+export const LIME_REGRESSORS = ['ridge', 'linear', 'lasso'] as const;
+
+/** LIME's kernel width when `kernelWidth` is not given (lime_image's default). */
+export const DEFAULT_KERNEL_WIDTH = 0.25;
 
 /** Classes explained when neither `labels` nor `topLabels` is given (lime's `top_labels=5`; SHAP too). */
 export const DEFAULT_TOP_LABELS = 5;

@@ -5,7 +5,8 @@
  */
 import type { LimeResult } from './lime';
 import type { ShapResult } from './shap';
-import { type LimeImageOptions, encodePng, heatmap, limeImage, shapPlot } from './render';
+import type { EvaluationResult } from './metrics/run';
+import { type CurvesOptions, type LimeImageOptions, curvesImage, encodePng, heatmap, limeImage, shapPlot } from './render';
 import { checkChoice, checkNumber, checkOptions, rangeError } from './validate';
 
 /** A picture's title for one explained class: its label and probability, as `tabby (71.3%)`. */
@@ -150,4 +151,21 @@ export function shapToJson(result: ShapResult): Record<string, unknown> {
       values: e.segmentValues ? undefined : [...e.values],
     })),
   };
+}
+
+/**
+ * Draws the deletion and insertion curves of an evaluation as a PNG: one panel per explained class
+ * (deletion red, insertion blue, each beside the mean curve of its random orders in a lighter
+ * shade), axes, and the AUCs with their random baselines in the legend.
+ * @param evaluation - what `explainer.evaluate()` returned (or its JSON form), with metric
+ *   `'deletion'` and/or `'insertion'`.
+ * @param options - `classIndex` (default: every explained class), `panelWidth` (default 300 px,
+ *   160..1600), `columns` (panels per row, default up to 3).
+ * @returns PNG bytes.
+ * @throws TypeError when `evaluation` is not an evaluation result; RangeError when it has no
+ *   curves, or naming a bad option.
+ */
+export async function renderCurves(evaluation: EvaluationResult, options?: CurvesOptions): Promise<Buffer> {
+  const o = checkOptions('options', options, ['classIndex', 'panelWidth', 'columns']) as CurvesOptions;
+  return encodePng(curvesImage(evaluation, o).image);
 }

@@ -57,6 +57,8 @@ const PICTURES: readonly { suffix: string; caption: string }[] = [
   { suffix: '.lime.png', caption: 'LIME: top positive segments' },
   { suffix: '.lime-heatmap.png', caption: 'LIME: segment weights' },
   { suffix: '.shap.png', caption: 'SHAP' },
+  { suffix: '.lime-curves.png', caption: 'LIME: deletion/insertion curves' },
+  { suffix: '.shap-curves.png', caption: 'SHAP: deletion/insertion curves' },
   // Not written by `explain` itself; embedded when a caller adds a segmentation overlay.
   { suffix: '.segments.png', caption: 'Segmentation' },
 ];
@@ -253,6 +255,104 @@ function runInfo(entry: Entry): string {
   return items.length ? `<ul>${items.map((i) => `<li>${i}</li>`).join('')}</ul>` : '';
 }
 
+/** The `evaluation` classes of a result (`limeshap explain --evaluate`), keeping only objects. */
+function evaluatedClasses(result: Json | undefined): Json[] {
+  const ev = result?.evaluation;
+  const c = isObject(ev) ? ev.classes : undefined;
+  return Array.isArray(c) ? c.filter(isObject) : [];
+}
+
+/** A field of a metric object, e.g. (deletion, 'auc') or (stability, 'spearman'); undefined when absent. */
+function field(metric: unknown, key: string): unknown {
+  return isObject(metric) ? metric[key] : undefined;
+}
+
+/** The numbers the report shows of one evaluated class, each undefined when absent. */
+const QUALITY_COLUMNS: readonly { head: string; value: (c: Json) => unknown }[] = [
+  { head: 'deletion AUC ↓', value: (c) => field(c.deletion, 'auc') },
+  { head: 'random', value: (c) => field(field(c.deletion, 'random'), 'auc') },
+  { head: 'insertion AUC ↑', value: (c) => field(c.insertion, 'auc') },
+  { head: 'random', value: (c) => field(field(c.insertion, 'random'), 'auc') },
+  { head: 'MuFidelity', value: (c) => field(c.mufidelity, 'correlation') },
+  { head: 'stability Spearman', value: (c) => field(c.stability, 'spearman') },
+  { head: 'stability top-k Jaccard', value: (c) => field(c.stability, 'jaccard') },
+  { head: 'LIME R²', value: (c) => c.r2 },
+  { head: 'SHAP efficiency gap', value: (c) => c.efficiencyGap },
+];
+
+/** The columns that have a value somewhere in `classes` (a run measures only some metrics). */
+function qualityColumns(classes: Json[]): typeof QUALITY_COLUMNS {
+  return QUALITY_COLUMNS.filter((col) => classes.some((c) => typeof col.value(c) === 'number'));
+}
+
+/** Per image: each evaluated class's metrics (written by `explain --evaluate`). */
+function qualityTable(entry: Entry): string {
+  const rows: { method: string; c: Json }[] = [];
+  for (const [method, result] of [
+    ['LIME', entry.lime],
+    ['SHAP', entry.shap],
+  ] as const)
+    for (const c of evaluatedClasses(result)) rows.push({ method, c });
+  if (!rows.length) return '';
+  const cols = qualityColumns(rows.map((r) => r.c));
+  const head = `<tr><th></th><th>class</th>${cols.map((col) => `<th>${esc(col.head)}</th>`).join('')}</tr>`;
+  const body = rows
+    .map(
+      ({ method, c }) =>
+        `<tr><td>${method}</td><td>${esc(c.label ?? c.index)}</td>${cols.map((col) => `<td class="n">${num(col.value(c), 3)}</td>`).join('')}</tr>`,
+    )
+    .join('');
+  return `<h3>Quality</h3><table>${head}${body}</table>`;
+}
+
+/** Over the batch: each metric's mean over every evaluated class of every image, per method. */
+function qualitySummary(entries: Entry[]): string {
+  const rows: string[] = [];
+  const all: Json[] = [];
+  const perMethod: [string, Json[]][] = [];
+  for (const [method, key] of [
+    ['LIME', 'lime'],
+    ['SHAP', 'shap'],
+  ] as const) {
+    const classes = entries.flatMap((e) => evaluatedClasses(e[key]));
+    if (classes.length) perMethod.push([method, classes]);
+    all.push(...classes);
+  }
+  if (!all.length) return '';
+  const cols = qualityColumns(all);
+  for (const [method, classes] of perMethod) {
+    const means = cols.map((col) => {
+      const v = classes.map(col.value).filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+      return v.length ? v.reduce((a, b) => a + b, 0) / v.length : undefined;
+    });
+    // How often the explanation beats chance: deletion below its random baseline, insertion above.
+    const beats = (metric: 'deletion' | 'insertion') => {
+      const pairs = classes.filter(
+        (c) => typeof field(c[metric], 'auc') === 'number' && typeof field(field(c[metric], 'random'), 'auc') === 'number',
+      );
+      if (!pairs.length) return '—';
+      const won = pairs.filter((c) => {
+        const auc = field(c[metric], 'auc') as number,
+          random = field(field(c[metric], 'random'), 'auc') as number;
+        return metric === 'deletion' ? auc < random : auc > random;
+      }).length;
+      return `${won}/${pairs.length}`;
+    };
+    rows.push(
+      `<tr><td>${method}</td><td class="n">${classes.length}</td>${means.map((m) => `<td class="n">${num(m, 3)}</td>`).join('')}` +
+        `<td class="n">${beats('deletion')}</td><td class="n">${beats('insertion')}</td></tr>`,
+    );
+  }
+  return (
+    '<h2 id="quality">Quality over the batch</h2><p class="muted">Means over every evaluated class of every image; ' +
+    'deletion AUC is better when lower, insertion AUC when higher, each read against its random-order baseline.</p>' +
+    `<table><tr><th></th><th>classes</th>${cols.map((col) => `<th>mean ${esc(col.head)}</th>`).join('')}` +
+    '<th>deletion beats random</th><th>insertion beats random</th></tr>' +
+    rows.join('') +
+    '</table>'
+  );
+}
+
 function section(entry: Entry, i: number): string {
   const figures = entry.pictures
     .map(
@@ -264,6 +364,7 @@ function section(entry: Entry, i: number): string {
     runInfo(entry) +
     classesTable(entry) +
     (figures ? `<div>${figures}</div>` : '<p class="muted">no pictures</p>') +
+    qualityTable(entry) +
     segmentationInfo(entry) +
     timingsTable(entry) +
     '</section>'
@@ -304,7 +405,9 @@ function failuresList(failures: Failure[]): string {
  * The page holds a summary table (image, top class and probability, LIME and SHAP evaluations and
  * total milliseconds, links to the sections), then per image the top classes, the LIME picture and
  * heatmap, the SHAP picture (and `NAME.segments.png` when present), segmentation count, method and
- * parameters, and timings per stage, then the failures read from `outDir/failures.jsonl` (one
+ * parameters, and timings per stage, and for outputs of `explain --evaluate` the deletion/insertion
+ * curves (NAME.lime-curves.png, NAME.shap-curves.png) and a table of each class's metrics, with the
+ * metrics' means over the batch after the summary, then the failures read from `outDir/failures.jsonl` (one
  * `{ image, error }` JSON object per line) and any result file that could not be read. All text is
  * HTML-escaped; a Content-Security-Policy lets the page load nothing but its own data URIs, inline
  * style and its one inline script, which sets `data-images-total` and `data-images-loaded` on
@@ -363,6 +466,7 @@ export async function writeReport(outDir: string, options?: ReportOptions): Prom
     `<h1>${esc(title)}</h1>` +
     `<p class="muted">${entries.length} image(s), ${failures.length + unreadable.length} failure(s)${failures.length + unreadable.length ? ' — <a href="#failures">see below</a>' : ''}</p>` +
     summaryTable(entries) +
+    qualitySummary(entries) +
     entries.map(section).join('\n') +
     failuresList([...failures, ...unreadable]) +
     `\n<script>${SCRIPT}</script></body></html>\n`;

@@ -3,7 +3,8 @@
  * `limeshap explain`: classifies and explains many images with LIME, SHAP or both. Per image it
  * writes NAME.lime.json, NAME.lime.png (lime's picture: top positive segments, the rest dimmed),
  * NAME.lime-heatmap.png (every segment's weight, with a colour bar), NAME.shap.json and NAME.shap.png
- * (shap's image_plot); each file atomically (temporary file, then rename), the JSON last, so a JSON
+ * (shap's image_plot), with --evaluate an `evaluation` field in the JSON and NAME.lime-curves.png /
+ * NAME.shap-curves.png (deletion/insertion curves); each file atomically (temporary file, then rename), the JSON last, so a JSON
  * that parses marks a finished image. A failing image is recorded (failures.ts) and the run goes
  * on; Ctrl-C stops after the images in flight; --resume skips finished images made with the same
  * model and settings (fingerprint.ts); --shard i/n takes a deterministic 1/n of the inputs for job
@@ -13,14 +14,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cleanStaleTemporaries, TMP_SUFFIX_MAX, writeAtomic } from '../atomic-write';
 import { createExplainer } from '../explainer';
-import { limeToJson, renderLime, renderShap, shapToJson } from '../pictures';
+import type { EvaluationResult } from '../metrics/run';
+import { limeToJson, renderCurves, renderLime, renderShap, shapToJson } from '../pictures';
 import { writeReport } from '../report';
 import { EXIT } from './exit-codes';
 import { EXPLAIN_FLAGS, EXPLAIN_USAGE, readExplainSettings } from './explain-flags';
 import { parseFlags } from './flags';
 import { FailureLog } from './failures';
-import { VERSION } from '../version';
-import { hashFile, outputState, type Fingerprint } from './fingerprint';
+import { explainFingerprints, hashFile, outputState, shapFeatures, type Fingerprint } from './fingerprint';
 import { collectInputs, outputNames, shardOf, type InputNotes } from './inputs';
 import { acquireLock, LockHeldError, type Lock } from './lock';
 import { ProgressDisplay } from './progress';
@@ -34,18 +35,30 @@ const LONGEST_SUFFIX = '.lime-heatmap.png'.length;
 const NAME_MAX = 255;
 
 /** The files an image's run writes, JSON (the completion marker) last. */
-function outputsOf(out: string, name: string, method: string): { json: { file: string; method: 'lime' | 'shap' }[]; png: string[] } {
+function outputsOf(
+  out: string,
+  name: string,
+  method: string,
+  curves: boolean,
+): { json: { file: string; method: 'lime' | 'shap' }[]; png: string[] } {
   const json: { file: string; method: 'lime' | 'shap' }[] = [],
     png: string[] = [];
   if (method !== 'shap') {
     json.push({ file: path.join(out, `${name}.lime.json`), method: 'lime' });
     png.push(path.join(out, `${name}.lime.png`), path.join(out, `${name}.lime-heatmap.png`));
+    if (curves) png.push(path.join(out, `${name}.lime-curves.png`));
   }
   if (method !== 'lime') {
     json.push({ file: path.join(out, `${name}.shap.json`), method: 'shap' });
     png.push(path.join(out, `${name}.shap.png`));
+    if (curves) png.push(path.join(out, `${name}.shap-curves.png`));
   }
   return { json, png };
+}
+
+/** Whether the metrics asked for draw curves (deletion, insertion): then NAME.*-curves.png is written. */
+function drawsCurves(metrics: readonly string[] | undefined): boolean {
+  return metrics !== undefined && (metrics.includes('deletion') || metrics.includes('insertion'));
 }
 
 /** True when a file starts with the PNG signature. */
@@ -129,6 +142,7 @@ export async function explainCommand(argv: string[], log: (line: string) => void
     for (const loop of notes.loops) log(`skipped ${printable(loop)}: a link back into a folder already being walked (loop)`);
     for (const [dropped, kept] of notes.duplicates) log(`${printable(dropped)}: the same file as ${printable(kept)}, explained once`);
     const names = outputNames(all);
+    const curves = drawsCurves(s.evaluate);
     const mine = shardOf(all, shard);
     if (shard) log(`shard ${shard.index}/${shard.count}: ${mine.length} of ${all.length} inputs`);
 
@@ -142,21 +156,8 @@ export async function explainCommand(argv: string[], log: (line: string) => void
     };
     const modelHash = await hashOf('model', s.model);
     const classHash = await hashOf('class-names', s.classNames);
-    // Every option that changes a method's numbers or labels; see fingerprint.ts. The version
-    // stands for the defaults (e.g. SHAP Partition's batch size), which a release may change.
-    // Unset flags are recorded as null: the library's default, which the version stands for.
-    const common = {
-      limeshap: VERSION,
-      model: modelHash,
-      preset: s.preset ?? null,
-      classNames: classHash,
-      seed: s.seed ?? null,
-      top: s.top ?? null,
-    };
-    const fingerprints: Record<'lime' | 'shap', Fingerprint> = {
-      lime: { method: 'lime', ...common, samples: s.numSamples ?? null },
-      shap: { method: 'shap', ...common, algorithm: s.algorithm ?? null, maxEvals: s.maxEvals ?? null, features: s.features ?? null },
-    };
+    // Every option that changes a method's numbers, labels or outputs; see fingerprint.ts.
+    const fingerprints = explainFingerprints(s, modelHash as string, classHash);
 
     const failures = new FailureLog(out);
     const tooLong: string[] = [];
@@ -174,7 +175,7 @@ export async function explainCommand(argv: string[], log: (line: string) => void
         todo.push(file);
         continue;
       }
-      const state = await imageState(outputsOf(out, name, method), fingerprints);
+      const state = await imageState(outputsOf(out, name, method, curves), fingerprints);
       if (state === 'done') {
         skipped++;
         failures.clear(name); // finished by an earlier run that stopped before clearing its record
@@ -248,8 +249,26 @@ export async function explainCommand(argv: string[], log: (line: string) => void
       try {
         const batch = explainer.explainBatch(todo, {
           method,
-          lime: { numSamples: s.numSamples, seed: s.seed, topLabels },
-          shap: { algorithm: s.algorithm, maxEvals: s.maxEvals, features: s.features, seed: s.seed, topLabels },
+          lime: {
+            numSamples: s.numSamples,
+            seed: s.seed,
+            topLabels,
+            segmentation: s.segmentation,
+            hide: s.hide,
+            kernelWidth: s.kernelWidth,
+            regressor: s.regressor,
+          },
+          shap: {
+            algorithm: s.algorithm,
+            maxEvals: s.maxEvals,
+            features: s.features,
+            seed: s.seed,
+            topLabels,
+            // Pixel features have no segmentation (readExplainSettings refuses --segmentation with SHAP alone then).
+            segmentation: shapFeatures(s) === 'superpixels' ? s.segmentation : undefined,
+            masker: s.masker,
+          },
+          evaluate: s.evaluate === undefined ? undefined : { metrics: s.evaluate, seed: s.seed },
           concurrency: s.concurrency,
           maxInputBytes: s.maxInputBytes,
           signal: stop.signal,
@@ -267,15 +286,28 @@ export async function explainCommand(argv: string[], log: (line: string) => void
               writeAtomic(path.join(out, `${name}.lime-heatmap.png`), await renderLime(item.lime, { kind: 'heatmap' }));
             }
             if (item.shap) writeAtomic(path.join(out, `${name}.shap.png`), await renderShap(item.shap));
+            if (curves && item.limeEvaluation)
+              writeAtomic(path.join(out, `${name}.lime-curves.png`), await renderCurves(item.limeEvaluation));
+            if (curves && item.shapEvaluation)
+              writeAtomic(path.join(out, `${name}.shap-curves.png`), await renderCurves(item.shapEvaluation));
+            const evaluation = (e: EvaluationResult | undefined) => (e === undefined ? {} : { evaluation: e });
             if (item.lime)
               writeAtomic(
                 path.join(out, `${name}.lime.json`),
-                JSON.stringify({ ...meta, ...limeToJson(item.lime), fingerprint: fingerprints.lime }, null, 1) + '\n',
+                JSON.stringify(
+                  { ...meta, ...limeToJson(item.lime), ...evaluation(item.limeEvaluation), fingerprint: fingerprints.lime },
+                  null,
+                  1,
+                ) + '\n',
               );
             if (item.shap)
               writeAtomic(
                 path.join(out, `${name}.shap.json`),
-                JSON.stringify({ ...meta, ...shapToJson(item.shap), fingerprint: fingerprints.shap }, null, 1) + '\n',
+                JSON.stringify(
+                  { ...meta, ...shapToJson(item.shap), ...evaluation(item.shapEvaluation), fingerprint: fingerprints.shap },
+                  null,
+                  1,
+                ) + '\n',
               );
             failures.clear(name);
             const first = item.lime ?? item.shap;

@@ -6,19 +6,28 @@
  */
 import * as path from 'node:path';
 import { DEFAULT_CONCURRENCY } from '../batch';
-import { DEFAULT_NUM_SAMPLES, DEFAULT_TOP_LABELS } from '../lime';
+import { resolveBackground, type BackgroundSpec } from '../background';
+import { DEFAULT_KERNEL_WIDTH, DEFAULT_NUM_SAMPLES, DEFAULT_TOP_LABELS, LIME_REGRESSORS } from '../lime';
+import { METRIC_NAMES, type MetricName } from '../metrics/registry';
+import { SEGMENT_REGISTRY, type SegmentMethod, type SegmentOptions } from '../segment';
+import { resolveParams, type SegmentMethodSpec } from '../segment/method';
 import { DEFAULT_INFERENCE } from '../model/load';
 import { EXECUTION_PROVIDERS, type ExecutionProvider } from '../model';
 import { DEFAULT_PRESET, PREPROCESS_PRESETS, type PreprocessPreset } from '../preprocess';
 import { MAX_INPUT_BYTES } from '../read-file';
 import { DEFAULT_SEED } from '../rng';
 import { SHAP_ALGORITHMS, SHAP_REGISTRY, type ShapAlgorithm } from '../shap/registry';
+import { shapFeatures } from './fingerprint';
 import { parseShard, type Shard } from './inputs';
 import { choiceFlag, flagUsage, numberFlag, text, type Flag, type FlagValues } from './flags';
 
 const METHODS = ['lime', 'shap', 'both'] as const;
 const FEATURES = ['pixels', 'superpixels'] as const;
 const INFERENCE = ['main', 'worker'] as const;
+/** Methods `--segmentation` offers: those that need nothing but their parameters (not 'labels'). */
+const SEGMENTATIONS: readonly SegmentMethodSpec[] = SEGMENT_REGISTRY.filter((m: SegmentMethodSpec) => !m.extraOptions?.length);
+/** The spellings of a background on the command line: lib/background.ts's string forms. */
+const BACKGROUND_STRINGS = 'mean, black, blur or blur(kx,ky)';
 
 /** The flags of `limeshap explain`, in usage order. */
 export const EXPLAIN_FLAGS: readonly Flag[] = [
@@ -51,7 +60,36 @@ export const EXPLAIN_FLAGS: readonly Flag[] = [
           .join(', ')})`,
     ).join(' or ')}`,
   },
+  {
+    name: 'segmentation',
+    type: 'string',
+    arg: 'METHOD',
+    help: `superpixels of LIME and SHAP's superpixel features: ${SEGMENTATIONS.map((m, i) => (i === 0 ? `${m.name} (default)` : m.name)).join(', ')}`,
+  },
+  {
+    name: 'segment-param',
+    type: 'string',
+    arg: 'K=V,…',
+    help: `the method's parameters, e.g. kernelSize=2,maxDist=100 (default: the method's own):\n${SEGMENTATIONS.map(
+      (m) => `${m.name}: ${m.params.map((p) => `${p.name}=${String(p.default)}`).join(', ')}`,
+    ).join('\n')}`,
+  },
+  { name: 'hide', type: 'string', arg: 'SPEC', help: `what LIME's hidden segments show: ${BACKGROUND_STRINGS} (default mean)` },
+  { name: 'masker', type: 'string', arg: 'SPEC', help: `what SHAP's masked features show: ${BACKGROUND_STRINGS} (default blur(128,128))` },
+  { name: 'kernel-width', type: 'string', arg: 'X', help: `LIME's kernel width, > 0 (default ${DEFAULT_KERNEL_WIDTH})` },
+  {
+    name: 'regressor',
+    type: 'string',
+    arg: 'R',
+    help: `LIME's surrogate: ${LIME_REGRESSORS.map((r, i) => (i === 0 ? `${r} (default)` : r)).join(', ')}`,
+  },
   { name: 'seed', type: 'string', arg: 'N', help: `seed of sampling and segmentation (default ${DEFAULT_SEED})` },
+  {
+    name: 'evaluate',
+    type: 'string',
+    arg: 'LIST',
+    help: `measure each explanation: a comma list of ${METRIC_NAMES.join(', ')}\n(into NAME.*.json as "evaluation", NAME.*-curves.png, the report)`,
+  },
   { name: 'top', type: 'string', arg: 'K', help: `classes printed and explained (default ${DEFAULT_TOP_LABELS})` },
   {
     name: 'provider',
@@ -88,7 +126,7 @@ export const EXPLAIN_USAGE = `Usage: limeshap explain --model MODEL.onnx [option
 
 ${flagUsage(EXPLAIN_FLAGS)}
 Writes per image DIR/NAME.lime.json, .lime.png, .lime-heatmap.png (LIME) and DIR/NAME.shap.json,
-.shap.png (SHAP); DIR/failures.jsonl lists the images failing now (one line each, rewritten by every
+.shap.png (SHAP), with --evaluate deletion or insertion also .lime-curves.png / .shap-curves.png; DIR/failures.jsonl lists the images failing now (one line each, rewritten by every
 run from DIR/failures/). One run writes a folder at a time (DIR/.limeshap.lock; shards of one job
 array each lock their own share). Directory inputs are walked recursively, following links (loops
 are reported and skipped).
@@ -107,7 +145,15 @@ export interface ExplainSettings {
   algorithm: ShapAlgorithm | undefined;
   maxEvals: number | undefined;
   features: (typeof FEATURES)[number] | undefined;
+  /** Method and parameters, when --segmentation or --segment-param is given. */
+  segmentation: SegmentOptions | undefined;
+  hide: BackgroundSpec | undefined;
+  masker: BackgroundSpec | undefined;
+  kernelWidth: number | undefined;
+  regressor: (typeof LIME_REGRESSORS)[number] | undefined;
   seed: number | undefined;
+  /** Metrics to measure each explanation with (registry order), when --evaluate is given. */
+  evaluate: MetricName[] | undefined;
   top: number | undefined;
   providers: ExecutionProvider[] | undefined;
   concurrency: number | undefined;
@@ -133,7 +179,7 @@ export function readExplainSettings(values: FlagValues): ExplainSettings {
   const resume = values.resume === true,
     force = values.force === true;
   if (force && !resume) throw new RangeError('--force only makes sense with --resume (without --resume every image is redone anyway)');
-  return {
+  const settings: ExplainSettings = {
     model: text(values, 'model') as string,
     manifest: text(values, 'manifest'),
     classNames: text(values, 'class-names'),
@@ -143,7 +189,13 @@ export function readExplainSettings(values: FlagValues): ExplainSettings {
     algorithm: choiceFlag(values, 'algorithm', SHAP_ALGORITHMS),
     maxEvals: numberFlag(values, 'max-evals', { integer: true, min: 2 }),
     features: choiceFlag(values, 'features', FEATURES),
+    segmentation: segmentationFlag(values),
+    hide: backgroundFlag(values, 'hide'),
+    masker: backgroundFlag(values, 'masker'),
+    kernelWidth: numberFlag(values, 'kernel-width', { min: 0, minExclusive: true }),
+    regressor: choiceFlag(values, 'regressor', LIME_REGRESSORS),
     seed: numberFlag(values, 'seed', { integer: true, min: 0 }),
+    evaluate: evaluateFlag(values),
     top: numberFlag(values, 'top', { integer: true, min: 1 }),
     providers: providers as ExecutionProvider[] | undefined,
     concurrency: numberFlag(values, 'concurrency', { integer: true, min: 1 }),
@@ -155,4 +207,74 @@ export function readExplainSettings(values: FlagValues): ExplainSettings {
     report: values.report === true,
     out: path.resolve(text(values, 'out') ?? 'limeshap-out'),
   };
+  if (settings.method === 'shap' && settings.segmentation !== undefined && shapFeatures(settings) === 'pixels')
+    throw new RangeError('--segmentation and --segment-param need superpixels: with --method shap add --features superpixels');
+  if (settings.method === 'shap' && (settings.hide ?? settings.kernelWidth ?? settings.regressor) !== undefined)
+    throw new RangeError('--hide, --kernel-width and --regressor are LIME settings: use --method lime or both (SHAP takes --masker)');
+  if (settings.method === 'lime' && settings.masker !== undefined)
+    throw new RangeError('--masker is a SHAP setting: use --method shap or both (LIME takes --hide)');
+  return settings;
+}
+
+/** `--evaluate a,b`: registered metric names (registry order, once each); RangeError naming the flag otherwise. */
+function evaluateFlag(values: FlagValues): MetricName[] | undefined {
+  const t = text(values, 'evaluate');
+  if (t === undefined) return undefined;
+  const asked = t.split(',').map((m) => m.trim());
+  for (const m of asked)
+    if (!(METRIC_NAMES as readonly string[]).includes(m))
+      throw new RangeError(`--evaluate must list metrics among ${METRIC_NAMES.join(', ')}, got "${m}"`);
+  return METRIC_NAMES.filter((m) => asked.includes(m));
+}
+
+/** `--hide` / `--masker`: a background's string spelling, checked by lib/background.ts (RangeError naming the flag). */
+function backgroundFlag(values: FlagValues, name: 'hide' | 'masker'): BackgroundSpec | undefined {
+  const t = text(values, name);
+  if (t === undefined) return undefined;
+  try {
+    resolveBackground(`--${name}`, t);
+  } catch (err) {
+    throw new RangeError(`--${name} must be ${BACKGROUND_STRINGS}, got "${t}" (${(err as Error).message})`, { cause: err });
+  }
+  return t as BackgroundSpec;
+}
+
+/**
+ * `--segmentation M` and `--segment-param k=v,…`: the method (default: the registry's first) and
+ * its parameters, names and values checked against the method's registry entry (RangeError naming
+ * the flag). Bounds that depend on the image are checked when it is segmented.
+ */
+function segmentationFlag(values: FlagValues): SegmentOptions | undefined {
+  const method = choiceFlag(
+    values,
+    'segmentation',
+    SEGMENTATIONS.map((m) => m.name),
+  );
+  const list = text(values, 'segment-param');
+  if (method === undefined && list === undefined) return undefined;
+  const spec = SEGMENTATIONS.find((m) => m.name === (method ?? SEGMENTATIONS[0].name)) as SegmentMethodSpec;
+  const params: Record<string, number | boolean> = {};
+  for (const item of (list ?? '').split(',').filter((i) => i.trim() !== '')) {
+    const m = /^\s*([A-Za-z0-9]+)\s*=\s*(\S+)\s*$/.exec(item);
+    const param = m && spec.params.find((p) => p.name === m[1]);
+    if (!m || !param)
+      throw new RangeError(
+        `--segment-param takes ${spec.params.map((p) => p.name).join(', ')} for ${spec.name} as name=value, got "${item}"`,
+      );
+    const v = m[2];
+    if (param.rule === 'boolean') {
+      if (v !== 'true' && v !== 'false') throw new RangeError(`--segment-param ${param.name} must be true or false, got "${v}"`);
+      params[param.name] = v === 'true';
+    } else {
+      const n = v === 'inf' || v === 'Infinity' ? Infinity : Number(v);
+      if (Number.isNaN(n)) throw new RangeError(`--segment-param ${param.name} must be a number, got "${v}"`);
+      params[param.name] = n;
+    }
+  }
+  try {
+    resolveParams(spec, params);
+  } catch (err) {
+    throw new RangeError(`--segment-param: ${(err as Error).message}`, { cause: err });
+  }
+  return { method: spec.name as SegmentMethod, ...params };
 }

@@ -12,6 +12,9 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { readRegularFile } from '../read-file';
+import { SHAP_ALGORITHMS, SHAP_REGISTRY } from '../shap/registry';
+import { VERSION } from '../version';
+import type { ExplainSettings } from './explain-flags';
 
 /**
  * The SHA-256 (hex) of a regular file's bytes, streamed (models may be gigabytes).
@@ -61,4 +64,52 @@ export async function outputState(file: string, expected: Fingerprint): Promise<
   if (typeof json !== 'object' || json === null) return 'missing';
   const diff = differences(expected, (json as Record<string, unknown>).fingerprint);
   return diff.length ? diff : 'done';
+}
+
+/** The SHAP features an `explain` run uses: --features, or the algorithm's default. */
+export function shapFeatures(s: Pick<ExplainSettings, 'features' | 'algorithm'>): 'pixels' | 'superpixels' {
+  const algorithm = s.algorithm ?? SHAP_ALGORITHMS[0];
+  return s.features ?? (SHAP_REGISTRY.find((a) => a.name === algorithm) as { defaultFeatures: 'pixels' | 'superpixels' }).defaultFeatures;
+}
+
+/**
+ * The fingerprints of an `explain` run's LIME and SHAP outputs: every setting that changes a
+ * method's numbers, labels or the outputs' content (--evaluate adds fields and pictures). Unset
+ * flags are recorded as null: the library's default, which the version stands for. The
+ * segmentation enters SHAP's only where SHAP uses it (superpixel features).
+ * @param s - the checked settings.
+ * @param modelHash - SHA-256 of the model file.
+ * @param classHash - SHA-256 of the class-name file, or null.
+ */
+export function explainFingerprints(s: ExplainSettings, modelHash: string, classHash: string | null): Record<'lime' | 'shap', Fingerprint> {
+  const common = {
+    limeshap: VERSION,
+    model: modelHash,
+    preset: s.preset ?? null,
+    classNames: classHash,
+    seed: s.seed ?? null,
+    top: s.top ?? null,
+    evaluate: s.evaluate?.join(',') ?? null,
+  };
+  const segmentation = s.segmentation === undefined ? null : JSON.stringify(s.segmentation);
+  return {
+    lime: {
+      method: 'lime',
+      ...common,
+      samples: s.numSamples ?? null,
+      segmentation,
+      hide: s.hide === undefined ? null : String(s.hide),
+      kernelWidth: s.kernelWidth ?? null,
+      regressor: s.regressor ?? null,
+    },
+    shap: {
+      method: 'shap',
+      ...common,
+      algorithm: s.algorithm ?? null,
+      maxEvals: s.maxEvals ?? null,
+      features: s.features ?? null,
+      segmentation: shapFeatures(s) === 'superpixels' ? segmentation : null,
+      masker: s.masker === undefined ? null : String(s.masker),
+    },
+  };
 }

@@ -50,13 +50,18 @@ export function text(values: FlagValues, name: string): string | undefined {
 }
 
 /** A flag's number (RangeError naming the flag for anything else), or undefined. */
-export function numberFlag(values: FlagValues, name: string, rule: { integer?: boolean; min?: number } = {}): number | undefined {
+export function numberFlag(
+  values: FlagValues,
+  name: string,
+  rule: { integer?: boolean; min?: number; minExclusive?: boolean } = {},
+): number | undefined {
   const t = text(values, name);
   if (t === undefined) return undefined;
   const v = t.trim() === 'inf' || t.trim() === 'Infinity' ? Infinity : Number(t);
-  if (t.trim() === '' || Number.isNaN(v) || (rule.integer && !Number.isInteger(v)) || (rule.min !== undefined && v < rule.min))
+  const below = rule.min !== undefined && (v < rule.min || (rule.minExclusive === true && v === rule.min));
+  if (t.trim() === '' || Number.isNaN(v) || (rule.integer && !Number.isInteger(v)) || below)
     throw new RangeError(
-      `--${name} expects ${rule.integer ? 'an integer' : 'a number'}${rule.min !== undefined ? ` >= ${rule.min}` : ''}, got "${t}"`,
+      `--${name} expects ${rule.integer ? 'an integer' : 'a number'}${rule.min !== undefined ? ` ${rule.minExclusive ? '>' : '>='} ${rule.min}` : ''}, got "${t}"`,
     );
   return v;
 }

@@ -11,3 +11,4 @@ export { type HeatmapOptions, type ShapPanel, type ShapPlotOptions, heatmap, sha
 export { type LimeImageOptions, type LimeRenderOptions, limeImage } from './lime';
 export { encodePng } from './png';
 export { type ContactSheetOptions, type SheetTile, contactSheet } from './sheet';
+export { type CurvesOptions, type PlotArea, DELETION_COLOR, INSERTION_COLOR, curvesImage } from './curves';
