@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /**
  * LIME for images (lime_image semantics, marcotcr/lime 0.2.0.1): segment the model-sized image,
- * draw Bernoulli(0.5) on/off vectors over segments (row 0 all on), composite and evaluate them,
+ * draw on/off vectors over segments (row 0 all on; lime's Bernoulli(0.5) or another registered
+ * sampler, lib/samplers/), composite and evaluate them,
  * weight each sample by sqrt(exp(-d²/w²)) of its cosine distance to row 0, and fit a weighted linear
  * surrogate per explained class. Sampling comes from `seed`; results echo it.
  */
@@ -12,7 +13,8 @@ import type { RgbImage } from './image';
 import type { Model } from './model';
 import { binding, limeFitOutput } from './native';
 import type { ResolvedPreprocess } from './preprocess';
-import { DEFAULT_SEED, Rng } from './rng';
+import { DEFAULT_SEED } from './rng';
+import { DEFAULT_SAMPLER, drawMasks, SAMPLER_NAMES, type SamplerName } from './samplers/registry';
 import { resolveSegmentation, type Segmentation, type SegmentOptions } from './segment';
 import { checkChoice, checkNumber, checkOptions, optionalNumber, optionalSeed, rangeError, typeError } from './validate';
 
@@ -51,6 +53,12 @@ export interface LimeOptions {
   topLabels?: number;
   /** Explain these class indices instead of the top ones. */
   labels?: number[];
+  /**
+   * How the perturbation masks are drawn (lib/samplers/): 'bernoulli' (default, lime's i.i.d. fair
+   * bits), 'antithetic' (each mask followed by its complement) or 'sobol' (scrambled Sobol points
+   * thresholded at 1/2). Row 0 is the image itself for every sampler; all are seeded by `seed`.
+   */
+  sampler?: SamplerName;
   /** Seed of the perturbations (and of quickshift's noise unless the segmentation names its own). Default 42. */
   seed?: number;
 }
@@ -80,6 +88,8 @@ export interface LimeResult {
   segmentation: Segmentation;
   /** What switched-off segments showed (the checked `hide` option; `evaluate()` uses it as its substrate). */
   hide: Background;
+  /** The sampler that drew the masks. */
+  sampler: SamplerName;
   seed: number;
   numSamples: number;
   /** Model evaluations run (identical samples are evaluated once). */
@@ -101,6 +111,7 @@ const KNOWN = [
   'numFeatures',
   'topLabels',
   'labels',
+  'sampler',
   'seed',
 ];
 
@@ -132,6 +143,7 @@ export function resolveLimeOptions(options: LimeOptions | undefined, classes: nu
     numFeatures: optionalNumber('numFeatures', o.numFeatures, 100000, { integer: true, min: 1, max: 1e9 }),
     topLabels: o.topLabels === undefined ? undefined : checkNumber('topLabels', o.topLabels, { integer: true, min: 1, max: classes }),
     labels,
+    sampler: o.sampler === undefined ? DEFAULT_SAMPLER : checkChoice('sampler', o.sampler, SAMPLER_NAMES),
     seed: optionalSeed('seed', o.seed, DEFAULT_SEED),
     segmentation: o.segmentation,
   };
@@ -192,11 +204,9 @@ export async function runLime(
   const M = seg.count;
   checkSampleMemory(o.numSamples, M, model.classes);
 
-  // 2. Perturbations: row 0 all on, the rest i.i.d. fair bits from the seed.
+  // 2. Perturbations: row 0 all on, the rest from the sampler and the seed.
   const n = o.numSamples;
-  const masks = new Uint8Array(n * M);
-  masks.fill(1, 0, M);
-  new Rng(o.seed).fillBits(masks, M);
+  const masks = drawMasks(o.sampler, o.seed, n, M);
 
   // 3. Composite and evaluate.
   const hide = await backgroundImage('hide', o.hide, rgb, seg.labels, M);
@@ -260,6 +270,7 @@ export async function runLime(
     image: rgb,
     segmentation: seg,
     hide: o.hide,
+    sampler: o.sampler,
     seed: o.seed,
     numSamples: n,
     evaluations: evaluator.stats.evaluations,

@@ -79,6 +79,7 @@ export async function renderLime(result: LimeResult, options?: RenderLimeOptions
 export function limeToJson(result: LimeResult): Record<string, unknown> {
   const { segmentation: seg } = result;
   return {
+    sampler: result.sampler,
     seed: result.seed,
     numSamples: result.numSamples,
     evaluations: result.evaluations,

@@ -257,6 +257,7 @@ export async function explainCommand(argv: string[], log: (line: string) => void
             hide: s.hide,
             kernelWidth: s.kernelWidth,
             regressor: s.regressor,
+            sampler: s.sampler,
           },
           shap: {
             algorithm: s.algorithm,

@@ -11,6 +11,7 @@ import { DEFAULT_KERNEL_WIDTH, DEFAULT_NUM_SAMPLES, DEFAULT_TOP_LABELS, LIME_REG
 import { METRIC_NAMES, type MetricName } from '../metrics/registry';
 import { SEGMENT_REGISTRY, type SegmentMethod, type SegmentOptions } from '../segment';
 import { resolveParams, type SegmentMethodSpec } from '../segment/method';
+import { SAMPLER_REGISTRY, SAMPLER_NAMES, type SamplerName } from '../samplers/registry';
 import { DEFAULT_INFERENCE } from '../model/load';
 import { EXECUTION_PROVIDERS, type ExecutionProvider } from '../model';
 import { DEFAULT_PRESET, PREPROCESS_PRESETS, type PreprocessPreset } from '../preprocess';
@@ -83,6 +84,12 @@ export const EXPLAIN_FLAGS: readonly Flag[] = [
     arg: 'R',
     help: `LIME's surrogate: ${LIME_REGRESSORS.map((r, i) => (i === 0 ? `${r} (default)` : r)).join(', ')}`,
   },
+  {
+    name: 'sampler',
+    type: 'string',
+    arg: 'NAME',
+    help: `LIME's masks: ${SAMPLER_REGISTRY.map((r, i) => `${r.name}${i === 0 ? ' (default)' : ''}: ${r.summary}`).join(';\n')}`,
+  },
   { name: 'seed', type: 'string', arg: 'N', help: `seed of sampling and segmentation (default ${DEFAULT_SEED})` },
   {
     name: 'evaluate',
@@ -151,6 +158,7 @@ export interface ExplainSettings {
   masker: BackgroundSpec | undefined;
   kernelWidth: number | undefined;
   regressor: (typeof LIME_REGRESSORS)[number] | undefined;
+  sampler: SamplerName | undefined;
   seed: number | undefined;
   /** Metrics to measure each explanation with (registry order), when --evaluate is given. */
   evaluate: MetricName[] | undefined;
@@ -194,6 +202,7 @@ export function readExplainSettings(values: FlagValues): ExplainSettings {
     masker: backgroundFlag(values, 'masker'),
     kernelWidth: numberFlag(values, 'kernel-width', { min: 0, minExclusive: true }),
     regressor: choiceFlag(values, 'regressor', LIME_REGRESSORS),
+    sampler: choiceFlag(values, 'sampler', SAMPLER_NAMES),
     seed: numberFlag(values, 'seed', { integer: true, min: 0 }),
     evaluate: evaluateFlag(values),
     top: numberFlag(values, 'top', { integer: true, min: 1 }),
@@ -209,8 +218,10 @@ export function readExplainSettings(values: FlagValues): ExplainSettings {
   };
   if (settings.method === 'shap' && settings.segmentation !== undefined && shapFeatures(settings) === 'pixels')
     throw new RangeError('--segmentation and --segment-param need superpixels: with --method shap add --features superpixels');
-  if (settings.method === 'shap' && (settings.hide ?? settings.kernelWidth ?? settings.regressor) !== undefined)
-    throw new RangeError('--hide, --kernel-width and --regressor are LIME settings: use --method lime or both (SHAP takes --masker)');
+  if (settings.method === 'shap' && (settings.hide ?? settings.kernelWidth ?? settings.regressor ?? settings.sampler) !== undefined)
+    throw new RangeError(
+      '--hide, --kernel-width, --regressor and --sampler are LIME settings: use --method lime or both (SHAP takes --masker)',
+    );
   if (settings.method === 'lime' && settings.masker !== undefined)
     throw new RangeError('--masker is a SHAP setting: use --method shap or both (LIME takes --hide)');
   return settings;

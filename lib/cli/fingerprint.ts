@@ -101,6 +101,8 @@ export function explainFingerprints(s: ExplainSettings, modelHash: string, class
       hide: s.hide === undefined ? null : String(s.hide),
       kernelWidth: s.kernelWidth ?? null,
       regressor: s.regressor ?? null,
+      // Absent unless set, so outputs made before --sampler existed (the default) still match.
+      ...(s.sampler === undefined ? {} : { sampler: s.sampler }),
     },
     shap: {
       method: 'shap',

@@ -12,6 +12,7 @@ import { runLime, type LimeExplanation, type LimeOptions, type LimeResult } from
 import type { Model } from '../model';
 import type { ResolvedPreprocess } from '../preprocess';
 import { DEFAULT_SEED } from '../rng';
+import { SAMPLER_NAMES } from '../samplers/registry';
 import { runShap, type ShapExplanation, type ShapOptions, type ShapResult } from '../shap';
 import { MAX_SEGMENTS, ownSegmentation, type Segmentation } from '../segment';
 import { checkChoice, checkNumber, checkOptions, optionalSeed, rangeError, typeError } from '../validate';
@@ -134,7 +135,7 @@ interface ReadClass {
 function readResult(result: unknown, classes: number | undefined) {
   if (typeof result !== 'object' || result === null || Array.isArray(result)) throw typeError('result', 'a LIME or SHAP result', result);
   const r = result as Partial<LimeResult & ShapResult>;
-  const { explanations, image, algorithm, hide, masker, numSamples, maxEvals, seed } = r;
+  const { explanations, image, algorithm, hide, masker, numSamples, maxEvals, seed, sampler } = r;
   const method: 'lime' | 'shap' = algorithm !== undefined ? 'shap' : 'lime';
   if (!Array.isArray(explanations) || explanations.length === 0)
     throw typeError('result.explanations', 'the explanations of a LIME or SHAP result', explanations);
@@ -183,6 +184,8 @@ function readResult(result: unknown, classes: number | undefined) {
     numSamples,
     algorithm,
     maxEvals,
+    // LIME's sampler: stability and the randomisation check explain again with the same design.
+    sampler: method === 'lime' && sampler !== undefined ? checkChoice('result.sampler', sampler, SAMPLER_NAMES) : undefined,
     // Recorded by every result; only the randomisation check reads it (to explain with the same seed).
     resultSeed: typeof seed === 'number' && Number.isSafeInteger(seed) && seed >= 0 ? seed : undefined,
   };
@@ -283,6 +286,7 @@ export async function runEvaluation(
             {
               numSamples: plan.numSamples,
               hide: backgroundSpec(background, 'hide'),
+              sampler: plan.sampler,
               ...explainOptions,
               seed: s,
               segmentation,

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: MIT
+// LIME's samplers (lib/samplers/): every one keeps LIME's estimand (exact contributions of the
+// glass-box linear model), each has the balance property it is named for, all are seeded, and
+// 'bernoulli' is bit for bit the masks LIME drew before samplers existed.
+import assert from 'node:assert/strict';
+import { createExplainer, segment, type Explainer } from '../../lib';
+import { EXPLAIN_FLAGS, EXPLAIN_USAGE } from '../../lib/cli/explain-flags';
+import { explainFingerprints } from '../../lib/cli/fingerprint';
+import { readExplainSettings } from '../../lib/cli/explain-flags';
+import { parseFlags } from '../../lib/cli/flags';
+import { Rng } from '../../lib/rng';
+import { drawMasks, SAMPLER_NAMES, SAMPLER_REGISTRY, type SamplerName } from '../../lib/samplers/registry';
+import { sobolPoints, SOBOL_MAX_DIMS } from '../../lib/samplers/sobol';
+import { linearModel } from '../helpers/onnx-builder';
+import { identityPreprocess } from '../helpers/fixtures';
+
+const H = 16,
+  W = 16;
+const image = {
+  data: new Uint8Array(H * W * 3).map((_, i) => (i * 37 + ((i * i) % 101)) % 256),
+  width: W,
+  height: H,
+  channels: 3 as const,
+};
+
+const row = (m: Uint8Array, M: number, r: number) => [...m.subarray(r * M, (r + 1) * M)];
+
+describe('LIME samplers', () => {
+  let explainer: Explainer;
+  let model: ReturnType<typeof linearModel>;
+  before(async () => {
+    model = linearModel({ height: H, width: W, classes: 3, seed: 7 });
+    explainer = await createExplainer(model.bytes, { preprocess: identityPreprocess(H, W), softmax: false });
+  });
+  after(() => explainer.dispose());
+
+  for (const name of SAMPLER_NAMES) {
+    it(`${name}: recovers the glass-box linear model's exact contributions (LIME's estimand)`, async () => {
+      const seg = await segment(image, { method: 'grid', rows: 4, cols: 4 });
+      const r = await explainer.lime(image, {
+        segmentation: seg,
+        hide: 'black',
+        regressor: 'linear',
+        numSamples: 301,
+        labels: [0, 2],
+        sampler: name,
+        seed: 5,
+      });
+      assert.equal(r.sampler, name);
+      for (const e of r.explanations) {
+        const expected = new Float64Array(seg.count);
+        for (let p = 0; p < H * W; p++)
+          for (let c = 0; c < 3; c++)
+            expected[seg.labels[p]] += model.weights[e.index * 3 * H * W + c * H * W + p] * (image.data[3 * p + c] / 255);
+        for (let s = 0; s < seg.count; s++)
+          assert.ok(Math.abs(e.weights[s] - expected[s]) < 1e-6, `class ${e.index} segment ${s}: ${e.weights[s]} vs ${expected[s]}`);
+        assert.ok(Math.abs(e.intercept - model.bias[e.index]) < 1e-6);
+      }
+    });
+
+    it(`${name}: row 0 all on, 0/1 masks, same seed same masks, another seed other masks`, () => {
+      const M = 37,
+        n = 200;
+      const a = drawMasks(name, 11, n, M);
+      assert.deepEqual(row(a, M, 0), new Array(M).fill(1));
+      assert.ok(a.every((b) => b === 0 || b === 1));
+      assert.deepEqual(drawMasks(name, 11, n, M), a);
+      assert.notDeepEqual(drawMasks(name, 12, n, M), a);
+    });
+
+    it(`${name}: offered by --sampler and in the usage; enters the LIME fingerprint only`, () => {
+      assert.ok(EXPLAIN_USAGE.includes(name));
+      const settings = (args: string[]) =>
+        readExplainSettings(parseFlags(EXPLAIN_FLAGS, ['--model', 'm.onnx', '--method', 'both', ...args]).values);
+      const s = settings(['--sampler', name]);
+      assert.equal(s.sampler, name);
+      const base = explainFingerprints(settings([]), 'h', null),
+        f = explainFingerprints(s, 'h', null);
+      assert.equal(f.lime.sampler, name);
+      assert.equal(base.lime.sampler, undefined, 'unset: fingerprints of earlier outputs still match');
+      assert.deepEqual(f.shap, base.shap);
+    });
+  }
+
+  it("'bernoulli' (the default) is bit for bit the masks LIME drew before samplers: Rng(seed).fillBits from row 1", async () => {
+    for (const [n, M, seed] of [
+      [1000, 40, 42],
+      [7, 3, 0],
+      [33, 1024, 2 ** 40],
+    ]) {
+      const old = new Uint8Array(n * M);
+      old.fill(1, 0, M);
+      new Rng(seed).fillBits(old, M);
+      assert.deepEqual(drawMasks('bernoulli', seed, n, M), old);
+    }
+    const seg = await segment(image, { method: 'grid', rows: 3, cols: 3 });
+    const opts = { segmentation: seg, numSamples: 50, labels: [1], seed: 9 };
+    const byDefault = await explainer.lime(image, opts);
+    assert.equal(byDefault.sampler, 'bernoulli');
+    assert.deepEqual(
+      byDefault.explanations[0].weights,
+      (await explainer.lime(image, { ...opts, sampler: 'bernoulli' })).explanations[0].weights,
+    );
+    assert.notDeepEqual(
+      byDefault.explanations[0].weights,
+      (await explainer.lime(image, { ...opts, sampler: 'sobol' })).explanations[0].weights,
+    );
+  });
+
+  for (const name of ['antithetic', 'sobol'] as const) {
+    it(`${name}: rows 1,2 / 3,4 / … are complementary pairs, so every column is on in half the rows (±1/2)`, () => {
+      for (const n of [2, 3, 100, 257]) {
+        const M = 50;
+        const m = drawMasks(name, 3, n, M);
+        for (let r = 1; r + 1 < n; r += 2)
+          for (let s = 0; s < M; s++) assert.equal(m[r * M + s] + m[(r + 1) * M + s], 1, `n ${n} rows ${r},${r + 1} segment ${s}`);
+        for (let s = 0; s < M; s++) {
+          let on = 0;
+          for (let r = 1; r < n; r++) on += m[r * M + s];
+          assert.ok(Math.abs(on - (n - 1) / 2) <= 0.5, `n ${n} segment ${s}: ${on} of ${n - 1}`);
+        }
+      }
+    });
+  }
+
+  it('sobol: over 256 points every pair of the first 16 columns takes each of 00, 01, 10, 11 exactly 64 times (a (t,s)-net property fair bits lack)', () => {
+    const M = 16,
+      n = 257;
+    for (const seed of [1, 2]) {
+      const m = drawMasks('sobol', seed, n, M);
+      for (let a = 0; a < M; a++)
+        for (let b = a + 1; b < M; b++) {
+          const counts = [0, 0, 0, 0];
+          for (let r = 1; r < n; r++) counts[2 * m[r * M + a] + m[r * M + b]]++;
+          assert.deepEqual(counts, [64, 64, 64, 64], `columns ${a}, ${b}`);
+        }
+    }
+    const bern = drawMasks('bernoulli', 1, n, M);
+    let unbalanced = 0;
+    for (let a = 0; a < M; a++)
+      for (let b = a + 1; b < M; b++) {
+        const counts = [0, 0, 0, 0];
+        for (let r = 1; r < n; r++) counts[2 * bern[r * M + a] + bern[r * M + b]]++;
+        if (counts.some((c) => c !== 64)) unbalanced++;
+      }
+    assert.ok(unbalanced > 100, 'the property is not automatic');
+  });
+
+  it('sobol: unscrambled points equal the Joe–Kuo sequence (reference values from scipy.stats.qmc.Sobol, scramble=False)', () => {
+    const want: Record<number, number[]> = {
+      0: [0, 2147483648, 3221225472, 1073741824, 1610612736, 3758096384, 2684354560, 536870912, 943718400],
+      1: [0, 2147483648, 1073741824, 3221225472, 1610612736, 3758096384, 536870912, 2684354560, 415236096],
+      2: [0, 2147483648, 1073741824, 3221225472, 2684354560, 536870912, 3758096384, 1610612736, 2227175424],
+      99: [0, 2147483648, 3221225472, 1073741824, 3758096384, 1610612736, 536870912, 2684354560, 801112064],
+      1023: [0, 2147483648, 3221225472, 1073741824, 3758096384, 1610612736, 536870912, 2684354560, 3066036224],
+    };
+    assert.equal(SOBOL_MAX_DIMS, 1024);
+    const got: Record<number, number[]> = {};
+    for (const j of Object.keys(want)) got[+j] = [];
+    sobolPoints(1024, 1001, undefined, (t, x) => {
+      if (t < 8 || t === 1000) for (const j of Object.keys(want)) got[+j].push(x[+j]);
+    });
+    assert.deepEqual(got, want);
+  });
+
+  it('sobol: 1024 segments (MAX_SEGMENTS) draw; more is a RangeError naming sampler', () => {
+    const m = drawMasks('sobol', 1, 65, 1024);
+    assert.equal(m.length, 65 * 1024);
+    assert.throws(() => drawMasks('sobol', 1, 65, 1025), { name: 'RangeError', message: /sampler/ });
+  });
+
+  it('bad sampler values: RangeError (unknown name) or TypeError naming sampler, before any model call; --sampler too', async () => {
+    const before = explainer.model.stats().runs;
+    for (const bad of ['halton', 'Bernoulli', ''])
+      await assert.rejects(explainer.lime(image, { sampler: bad as SamplerName }), { name: 'RangeError', message: /sampler/ });
+    for (const bad of [1, null, {}])
+      await assert.rejects(explainer.lime(image, { sampler: bad as unknown as SamplerName }), { name: 'TypeError', message: /sampler/ });
+    assert.equal(explainer.model.stats().runs, before);
+    assert.throws(() => readExplainSettings(parseFlags(EXPLAIN_FLAGS, ['--model', 'm', '--sampler', 'halton']).values), {
+      name: 'RangeError',
+      message: /--sampler/,
+    });
+    assert.throws(
+      () => readExplainSettings(parseFlags(EXPLAIN_FLAGS, ['--model', 'm', '--method', 'shap', '--sampler', 'sobol']).values),
+      /LIME setting/,
+    );
+  });
+
+  it('the registry: unique names, a summary each, bernoulli first (the default)', () => {
+    assert.equal(new Set(SAMPLER_NAMES).size, SAMPLER_REGISTRY.length);
+    assert.equal(SAMPLER_NAMES[0], 'bernoulli');
+    for (const s of SAMPLER_REGISTRY) assert.ok(s.summary.length > 10, s.name);
+  });
+});
