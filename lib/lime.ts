@@ -11,7 +11,8 @@ import { maskEvaluator } from './evaluate';
 import { backgroundImage, DEFAULT_BLUR_SIZE, resolveBackground, type Background, type BackgroundSpec } from './background';
 import type { RgbImage } from './image';
 import type { Model } from './model';
-import { binding, limeFitOutput } from './native';
+import { bootstrapStability, resolveAdaptiveBudget, type LimeStability } from './lime-adaptive';
+import { binding, limeFitOutput, type NativeLimeFitOutput } from './native';
 import type { ResolvedPreprocess } from './preprocess';
 import { DEFAULT_SEED } from './rng';
 import { DEFAULT_SAMPLER, drawMasks, SAMPLER_NAMES, type SamplerName } from './samplers/registry';
@@ -25,8 +26,18 @@ export type HideSpec = BackgroundSpec;
 export interface LimeOptions {
   /** Segmentation options for `segment()` (default quickshift, kernelSize 4, maxDist 200, ratio 0.2), or a ready Segmentation of the model-sized image. */
   segmentation?: SegmentOptions | Segmentation;
-  /** Perturbed samples, row 0 being the image itself. Default 1000, >= 2. */
-  numSamples?: number;
+  /**
+   * Perturbed samples, row 0 being the image itself. Default 1000, >= 2. 'auto': sample in rounds of
+   * `roundSize` until the bootstrap stability of the top-5 segments of the first explained class
+   * reaches `stabilityTarget`, or `maxSamples` are taken (see lib/lime-adaptive.ts).
+   */
+  numSamples?: number | 'auto';
+  /** With numSamples 'auto' only: mean top-k Jaccard to stop at, in (0, 1]. Default 0.9. */
+  stabilityTarget?: number;
+  /** With numSamples 'auto' only: most samples, >= roundSize. Default 4000 (or roundSize if larger). */
+  maxSamples?: number;
+  /** With numSamples 'auto' only: samples per round, the first included, >= 2. Default 250. */
+  roundSize?: number;
   /**
    * What a switched-off segment shows (see {@link BackgroundSpec}): 'mean' (default, its mean
    * colour, as lime), 'black', { color: [r,g,b] }, 'blur' (a `blurSize` window), 'blur(kx,ky)' or
@@ -91,7 +102,10 @@ export interface LimeResult {
   /** The sampler that drew the masks. */
   sampler: SamplerName;
   seed: number;
+  /** Samples used (with numSamples 'auto', where the rounds stopped). */
   numSamples: number;
+  /** With numSamples 'auto' only: the stability reached, the target and the rounds. */
+  stability?: LimeStability;
   /** Model evaluations run (identical samples are evaluated once). */
   evaluations: number;
   provider: string;
@@ -102,6 +116,9 @@ export interface LimeResult {
 const KNOWN = [
   'segmentation',
   'numSamples',
+  'stabilityTarget',
+  'maxSamples',
+  'roundSize',
   'hide',
   'blurSize',
   'kernelWidth',
@@ -128,8 +145,13 @@ export function resolveLimeOptions(options: LimeOptions | undefined, classes: nu
     if (!Array.isArray(o.labels) || o.labels.length === 0) throw typeError('labels', 'a non-empty array of class indices', o.labels);
     labels = o.labels.map((l, i) => checkNumber(`labels[${i}]`, l, { integer: true, min: 0, max: classes - 1 }));
   }
+  const adaptive = resolveAdaptiveBudget(o);
   return {
-    numSamples: optionalNumber('numSamples', o.numSamples, DEFAULT_NUM_SAMPLES, { integer: true, min: 2, max: 1e7 }),
+    // With 'auto', the most samples the rounds may take (what is drawn and checked for memory).
+    numSamples: adaptive
+      ? adaptive.maxSamples
+      : optionalNumber('numSamples', o.numSamples, DEFAULT_NUM_SAMPLES, { integer: true, min: 2, max: 1e7 }),
+    adaptive,
     // Checked here, before any segmentation or model call.
     hide: resolveBackground(
       'hide',
@@ -211,37 +233,48 @@ export async function runLime(
   // 3. Composite and evaluate.
   const hide = await backgroundImage('hide', o.hide, rgb, seg.labels, M);
   const evaluator = maskEvaluator(model, pre, rgb, hide, seg.labels, M);
-  const y = await evaluator.evaluate(masks, n);
-  const K = evaluator.classes();
-  if (o.labels) {
-    for (const l of o.labels) if (l >= K) throw rangeError('labels', `class indices below ${K}`, l);
-  } else if (o.topLabels !== undefined && o.topLabels > K) {
-    throw rangeError('topLabels', `at most ${K} (the model's classes)`, o.topLabels);
+  const params = {
+    kernelWidth: o.kernelWidth,
+    regressor: o.regressor,
+    alpha: o.alpha,
+    featureSelection: o.featureSelection,
+    numFeatures: o.numFeatures,
+  };
+  let y: Float32Array, K: number, explained: number[], fit: NativeLimeFitOutput, used: number;
+  let stability: LimeStability | undefined;
+  let fitMs = 0;
+  if (!o.adaptive) {
+    y = await evaluator.evaluate(masks, n);
+    K = evaluator.classes();
+    explained = explainedClasses(y, K, o);
+    // 4. Weighted fits, all classes from one native call.
+    const t1 = performance.now();
+    fit = await fitClasses(masks, n, M, y, K, explained, params);
+    fitMs = performance.now() - t1;
+    used = n;
+  } else {
+    // 3–4 in rounds: each round evaluates the next rows of the one draw, then refits on all rows
+    // so far and measures the top class's stability; stop at the target or at maxSamples.
+    const { roundSize, stabilityTarget } = o.adaptive;
+    const parts: Float32Array[] = [];
+    used = 0;
+    for (let round = 1; ; round++) {
+      const end = Math.min(n, used + roundSize);
+      parts.push(await evaluator.evaluate(masks.subarray(used * M, end * M), end - used));
+      used = end;
+      K = evaluator.classes();
+      y = concat(parts);
+      explained = explainedClasses(y, K, o);
+      const t1 = performance.now();
+      fit = await fitClasses(masks.subarray(0, used * M), used, M, y, K, explained, params);
+      const target = Float64Array.from({ length: used }, (_, i) => y[i * K + explained[0]]);
+      // The bootstrap's seed follows the run's, so the stopping point is the seed's too.
+      const b = await bootstrapStability(masks, used, M, target, fit.coef.subarray(0, M), params, (o.seed + used) % 2 ** 53);
+      fitMs += performance.now() - t1;
+      stability = { reached: b.stability, target: stabilityTarget, rounds: round, k: b.k };
+      if (b.stability >= stabilityTarget || used >= n) break;
+    }
   }
-  const explained = o.labels ?? topK(y.subarray(0, K), o.topLabels ?? Math.min(DEFAULT_TOP_LABELS, K));
-
-  // 4. Weighted fits, all classes from one native call.
-  const t1 = performance.now();
-  const L = explained.length;
-  const targets = new Float64Array(n * L);
-  for (let i = 0; i < n; i++) for (let j = 0; j < L; j++) targets[i * L + j] = y[i * K + explained[j]];
-  const fit = limeFitOutput(n, L, M);
-  await binding.limeFit(
-    masks,
-    n,
-    M,
-    targets,
-    L,
-    {
-      kernelWidth: o.kernelWidth,
-      regressor: o.regressor,
-      alpha: o.alpha,
-      featureSelection: o.featureSelection,
-      numFeatures: o.numFeatures,
-    },
-    fit,
-  );
-  const fitMs = performance.now() - t1;
   // lime would fit on weights that are all 0 but the image's own row and report zero coefficients;
   // that is no explanation, so say which option did it.
   if (!fit.sampleWeights.subarray(1).some((w) => w > 0))
@@ -272,7 +305,8 @@ export async function runLime(
     hide: o.hide,
     sampler: o.sampler,
     seed: o.seed,
-    numSamples: n,
+    numSamples: used,
+    ...(stability ? { stability } : {}),
     evaluations: evaluator.stats.evaluations,
     provider: model.provider,
     timings: {
@@ -283,4 +317,43 @@ export async function runLime(
       total: performance.now() - start,
     },
   };
+}
+
+/** The classes to explain: `labels`, else the `topLabels` (default 5) most probable on row 0. */
+function explainedClasses(y: Float32Array, K: number, o: ReturnType<typeof resolveLimeOptions>): number[] {
+  if (o.labels) {
+    for (const l of o.labels) if (l >= K) throw rangeError('labels', `class indices below ${K}`, l);
+  } else if (o.topLabels !== undefined && o.topLabels > K) {
+    throw rangeError('topLabels', `at most ${K} (the model's classes)`, o.topLabels);
+  }
+  return o.labels ?? topK(y.subarray(0, K), o.topLabels ?? Math.min(DEFAULT_TOP_LABELS, K));
+}
+
+/** Weighted surrogate fits of the first n samples for every explained class, in one native call. */
+async function fitClasses(
+  masks: Uint8Array,
+  n: number,
+  M: number,
+  y: Float32Array,
+  K: number,
+  explained: number[],
+  params: Parameters<typeof binding.limeFit>[5],
+): Promise<NativeLimeFitOutput> {
+  const L = explained.length;
+  const targets = new Float64Array(n * L);
+  for (let i = 0; i < n; i++) for (let j = 0; j < L; j++) targets[i * L + j] = y[i * K + explained[j]];
+  const fit = limeFitOutput(n, L, M);
+  await binding.limeFit(masks, n, M, targets, L, params, fit);
+  return fit;
+}
+
+/** The rounds' outputs end to end. */
+function concat(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
