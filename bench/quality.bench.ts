@@ -123,7 +123,7 @@ async function main(): Promise<void> {
     const text =
       n === null
         ? `not reached by ${BUDGETS[BUDGETS.length - 1]}`
-        : `${fmt(n, 0)} samples (${fmt(MATCH_BUDGET / n, 2)}× fewer than Bernoulli)${n <= TARGET ? ' — meets the target' : ' — misses the target'}`;
+        : `${fmt(n, 0)} samples (${MATCH_BUDGET} ÷ n = ${fmt(MATCH_BUDGET / n, 2)}×)${n <= TARGET ? ' — meets the target' : ' — misses the target'}`;
     console.log(`  ${t.sampler.padEnd(11)} ${text}`);
     return { sampler: t.sampler, budget: n, meetsTarget: n !== null && n <= TARGET };
   });
