@@ -113,7 +113,8 @@ export interface LimeResult {
   timings: { segment: number; composite: number; infer: number; fit: number; total: number };
 }
 
-const KNOWN = [
+/** Every option `explainer.lime()` takes. */
+export const LIME_OPTION_KEYS: readonly string[] = [
   'segmentation',
   'numSamples',
   'stabilityTarget',
@@ -134,7 +135,7 @@ const KNOWN = [
 
 /** Validates LIME options and fills the defaults. */
 export function resolveLimeOptions(options: LimeOptions | undefined, classes: number) {
-  const o = checkOptions('options', options, KNOWN) as LimeOptions;
+  const o = checkOptions('options', options, LIME_OPTION_KEYS) as LimeOptions;
   const regressor = o.regressor === undefined ? 'ridge' : checkChoice('regressor', o.regressor, LIME_REGRESSORS);
   const featureSelection =
     o.featureSelection === undefined

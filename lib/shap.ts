@@ -131,6 +131,11 @@ function checkShapMemory(algorithm: ShapAlgorithmSpec, maxEvals: number, M: numb
     );
 }
 
+/** Every option `explainer.shap()` takes: the common ones and each registered algorithm's own. */
+export function shapOptionKeys(): string[] {
+  return [...COMMON, ...algorithmOptions().keys()];
+}
+
 /** Runs SHAP on a model-sized image. Called by `Explainer.shap()`. */
 export async function runShap(
   model: Model,
@@ -141,7 +146,7 @@ export async function runShap(
 ): Promise<ShapResult> {
   const start = performance.now();
   const owners = algorithmOptions();
-  const o = checkOptions('options', options, [...COMMON, ...owners.keys()]) as ShapOptions;
+  const o = checkOptions('options', options, shapOptionKeys()) as ShapOptions;
   const algorithmName = o.algorithm === undefined ? SHAP_ALGORITHMS[0] : checkChoice('algorithm', o.algorithm, SHAP_ALGORITHMS);
   const algorithm = shapAlgorithm(algorithmName);
   const features =

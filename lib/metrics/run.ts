@@ -8,12 +8,12 @@
 import { performance } from 'node:perf_hooks';
 import { resolveBackground, type Background, type BackgroundSpec } from '../background';
 import type { RgbImage } from '../image';
-import { runLime, type LimeExplanation, type LimeOptions, type LimeResult } from '../lime';
+import { LIME_OPTION_KEYS, runLime, type LimeExplanation, type LimeOptions, type LimeResult } from '../lime';
 import type { Model } from '../model';
 import type { ResolvedPreprocess } from '../preprocess';
 import { DEFAULT_SEED } from '../rng';
 import { SAMPLER_NAMES } from '../samplers/registry';
-import { runShap, type ShapExplanation, type ShapOptions, type ShapResult } from '../shap';
+import { runShap, shapOptionKeys, type ShapExplanation, type ShapOptions, type ShapResult } from '../shap';
 import { MAX_SEGMENTS, ownSegmentation, type Segmentation } from '../segment';
 import { checkChoice, checkNumber, checkOptions, optionalSeed, rangeError, typeError } from '../validate';
 import type { CurveMetric } from './curves';
@@ -231,7 +231,11 @@ export function planEvaluation(result: unknown, options: EvaluateOptions | undef
   const explainOptions = o.explainOptions === undefined ? {} : { ...checkOptions('explainOptions', o.explainOptions, explainKeys(method)) };
   for (const forced of ['seed', 'segmentation', 'labels'])
     if (explainOptions[forced] !== undefined)
-      throw rangeError(`explainOptions.${forced}`, 'nothing: the stability metric sets it', explainOptions[forced]);
+      throw rangeError(
+        `explainOptions.${forced}`,
+        'nothing: the re-explanations of stability and randomization set it',
+        explainOptions[forced],
+      );
   const featureCount = pixels ? steps : (segmentation as Segmentation).count;
   // Stability compares the explanation's own features (pixels for pixel-level SHAP).
   const ownFeatures = pixels ? P : featureCount;
@@ -344,21 +348,10 @@ export async function runEvaluation(
   };
 }
 
-/** Option names a re-explanation takes (checked by runLime/runShap themselves when it runs). */
+/**
+ * Option names a re-explanation takes: the method's own options (checked by runLime/runShap when
+ * it runs) but `topLabels`, which the explained classes decide.
+ */
 function explainKeys(method: 'lime' | 'shap'): string[] {
-  return method === 'lime'
-    ? [
-        'numSamples',
-        'hide',
-        'blurSize',
-        'kernelWidth',
-        'regressor',
-        'alpha',
-        'featureSelection',
-        'numFeatures',
-        'seed',
-        'segmentation',
-        'labels',
-      ]
-    : ['algorithm', 'maxEvals', 'batchSize', 'masker', 'features', 'hierarchy', 'l1', 'seed', 'segmentation', 'labels'];
+  return (method === 'lime' ? [...LIME_OPTION_KEYS] : shapOptionKeys()).filter((k) => k !== 'topLabels');
 }
