@@ -82,6 +82,8 @@ export function limeToJson(result: LimeResult): Record<string, unknown> {
     sampler: result.sampler,
     seed: result.seed,
     numSamples: result.numSamples,
+    // With numSamples 'auto': the stability reached, the target and the rounds it took.
+    ...(result.stability ? { stability: result.stability } : {}),
     evaluations: result.evaluations,
     provider: result.provider,
     timings: result.timings,

@@ -238,6 +238,14 @@ function segmentationInfo(entry: Entry): string {
   return `<h3>Segmentation</h3><table><tr><th></th><th>segments</th><th>method</th><th>params</th><th>size</th></tr>${rows.join('')}</table>`;
 }
 
+/** " (auto: stability 0.93 ≥ target 0.9 after 8 rounds)" for a LIME result of numSamples 'auto', else "". */
+function adaptiveNote(stability: unknown): string {
+  if (typeof stability !== 'object' || stability === null) return '';
+  const { reached, target, rounds } = stability as Json;
+  const met = typeof reached === 'number' && typeof target === 'number' && reached >= target;
+  return ` (auto: top-5 stability ${num(reached, 2)} ${met ? '≥' : '<'} target ${num(target, 2)} after ${num(rounds)} rounds)`;
+}
+
 function runInfo(entry: Entry): string {
   const items: string[] = [];
   const src = entry.lime?.image ?? entry.shap?.image;
@@ -246,7 +254,7 @@ function runInfo(entry: Entry): string {
   if (model !== undefined) items.push(`model <code>${esc(model)}</code>`);
   if (entry.lime)
     items.push(
-      `LIME: ${num(entry.lime.numSamples)} samples, seed ${esc(entry.lime.seed ?? '—')}, ${num(entry.lime.evaluations)} evaluations on ${esc(entry.lime.provider ?? '—')}`,
+      `LIME: ${num(entry.lime.numSamples)} samples${adaptiveNote(entry.lime.stability)}, seed ${esc(entry.lime.seed ?? '—')}, ${num(entry.lime.evaluations)} evaluations on ${esc(entry.lime.provider ?? '—')}`,
     );
   if (entry.shap)
     items.push(

@@ -251,6 +251,8 @@ export async function explainCommand(argv: string[], log: (line: string) => void
           method,
           lime: {
             numSamples: s.numSamples,
+            stabilityTarget: s.stabilityTarget,
+            maxSamples: s.maxSamples,
             seed: s.seed,
             topLabels,
             segmentation: s.segmentation,

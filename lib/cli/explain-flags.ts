@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { DEFAULT_CONCURRENCY } from '../batch';
 import { resolveBackground, type BackgroundSpec } from '../background';
 import { DEFAULT_KERNEL_WIDTH, DEFAULT_NUM_SAMPLES, DEFAULT_TOP_LABELS, LIME_REGRESSORS } from '../lime';
+import { DEFAULT_MAX_SAMPLES, DEFAULT_ROUND_SIZE, DEFAULT_STABILITY_TARGET } from '../lime-adaptive';
 import { METRIC_NAMES, type MetricName } from '../metrics/registry';
 import { SEGMENT_REGISTRY, type SegmentMethod, type SegmentOptions } from '../segment';
 import { resolveParams, type SegmentMethodSpec } from '../segment/method';
@@ -20,7 +21,7 @@ import { DEFAULT_SEED } from '../rng';
 import { SHAP_ALGORITHMS, SHAP_REGISTRY, type ShapAlgorithm } from '../shap/registry';
 import { shapFeatures } from './fingerprint';
 import { parseShard, type Shard } from './inputs';
-import { choiceFlag, flagUsage, numberFlag, text, type Flag, type FlagValues } from './flags';
+import { choiceFlag, flagUsage, numberFlag, numberOrAutoFlag, text, type Flag, type FlagValues } from './flags';
 
 const METHODS = ['lime', 'shap', 'both'] as const;
 const FEATURES = ['pixels', 'superpixels'] as const;
@@ -37,7 +38,24 @@ export const EXPLAIN_FLAGS: readonly Flag[] = [
   { name: 'preset', type: 'string', arg: 'NAME', help: `preprocessing: ${PREPROCESS_PRESETS.join(', ')} (default ${DEFAULT_PRESET})` },
   { name: 'class-names', type: 'string', arg: 'FILE', help: 'class labels, one per line' },
   { name: 'method', type: 'string', arg: 'M', help: 'lime (default), shap or both' },
-  { name: 'samples', type: 'string', arg: 'N', help: `LIME samples per image (default ${DEFAULT_NUM_SAMPLES})` },
+  {
+    name: 'samples',
+    type: 'string',
+    arg: 'N|auto',
+    help: `LIME samples per image (default ${DEFAULT_NUM_SAMPLES}); auto: sample in rounds until the top segments are stable`,
+  },
+  {
+    name: 'stability-target',
+    type: 'string',
+    arg: 'X',
+    help: `with --samples auto: stability to stop at, in (0, 1] (default ${DEFAULT_STABILITY_TARGET})`,
+  },
+  {
+    name: 'max-samples',
+    type: 'string',
+    arg: 'N',
+    help: `with --samples auto: most samples per image, >= ${DEFAULT_ROUND_SIZE} (one round; default ${DEFAULT_MAX_SAMPLES})`,
+  },
   {
     name: 'algorithm',
     type: 'string',
@@ -148,7 +166,11 @@ export interface ExplainSettings {
   classNames: string | undefined;
   preset: PreprocessPreset | undefined;
   method: (typeof METHODS)[number];
-  numSamples: number | undefined;
+  numSamples: number | 'auto' | undefined;
+  /** With --samples auto only. */
+  stabilityTarget: number | undefined;
+  /** With --samples auto only. */
+  maxSamples: number | undefined;
   algorithm: ShapAlgorithm | undefined;
   maxEvals: number | undefined;
   features: (typeof FEATURES)[number] | undefined;
@@ -193,7 +215,9 @@ export function readExplainSettings(values: FlagValues): ExplainSettings {
     classNames: text(values, 'class-names'),
     preset: choiceFlag(values, 'preset', PREPROCESS_PRESETS),
     method: choiceFlag(values, 'method', METHODS) ?? 'lime',
-    numSamples: numberFlag(values, 'samples', { integer: true, min: 2 }),
+    numSamples: numberOrAutoFlag(values, 'samples', { integer: true, min: 2 }),
+    stabilityTarget: numberFlag(values, 'stability-target', { min: 0, minExclusive: true }),
+    maxSamples: numberFlag(values, 'max-samples', { integer: true, min: DEFAULT_ROUND_SIZE }),
     algorithm: choiceFlag(values, 'algorithm', SHAP_ALGORITHMS),
     maxEvals: numberFlag(values, 'max-evals', { integer: true, min: 2 }),
     features: choiceFlag(values, 'features', FEATURES),
@@ -216,6 +240,10 @@ export function readExplainSettings(values: FlagValues): ExplainSettings {
     report: values.report === true,
     out: path.resolve(text(values, 'out') ?? 'limeshap-out'),
   };
+  if ((settings.stabilityTarget ?? settings.maxSamples) !== undefined && settings.numSamples !== 'auto')
+    throw new RangeError('--stability-target and --max-samples only apply with --samples auto');
+  if (settings.stabilityTarget !== undefined && settings.stabilityTarget > 1)
+    throw new RangeError(`--stability-target must be in (0, 1], got "${settings.stabilityTarget}"`);
   if (settings.method === 'shap' && settings.segmentation !== undefined && shapFeatures(settings) === 'pixels')
     throw new RangeError('--segmentation and --segment-param need superpixels: with --method shap add --features superpixels');
   if (settings.method === 'shap' && (settings.hide ?? settings.kernelWidth ?? settings.regressor ?? settings.sampler) !== undefined)

@@ -103,6 +103,8 @@ export function explainFingerprints(s: ExplainSettings, modelHash: string, class
       regressor: s.regressor ?? null,
       // Absent unless set, so outputs made before --sampler existed (the default) still match.
       ...(s.sampler === undefined ? {} : { sampler: s.sampler }),
+      ...(s.stabilityTarget === undefined ? {} : { stabilityTarget: s.stabilityTarget }),
+      ...(s.maxSamples === undefined ? {} : { maxSamples: s.maxSamples }),
     },
     shap: {
       method: 'shap',

@@ -66,6 +66,20 @@ export function numberFlag(
   return v;
 }
 
+/** {@link numberFlag}, or the word 'auto' (for budgets the library can choose adaptively). */
+export function numberOrAutoFlag(
+  values: FlagValues,
+  name: string,
+  rule: { integer?: boolean; min?: number; minExclusive?: boolean } = {},
+): number | 'auto' | undefined {
+  if (text(values, name)?.trim() === 'auto') return 'auto';
+  try {
+    return numberFlag(values, name, rule);
+  } catch (err) {
+    throw new RangeError(`${(err as Error).message.replace(/, got "/, ` or auto, got "`)}`, { cause: err });
+  }
+}
+
 /** A flag's value among `choices` (RangeError naming the flag and the choices otherwise), or undefined. */
 export function choiceFlag<T extends string>(values: FlagValues, name: string, choices: readonly T[]): T | undefined {
   const t = text(values, name);
