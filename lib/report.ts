@@ -399,6 +399,25 @@ function summaryTable(entries: Entry[]): string {
   );
 }
 
+/**
+ * One line on the budgets LIME chose itself (`--samples auto`): samples used (mean, least, most) and
+ * how many images reached the stability target; "" when no image was explained with 'auto'.
+ */
+function adaptiveSummary(entries: Entry[]): string {
+  const auto = entries.map((e) => e.lime).filter((l): l is Json => isObject(l?.stability) && typeof l.numSamples === 'number');
+  if (!auto.length) return '';
+  const used = auto.map((l) => l.numSamples as number);
+  const reached = auto.filter((l) => {
+    const s = l.stability as Json;
+    return typeof s.reached === 'number' && typeof s.target === 'number' && s.reached >= s.target;
+  }).length;
+  return (
+    `<p>LIME chose its budget (<code>--samples auto</code>) for ${auto.length} image(s): ` +
+    `${num(used.reduce((a, b) => a + b, 0) / used.length)} samples on average (${num(Math.min(...used))}–${num(Math.max(...used))}); ` +
+    `${reached} of ${auto.length} reached the stability target, the others stopped at their maximum.</p>`
+  );
+}
+
 function failuresList(failures: Failure[]): string {
   if (!failures.length) return '';
   return `<h2 id="failures" class="fail">Failures (${failures.length})</h2><table><tr><th>image</th><th>error</th></tr>${failures
@@ -474,6 +493,7 @@ export async function writeReport(outDir: string, options?: ReportOptions): Prom
     `<h1>${esc(title)}</h1>` +
     `<p class="muted">${entries.length} image(s), ${failures.length + unreadable.length} failure(s)${failures.length + unreadable.length ? ' — <a href="#failures">see below</a>' : ''}</p>` +
     summaryTable(entries) +
+    adaptiveSummary(entries) +
     qualitySummary(entries) +
     entries.map(section).join('\n') +
     failuresList([...failures, ...unreadable]) +

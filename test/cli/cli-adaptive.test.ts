@@ -38,6 +38,10 @@ describe('limeshap explain --samples auto', function () {
     assert.ok(json.numSamples <= 4000);
     const html = fs.readFileSync(path.join(out('auto'), 'report.html'), 'utf8');
     assert.match(html, /auto: top-5 stability \d\.\d\d ≥ target 0\.90 after \d+ rounds/);
+    assert.ok(
+      html.includes(`for 1 image(s): ${json.numSamples} samples on average (${json.numSamples}–${json.numSamples}); 1 of 1 reached`),
+      'batch line',
+    );
 
     const fixed = explain(dir, model, [...grid, '--samples', String(json.numSamples), '--out', out('fixed'), 'cat.png']);
     assert.equal(fixed.status, 0, fixed.stderr);
