@@ -22,6 +22,7 @@ export { renderLime, limeToJson, renderShap, shapToJson, renderCurves, type Rend
 export type { CurvesOptions } from './render/curves';
 export type { ShapOptions, ShapResult, ShapExplanation, ShapAlgorithm, MaskerSpec } from './shap';
 export { MAX_EVALS } from './shap';
+export type { ShapPrecision } from './shap/adaptive';
 export type { EvaluateOptions, EvaluationResult, ClassEvaluation } from './metrics/run';
 export type { CurveMetric } from './metrics/curves';
 export type { MuFidelityMetric } from './metrics/mufidelity';

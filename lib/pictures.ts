@@ -138,6 +138,7 @@ export function shapToJson(result: ShapResult): Record<string, unknown> {
     seed: result.seed,
     maxEvals: result.maxEvals,
     evaluations: result.evaluations,
+    precision: result.precision,
     provider: result.provider,
     timings: result.timings,
     segmentation: seg

@@ -258,7 +258,10 @@ function runInfo(entry: Entry): string {
     );
   if (entry.shap)
     items.push(
-      `SHAP ${esc(entry.shap.algorithm ?? '—')} over ${esc(entry.shap.features ?? '—')}: max ${num(entry.shap.maxEvals)} evaluations, ${num(entry.shap.evaluations)} done, seed ${esc(entry.shap.seed ?? '—')} on ${esc(entry.shap.provider ?? '—')}`,
+      `SHAP ${esc(entry.shap.algorithm ?? '—')} over ${esc(entry.shap.features ?? '—')}: max ${num(entry.shap.maxEvals)} evaluations, ${num(entry.shap.evaluations)} done, seed ${esc(entry.shap.seed ?? '—')} on ${esc(entry.shap.provider ?? '—')}` +
+        (isObject(entry.shap.precision)
+          ? ` (max-evals auto: largest standard error ${num(entry.shap.precision.reached, 3)} × largest |value|, target ${num(entry.shap.precision.target, 3)}, ${num(entry.shap.precision.rounds)} rounds, limit ${num(entry.shap.precision.limit)})`
+          : ''),
     );
   return items.length ? `<ul>${items.map((i) => `<li>${i}</li>`).join('')}</ul>` : '';
 }

@@ -12,6 +12,7 @@ import { backgroundImage, resolveBackground, type Background, type BackgroundSpe
 import type { RgbImage } from './image';
 import type { Model } from './model';
 import type { ResolvedPreprocess } from './preprocess';
+import { resolveShapAdaptive, type ShapPrecision } from './shap/adaptive';
 import type { ShapAlgorithmSpec } from './shap/algorithm';
 import { cachedGame } from './shap/cache';
 import { algorithmOptions, SHAP_ALGORITHMS, shapAlgorithm, type ShapAlgorithm } from './shap/registry';
@@ -36,8 +37,19 @@ export interface ShapOptions {
    * nsamples='auto'), exact 2^M. Partition spends 2 per expansion, so an odd budget leaves one
    * evaluation unspent (maxEvals − 1); shap spends maxEvals + 1 there, so shap at an odd B gives
    * our values at B + 1.
+   *
+   * 'auto' (kernel and permutation only): evaluate in rounds of `roundSize` and stop at the first
+   * round whose largest standard error is at most `errorTarget` × the largest |value| (over all
+   * explained classes), or at `maxEvalsLimit` (see lib/shap/adaptive.ts). The result reports the
+   * evaluations spent, `precision`, and as `maxEvals` the fixed budget that gives the same values.
    */
-  maxEvals?: number;
+  maxEvals?: number | 'auto';
+  /** With maxEvals 'auto' only: largest standard error / largest |value| to stop at, in (0, 1]. Default 0.05. */
+  errorTarget?: number;
+  /** With maxEvals 'auto' only: most evaluations, >= roundSize. Default 4 × the algorithm's fixed default budget. */
+  maxEvalsLimit?: number;
+  /** With maxEvals 'auto' only: evaluations per round, the first included, >= 3 (Permutation: whole permutations, at least one). Default 500. */
+  roundSize?: number;
   /**
    * Coalitions per evaluation round (model batches are filled from them). Default: 10 for
    * 'partition' (shap's batch_size='auto' with an image masker), 64 for the others.
@@ -81,7 +93,7 @@ export interface ShapExplanation {
   values: Float32Array;
   /** Attribution per superpixel, when features are superpixels. */
   segmentValues?: Float64Array;
-  /** Standard error per feature (permutation only). */
+  /** Standard error per feature (permutation; kernel with maxEvals 'auto', by bootstrap). */
   standardErrors?: Float64Array;
 }
 
@@ -97,8 +109,10 @@ export interface ShapResult {
   masker: Background;
   /** Model evaluations run (distinct coalitions). */
   evaluations: number;
-  /** The budget the algorithm worked to. */
+  /** The budget the algorithm worked to (with maxEvals 'auto': the fixed budget that gives these values). */
   maxEvals: number;
+  /** With maxEvals 'auto' only: the precision reached, the target, the rounds and the limit. */
+  precision?: ShapPrecision;
   seed: number;
   provider: string;
   timings: { segment: number; composite: number; infer: number; solve: number; total: number };
@@ -191,7 +205,11 @@ export async function runShap(
       `${M} features`,
     );
   }
-  const maxEvals = optionalNumber('maxEvals', o.maxEvals, algorithm.defaultMaxEvals(M), { integer: true, min: 2, max: MAX_EVALS });
+  const adaptive = resolveShapAdaptive(o as Record<string, unknown>, algorithm, M, MAX_EVALS);
+  // With 'auto', the limit: what the memory check and the algorithm's minimum apply to.
+  const maxEvals =
+    adaptive?.maxEvalsLimit ??
+    optionalNumber('maxEvals', o.maxEvals, algorithm.defaultMaxEvals(M), { integer: true, min: 2, max: MAX_EVALS });
 
   const hide = await backgroundImage('masker', background, rgb, seg?.labels, M);
   const evaluator = maskEvaluator(model, pre, rgb, hide, labels, M, { dedupe: false });
@@ -211,7 +229,7 @@ export async function runShap(
   if (o.topLabels !== undefined && o.topLabels > K) throw rangeError('topLabels', `at most ${K} (the model's classes)`, o.topLabels);
   checkShapMemory(algorithm, maxEvals, M, K);
   const explained = o.labels ?? topK(fx, o.topLabels ?? Math.min(DEFAULT_TOP_LABELS, K));
-  const run = { explained, maxEvals, seed, batchSize };
+  const run = { explained, maxEvals, seed, batchSize, ...(adaptive ? { adaptive } : {}) };
 
   const t1 = performance.now();
   const result = await algorithm.run({ game, run, options: o as Record<string, unknown>, features, rgb, labels, players: M });
@@ -237,7 +255,8 @@ export async function runShap(
     features,
     masker: background,
     evaluations: evaluator.stats.evaluations,
-    maxEvals,
+    maxEvals: result.maxEvals ?? maxEvals,
+    ...(result.precision ? { precision: result.precision } : {}),
     seed,
     provider: model.provider,
     timings: {

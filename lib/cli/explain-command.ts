@@ -264,6 +264,7 @@ export async function explainCommand(argv: string[], log: (line: string) => void
           shap: {
             algorithm: s.algorithm,
             maxEvals: s.maxEvals,
+            errorTarget: s.errorTarget,
             features: s.features,
             seed: s.seed,
             topLabels,

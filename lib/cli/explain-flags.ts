@@ -18,12 +18,15 @@ import { EXECUTION_PROVIDERS, type ExecutionProvider } from '../model';
 import { DEFAULT_PRESET, PREPROCESS_PRESETS, type PreprocessPreset } from '../preprocess';
 import { MAX_INPUT_BYTES } from '../read-file';
 import { DEFAULT_SEED } from '../rng';
+import { DEFAULT_ERROR_TARGET } from '../shap/adaptive';
 import { SHAP_ALGORITHMS, SHAP_REGISTRY, type ShapAlgorithm } from '../shap/registry';
 import { shapFeatures } from './fingerprint';
 import { parseShard, type Shard } from './inputs';
 import { choiceFlag, flagUsage, numberFlag, numberOrAutoFlag, text, type Flag, type FlagValues } from './flags';
 
 const METHODS = ['lime', 'shap', 'both'] as const;
+/** The SHAP algorithms that take `--max-evals auto`. */
+const ADAPTIVE_ALGORITHMS = SHAP_REGISTRY.filter((a) => 'adaptive' in a).map((a) => a.name);
 const FEATURES = ['pixels', 'superpixels'] as const;
 const INFERENCE = ['main', 'worker'] as const;
 /** Methods `--segmentation` offers: those that need nothing but their parameters (not 'labels'). */
@@ -66,7 +69,13 @@ export const EXPLAIN_FLAGS: readonly Flag[] = [
     name: 'max-evals',
     type: 'string',
     arg: 'N',
-    help: `SHAP evaluation budget (default: ${SHAP_REGISTRY.map((a) => `${a.name} ${a.defaultMaxEvalsText}`).join(', ')})`,
+    help: `SHAP evaluation budget (default: ${SHAP_REGISTRY.map((a) => `${a.name} ${a.defaultMaxEvalsText}`).join(', ')}),\nor auto (${ADAPTIVE_ALGORITHMS.join(', ')}): evaluate in rounds until --error-target`,
+  },
+  {
+    name: 'error-target',
+    type: 'string',
+    arg: 'X',
+    help: `with --max-evals auto: largest standard error / largest |value| to stop at, in (0, 1] (default ${DEFAULT_ERROR_TARGET})`,
   },
   {
     name: 'features',
@@ -172,7 +181,9 @@ export interface ExplainSettings {
   /** With --samples auto only. */
   maxSamples: number | undefined;
   algorithm: ShapAlgorithm | undefined;
-  maxEvals: number | undefined;
+  maxEvals: number | 'auto' | undefined;
+  /** --error-target, with --max-evals auto. */
+  errorTarget: number | undefined;
   features: (typeof FEATURES)[number] | undefined;
   /** Method and parameters, when --segmentation or --segment-param is given. */
   segmentation: SegmentOptions | undefined;
@@ -219,7 +230,8 @@ export function readExplainSettings(values: FlagValues): ExplainSettings {
     stabilityTarget: numberFlag(values, 'stability-target', { min: 0, minExclusive: true }),
     maxSamples: numberFlag(values, 'max-samples', { integer: true, min: DEFAULT_ROUND_SIZE }),
     algorithm: choiceFlag(values, 'algorithm', SHAP_ALGORITHMS),
-    maxEvals: numberFlag(values, 'max-evals', { integer: true, min: 2 }),
+    maxEvals: text(values, 'max-evals') === 'auto' ? 'auto' : numberFlag(values, 'max-evals', { integer: true, min: 2 }),
+    errorTarget: numberFlag(values, 'error-target', { min: 0, minExclusive: true }),
     features: choiceFlag(values, 'features', FEATURES),
     segmentation: segmentationFlag(values),
     hide: backgroundFlag(values, 'hide'),
@@ -250,9 +262,20 @@ export function readExplainSettings(values: FlagValues): ExplainSettings {
     throw new RangeError(
       '--hide, --kernel-width, --regressor and --sampler are LIME settings: use --method lime or both (SHAP takes --masker)',
     );
+  checkMaxEvalsAuto(settings);
   if (settings.method === 'lime' && settings.masker !== undefined)
     throw new RangeError('--masker is a SHAP setting: use --method shap or both (LIME takes --hide)');
   return settings;
+}
+
+/** `--max-evals auto` needs an algorithm that has an adaptive mode; `--error-target` needs `--max-evals auto` (RangeError naming the flag). */
+function checkMaxEvalsAuto(s: ExplainSettings): void {
+  if (s.errorTarget !== undefined && s.maxEvals !== 'auto') throw new RangeError('--error-target only makes sense with --max-evals auto');
+  if (s.errorTarget !== undefined && s.errorTarget > 1)
+    throw new RangeError(`--error-target expects a number in (0, 1], got "${s.errorTarget}"`);
+  const algorithm = s.algorithm ?? SHAP_ALGORITHMS[0];
+  if (s.method !== 'lime' && s.maxEvals === 'auto' && !(ADAPTIVE_ALGORITHMS as readonly string[]).includes(algorithm))
+    throw new RangeError(`--max-evals auto needs --algorithm ${ADAPTIVE_ALGORITHMS.join(' or ')} (got ${algorithm})`);
 }
 
 /** `--evaluate a,b`: registered metric names (registry order, once each); RangeError naming the flag otherwise. */

@@ -111,6 +111,8 @@ export function explainFingerprints(s: ExplainSettings, modelHash: string, class
       ...common,
       algorithm: s.algorithm ?? null,
       maxEvals: s.maxEvals ?? null,
+      // Absent unless set, so outputs made before --error-target existed still match.
+      ...(s.errorTarget === undefined ? {} : { errorTarget: s.errorTarget }),
       features: s.features ?? null,
       segmentation: shapFeatures(s) === 'superpixels' ? segmentation : null,
       masker: s.masker === undefined ? null : String(s.masker),

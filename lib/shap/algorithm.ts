@@ -43,6 +43,11 @@ export interface ShapAlgorithmSpec {
   bookkeepingBytes(players: number, outputs: number): number;
   /** The most evaluations it ever spends with M players, whatever the budget (default: the budget). */
   mostEvals?(players: number): number;
+  /**
+   * Present when the algorithm takes `maxEvals: 'auto'` (lib/shap/adaptive.ts; it then reads
+   * ShapRunOptions.adaptive): the fewest evaluations of a round with M players.
+   */
+  readonly adaptive?: { minEvals(players: number): number };
   /** Checks this algorithm's own options before any work (optional; `run` may check more). */
   validate?(options: Readonly<Record<string, unknown>>, features: 'pixels' | 'superpixels'): void;
   /** Whether every coalition is worth caching (its passes revisit them), not only the two ends. */

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+import type { ShapAdaptiveBudget, ShapPrecision } from './adaptive';
+
 /**
  * The cooperative game every SHAP algorithm plays: `players` features (superpixels, or pixels with
  * their channels kept together), and a value function that evaluates coalitions in batches.
@@ -28,16 +30,21 @@ export interface ShapValues {
   base: Float64Array;
   /** Model evaluations spent (coalitions sent to the game, the two base ones included). */
   evaluations: number;
-  /** Standard error per value (L × M), for sampling algorithms that estimate it (permutation). */
+  /** Standard error per value (L × M), for sampling algorithms that estimate it (permutation; kernel with 'auto'). */
   standardErrors?: Float64Array;
+  /** With an adaptive budget: the precision reached, and the fixed `maxEvals` that gives the same values. */
+  precision?: ShapPrecision;
+  maxEvals?: number;
 }
 
 /** Options common to the algorithms. */
 export interface ShapRunOptions {
   /** Output indices to explain (L of them). */
   explained: number[];
-  /** Budget of coalition evaluations, the two base evaluations included. */
+  /** Budget of coalition evaluations, the two base evaluations included (with `adaptive`, its limit). */
   maxEvals: number;
+  /** `maxEvals: 'auto'`: evaluate in rounds until the precision target (algorithms with an adaptive mode only). */
+  adaptive?: ShapAdaptiveBudget;
   /** Seed of every random choice (sampling, tie-breaks). */
   seed: number;
   /**

@@ -20,12 +20,16 @@
  * numpy's stream); there is no "varying features" pre-filter (a game has no background row to compare
  * with); the |φ| < 1e-10 → 0 clean-up is not applied (it would break efficiency for small totals);
  * `l1` defaults to no selection (shap ≥ 0.47 defaults to 'num_features(10)').
+ *
+ * `maxEvals: 'auto'` runs kernel-auto.ts instead: rounds of growing budgets with bootstrap standard errors.
  */
 import { binding, type NativeKernelShapParams } from '../native';
 import { Rng } from '../rng';
 import { rangeError, typeError } from '../validate';
 import { checkRunOptions, evaluateExplained, evaluateEnds } from './exact';
+import { SHAP_ADAPTIVE_OPTIONS } from './adaptive';
 import type { ShapAlgorithmSpec } from './algorithm';
+import { kernelShapAuto } from './kernel-auto';
 import type { ShapGame, ShapRunOptions, ShapValues } from './game';
 
 /** shap's `l1_reg`: false / 0 = none, a number > 0 = Lasso alpha, 'aic' / 'bic' = LassoLarsIC, 'num-features(r)' = LARS with r steps. */
@@ -41,7 +45,8 @@ export function defaultKernelMaxEvals(M: number): number {
   return M <= 30 ? Math.min(2 * M + 2048, 2 ** M) : 2 * M + 2048;
 }
 
-function resolveL1(l1: unknown): NativeKernelShapParams {
+/** Checks `l1` and turns it into the native solver's selection parameters. */
+export function resolveL1(l1: unknown): NativeKernelShapParams {
   if (l1 === undefined || l1 === false || l1 === 0) return { l1: 'none', l1Value: 0 };
   if (typeof l1 === 'number') {
     if (!Number.isFinite(l1) || l1 < 0) throw rangeError('l1', 'a Lasso alpha >= 0', l1);
@@ -73,6 +78,11 @@ export interface KernelSamples {
   n: number;
   /** Rows [0, fixed) come from complete sizes, the rest were sampled. */
   fixed: number;
+  /**
+   * Draws behind each row (length n; 0 for enumerated rows): a sampled row's weight before the
+   * rescale. The bootstrap of kernel-auto.ts resamples these draws.
+   */
+  counts: Float64Array;
 }
 
 /** Steps 2–5 above: the coalitions and weights for M ≥ 2 players and nsamples rows at most. */
@@ -122,6 +132,7 @@ export function kernelSamples(M: number, nsamples: number, rng: Rng): KernelSamp
     }
   }
   const fixed = n;
+  const counts = new Float64Array(nsamples);
 
   // Sampled sizes.
   let samplesLeft = nsamples - n;
@@ -181,13 +192,14 @@ export function kernelSamples(M: number, nsamples: number, rng: Rng): KernelSamp
         }
       }
     }
+    counts.set(weights.subarray(fixed, n), fixed);
     let weightLeft = 0;
     for (let i = numFull; i < numSubsetSizes; i++) weightLeft += weightVector[i];
     let sum = 0;
     for (let i = fixed; i < n; i++) sum += weights[i];
     if (sum > 0) for (let i = fixed; i < n; i++) weights[i] *= weightLeft / sum;
   }
-  return { masks: masks.subarray(0, n * M), weights: weights.subarray(0, n), n, fixed };
+  return { masks: masks.subarray(0, n * M), weights: weights.subarray(0, n), n, fixed, counts: counts.subarray(0, n) };
 }
 
 /**
@@ -230,10 +242,12 @@ export const kernel = {
   defaultMaxEvals: defaultKernelMaxEvals,
   defaultMaxEvalsText: '2M + 2048 capped at 2^M',
   maxPlayers: { limit: 4096, why: 'a weighted least-squares solve over M players' },
-  options: ['l1'],
+  options: ['l1', ...SHAP_ADAPTIVE_OPTIONS],
+  adaptive: { minEvals: () => 3 },
   // Every coalition is kept (M bytes); Kernel never draws more than the 2^M there are.
   bookkeepingBytes: (players: number) => players,
   mostEvals: (players: number) => (players <= 30 ? 2 ** players : Infinity),
   cacheAll: false,
-  run: ({ game, run, options }) => kernelShap(game, { ...run, l1: (options.l1 as KernelL1 | undefined) ?? false }),
+  run: ({ game, run, options }) =>
+    (run.adaptive ? kernelShapAuto : kernelShap)(game, { ...run, l1: (options.l1 as KernelL1 | undefined) ?? false }),
 } as const satisfies ShapAlgorithmSpec;

@@ -291,6 +291,23 @@ describe('SHAP algorithms on closed-form games', function () {
       const ratio = mean(a.standardErrors!) / mean(b.standardErrors!);
       assert.ok(ratio > 4 && ratio < 16, `ratio ${ratio} (expected ≈ 8)`);
     });
+
+    it('Permutation standard errors match the spread of the values over 20 seeds (within a factor of 2 per feature)', async () => {
+      // Regression: the std over passes ignored that a permutation's two passes are anti-correlated,
+      // and overstated the spread by up to ~4× here.
+      const M = 10,
+        seeds = 20;
+      const runs: ShapValues[] = [];
+      for (let s = 0; s < seeds; s++)
+        runs.push(await permutationShap(interactionGame(M, 1, 4, 3), run([0], 2 + 10 * 2 * (M - 1), 100 + s)));
+      for (let j = 0; j < M; j++) {
+        const x = runs.map((r) => r.values[j]);
+        const mean = x.reduce((a, b) => a + b, 0) / seeds;
+        const sd = Math.sqrt(x.reduce((a, b) => a + (b - mean) ** 2, 0) / (seeds - 1));
+        const se = runs.reduce((a, r) => a + r.standardErrors![j], 0) / seeds;
+        assert.ok(se / sd > 0.5 && se / sd < 2, `feature ${j}: mean SE ${se.toFixed(4)}, SD over seeds ${sd.toFixed(4)}`);
+      }
+    });
   });
 
   describe('errors', () => {
