@@ -44,7 +44,7 @@ export interface ShapOptions {
    * evaluations spent, `precision`, and as `maxEvals` the fixed budget that gives the same values.
    */
   maxEvals?: number | 'auto';
-  /** With maxEvals 'auto' only: largest standard error / largest |value| to stop at, in (0, 1]. Default 0.05. */
+  /** With maxEvals 'auto' only: largest standard error / largest |value| to stop at, in (0, 1]. Default 0.2. */
   errorTarget?: number;
   /** With maxEvals 'auto' only: most evaluations, >= roundSize. Default 4 × the algorithm's fixed default budget. */
   maxEvalsLimit?: number;

@@ -265,6 +265,7 @@ export async function explainCommand(argv: string[], log: (line: string) => void
             algorithm: s.algorithm,
             maxEvals: s.maxEvals,
             errorTarget: s.errorTarget,
+            maxEvalsLimit: s.maxEvalsLimit,
             features: s.features,
             seed: s.seed,
             topLabels,

@@ -18,7 +18,7 @@ import { EXECUTION_PROVIDERS, type ExecutionProvider } from '../model';
 import { DEFAULT_PRESET, PREPROCESS_PRESETS, type PreprocessPreset } from '../preprocess';
 import { MAX_INPUT_BYTES } from '../read-file';
 import { DEFAULT_SEED } from '../rng';
-import { DEFAULT_ERROR_TARGET } from '../shap/adaptive';
+import { DEFAULT_ERROR_TARGET, DEFAULT_SHAP_ROUND_SIZE } from '../shap/adaptive';
 import { SHAP_ALGORITHMS, SHAP_REGISTRY, type ShapAlgorithm } from '../shap/registry';
 import { shapFeatures } from './fingerprint';
 import { parseShard, type Shard } from './inputs';
@@ -76,6 +76,12 @@ export const EXPLAIN_FLAGS: readonly Flag[] = [
     type: 'string',
     arg: 'X',
     help: `with --max-evals auto: largest standard error / largest |value| to stop at, in (0, 1] (default ${DEFAULT_ERROR_TARGET})`,
+  },
+  {
+    name: 'max-evals-limit',
+    type: 'string',
+    arg: 'N',
+    help: `with --max-evals auto: most evaluations per image, >= ${DEFAULT_SHAP_ROUND_SIZE} (one round; default 4 × the fixed default)`,
   },
   {
     name: 'features',
@@ -184,6 +190,8 @@ export interface ExplainSettings {
   maxEvals: number | 'auto' | undefined;
   /** --error-target, with --max-evals auto. */
   errorTarget: number | undefined;
+  /** --max-evals-limit, with --max-evals auto. */
+  maxEvalsLimit: number | undefined;
   features: (typeof FEATURES)[number] | undefined;
   /** Method and parameters, when --segmentation or --segment-param is given. */
   segmentation: SegmentOptions | undefined;
@@ -230,8 +238,9 @@ export function readExplainSettings(values: FlagValues): ExplainSettings {
     stabilityTarget: numberFlag(values, 'stability-target', { min: 0, minExclusive: true }),
     maxSamples: numberFlag(values, 'max-samples', { integer: true, min: DEFAULT_ROUND_SIZE }),
     algorithm: choiceFlag(values, 'algorithm', SHAP_ALGORITHMS),
-    maxEvals: text(values, 'max-evals') === 'auto' ? 'auto' : numberFlag(values, 'max-evals', { integer: true, min: 2 }),
+    maxEvals: numberOrAutoFlag(values, 'max-evals', { integer: true, min: 2 }),
     errorTarget: numberFlag(values, 'error-target', { min: 0, minExclusive: true }),
+    maxEvalsLimit: numberFlag(values, 'max-evals-limit', { integer: true, min: DEFAULT_SHAP_ROUND_SIZE }),
     features: choiceFlag(values, 'features', FEATURES),
     segmentation: segmentationFlag(values),
     hide: backgroundFlag(values, 'hide'),
@@ -268,9 +277,10 @@ export function readExplainSettings(values: FlagValues): ExplainSettings {
   return settings;
 }
 
-/** `--max-evals auto` needs an algorithm that has an adaptive mode; `--error-target` needs `--max-evals auto` (RangeError naming the flag). */
+/** `--max-evals auto` needs an algorithm that has an adaptive mode; `--error-target` and `--max-evals-limit` need `--max-evals auto` (RangeError naming the flag). */
 function checkMaxEvalsAuto(s: ExplainSettings): void {
-  if (s.errorTarget !== undefined && s.maxEvals !== 'auto') throw new RangeError('--error-target only makes sense with --max-evals auto');
+  if ((s.errorTarget ?? s.maxEvalsLimit) !== undefined && s.maxEvals !== 'auto')
+    throw new RangeError('--error-target and --max-evals-limit only apply with --max-evals auto');
   if (s.errorTarget !== undefined && s.errorTarget > 1)
     throw new RangeError(`--error-target expects a number in (0, 1], got "${s.errorTarget}"`);
   const algorithm = s.algorithm ?? SHAP_ALGORITHMS[0];

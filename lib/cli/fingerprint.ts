@@ -113,6 +113,7 @@ export function explainFingerprints(s: ExplainSettings, modelHash: string, class
       maxEvals: s.maxEvals ?? null,
       // Absent unless set, so outputs made before --error-target existed still match.
       ...(s.errorTarget === undefined ? {} : { errorTarget: s.errorTarget }),
+      ...(s.maxEvalsLimit === undefined ? {} : { maxEvalsLimit: s.maxEvalsLimit }),
       features: s.features ?? null,
       segmentation: shapFeatures(s) === 'superpixels' ? segmentation : null,
       masker: s.masker === undefined ? null : String(s.masker),

@@ -16,7 +16,7 @@ import { optionalNumber, rangeError, typeError } from '../validate';
 import type { ShapAlgorithmSpec } from './algorithm';
 
 /** Relative standard error an 'auto' run stops at when `errorTarget` is not given. */
-export const DEFAULT_ERROR_TARGET = 0.05;
+export const DEFAULT_ERROR_TARGET = 0.2;
 /** Evaluations per round (the first included) when `roundSize` is not given. */
 export const DEFAULT_SHAP_ROUND_SIZE = 500;
 /** Most evaluations of an 'auto' run when `maxEvalsLimit` is not given: this many times the algorithm's fixed default. */
@@ -50,7 +50,7 @@ export interface ShapPrecision {
  * naming maxEvals; the adaptive options without 'auto' a TypeError naming the option; 'auto' with an
  * algorithm that has no adaptive mode, or out-of-range values, a RangeError.
  *
- * Defaults: errorTarget 0.05, roundSize 500, maxEvalsLimit 4 × the algorithm's fixed default budget
+ * Defaults: errorTarget 0.2, roundSize 500, maxEvalsLimit 4 × the algorithm's fixed default budget
  * (at least roundSize and the algorithm's minimum).
  * @param players - M, for the algorithm's default budget and minimum; @param most - the largest budget accepted.
  */

@@ -26,12 +26,25 @@ describe('limeshap explain --max-evals auto', function () {
     const s = settings(['--method', 'shap', '--algorithm', 'kernel', '--max-evals', 'auto', '--error-target', '0.1']);
     assert.equal(s.maxEvals, 'auto');
     assert.equal(s.errorTarget, 0.1);
+    assert.equal(
+      settings(['--method', 'shap', '--algorithm', 'kernel', '--max-evals', 'auto', '--max-evals-limit', '900']).maxEvalsLimit,
+      900,
+    );
     assert.equal(settings(['--max-evals', '300']).maxEvals, 300);
     const bad: [string[], RegExp][] = [
       [['--method', 'shap', '--max-evals', 'auto'], /--max-evals auto needs --algorithm kernel or permutation \(got partition\)/],
       [['--method', 'shap', '--algorithm', 'exact', '--max-evals', 'auto'], /--max-evals auto.*exact/],
       [['--method', 'shap', '--algorithm', 'kernel', '--max-evals', 'Auto'], /--max-evals.*"Auto"/],
-      [['--method', 'shap', '--algorithm', 'kernel', '--error-target', '0.1'], /--error-target only makes sense with --max-evals auto/],
+      [
+        ['--method', 'shap', '--algorithm', 'kernel', '--error-target', '0.1'],
+        /--error-target and --max-evals-limit only apply with --max-evals auto/,
+      ],
+      [['--method', 'shap', '--algorithm', 'kernel', '--max-evals-limit', '1000'], /--max-evals-limit only apply with --max-evals auto/],
+      [
+        ['--method', 'shap', '--algorithm', 'kernel', '--max-evals', 'auto', '--max-evals-limit', '100'],
+        /--max-evals-limit.*>= 500.*"100"/,
+      ],
+      [['--method', 'shap', '--algorithm', 'kernel', '--max-evals', 'x'], /--max-evals.*or auto.*"x"/],
       [['--method', 'shap', '--algorithm', 'kernel', '--max-evals', 'auto', '--error-target', '0'], /--error-target.*"0"/],
       [['--method', 'shap', '--algorithm', 'kernel', '--max-evals', 'auto', '--error-target', '2'], /--error-target.*\(0, 1\].*"2"/],
     ];
@@ -52,6 +65,7 @@ describe('limeshap explain --max-evals auto', function () {
     assert.deepEqual(target.lime, base.lime);
     assert.notDeepEqual(auto.shap, base.shap);
     assert.notDeepEqual(target.shap, auto.shap);
+    assert.notDeepEqual(fp(['--max-evals', 'auto', '--max-evals-limit', '900']).shap, auto.shap);
   });
 
   it('writes the precision reached, the evaluations and the standard errors into NAME.shap.json and the report', () => {
