@@ -15,9 +15,11 @@ import { writeAtomic } from '../atomic-write';
 import { createExplainer } from '../explainer';
 import { loadImage, type RgbImage } from '../image';
 import type { LimeOptions } from '../lime';
+import { METRIC_NAMES } from '../metrics/registry';
 import { DEFAULT_PRESET } from '../preprocess';
 import { DEFAULT_SEED } from '../rng';
 import {
+  resolveSegmentOptions,
   SEGMENT_REGISTRY,
   segmentRgb,
   type SegmentMethod,
@@ -63,8 +65,8 @@ const LIME_FLAGS = ['samples', 'hide', 'kernel-width', 'regressor', 'sampler', '
 /** Help texts that say something else here than in explain. */
 const OWN_HELP: Record<string, string> = {
   model: "an ONNX classifier: segment the model-sized image explain uses (its --preset's resize\nand crop) instead of the image as it is",
-  evaluate:
-    'with --model: explain each image with LIME on every combination and measure it:\na comma list of deletion, insertion, mufidelity, stability, randomization;\nranks the combinations (sweep.csv, sweep.json, sweep-*.png)',
+  evaluate: `with --model: explain each image with LIME on every combination and measure it:\na comma list of ${METRIC_NAMES.join(', ')};\nranks the combinations (sweep.csv, sweep.json, sweep-*.png)`,
+  top: "classes explained per image; a metric's value is their mean (default 1)",
 };
 /** explain's definitions of `names`, in explain's order, with {@link OWN_HELP} where it differs. */
 const explainFlags = (names: readonly string[]): Flag[] =>
@@ -231,6 +233,9 @@ export async function segmentCommand(argv: string[], log: (line: string) => void
       ),
     ]),
   ) as Record<string, Record<string, number>[]>;
+  // Values wrong on any image (a negative kernel size) are bad usage (exit 2) before any work; bounds that
+  // depend on the image (a grid's rows) fail that image's row only.
+  for (const method of methods) for (const combo of grids[method]) resolveSegmentOptions({ method, seed, ...combo } as SegmentOptions);
   const tags = new Map([...SWEPT_PARAMS].map(([name, { param }]) => [name, param.sweep?.tag ?? name]));
   const out = path.resolve(text(values, 'out') ?? 'limeshap-segment');
   fs.mkdirSync(out, { recursive: true });
@@ -348,6 +353,6 @@ export async function segmentCommand(argv: string[], log: (line: string) => void
     });
     log(`wrote ${SWEEP_FILES.join(', ')}`);
   }
-  log(`wrote ${rows.length} rows, overlays and contact sheets to ${out}${failures ? ` (${failures} images failed)` : ''}`);
+  log(`wrote ${rows.length} rows, overlays and contact sheets to ${out}${failures ? ` (${failures} failed: images or combinations)` : ''}`);
   return failures ? 1 : 0;
 }

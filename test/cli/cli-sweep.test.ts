@@ -232,6 +232,7 @@ describe('limeshap segment --model / --evaluate (the quality sweep)', function (
       [['--model', model, '--evaluate', 'deletion,bogus'], /--evaluate must list metrics among .*got "bogus"/],
       [['--model', model, '--evaluate', 'deletion', '--kernel-width', '0'], /--kernel-width expects a number > 0, got "0"/],
       [['--preset', 'inception'], /--preset needs --model/],
+      [['--kernel-size=-1'], /for kernelSize but received -1/],
     ];
     for (const [args, message] of cases) {
       const r = segment(dir, 'cat.png', ...args, '--out', 'usage');
