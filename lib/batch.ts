@@ -79,7 +79,7 @@ export type BatchItem =
  * again with the same settings (kernel width, regressor…), which the result does not all record.
  * What the metric sets itself (seed, segmentation, labels) and unset options are left out.
  */
-function explainedWith(options: LimeOptions | ShapOptions | undefined): LimeOptions | ShapOptions {
+export function explainedWith(options: LimeOptions | ShapOptions | undefined): LimeOptions | ShapOptions {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(options ?? {}))
     if (v !== undefined && !['seed', 'segmentation', 'labels', 'topLabels'].includes(k)) out[k] = v;

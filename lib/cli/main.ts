@@ -8,7 +8,8 @@ const USAGE = `Usage: limeshap <command> [options]
 
 Commands:
   explain    classify images and explain them with LIME (JSON + pictures per image)
-  segment    compare segmentation parameters on images (table, CSV/JSON, overlays, contact sheets)
+  segment    compare segmentation parameters on images (table, CSV/JSON, overlays, contact sheets);
+             with --model M --evaluate …, rank them by the quality of the explanations they give
 
 Run "limeshap <command> --help" for a command's options.
 

@@ -7,7 +7,7 @@
  * other renderers, so the pixels are the same on every machine.
  */
 import { checkNumber, typeError } from '../validate';
-import { type Rgb, type RgbImage, TEXT_DARK, WHITE, blit, createImage, fillRect } from './raster';
+import { type Rgb, type RgbImage, TEXT_DARK, WHITE, blit, createImage, drawLine, fillRect } from './raster';
 import { drawText } from './text';
 
 /** Colour of the deletion curve (and, lighter, of its random baseline). */
@@ -105,16 +105,6 @@ function readEvaluation(evaluation: unknown): ClassCurves[] {
       insertion: readCurve(`evaluation.classes[${j}].insertion`, insertion),
     };
   });
-}
-
-/** Draws a one-pixel line from (x0, y0) to (x1, y1) (integer ends), clipped to the image. */
-function drawLine(img: RgbImage, x0: number, y0: number, x1: number, y1: number, color: Rgb): void {
-  const steps = Math.max(Math.abs(x1 - x0), Math.abs(y1 - y0), 1);
-  for (let s = 0; s <= steps; s++) {
-    const x = Math.round(x0 + ((x1 - x0) * s) / steps);
-    const y = Math.round(y0 + ((y1 - y0) * s) / steps);
-    if (x >= 0 && y >= 0 && x < img.width && y < img.height) img.data.set(color, (y * img.width + x) * 3);
-  }
 }
 
 /** A value with 3 decimals, or 'n/a'. */

@@ -121,6 +121,21 @@ export function fillRect(img: RgbImage, x: number, y: number, w: number, h: numb
 }
 
 /**
+ * Draws a one-pixel line from (x0, y0) to (x1, y1) (integer ends), clipped to the image: the
+ * charts' curves and connecting lines (curves.ts, sweep-charts.ts).
+ * @param img - target image (modified in place)
+ * @param color - RGB colour
+ */
+export function drawLine(img: RgbImage, x0: number, y0: number, x1: number, y1: number, color: Rgb): void {
+  const steps = Math.max(Math.abs(x1 - x0), Math.abs(y1 - y0), 1);
+  for (let s = 0; s <= steps; s++) {
+    const x = Math.round(x0 + ((x1 - x0) * s) / steps);
+    const y = Math.round(y0 + ((y1 - y0) * s) / steps);
+    if (x >= 0 && y >= 0 && x < img.width && y < img.height) img.data.set(color, (y * img.width + x) * 3);
+  }
+}
+
+/**
  * Copies `src` into `dst` with its top-left corner at `(x, y)`, clipped to `dst` (opaque: the
  * renderers lay pictures side by side, they never blend whole images).
  * @param dst - target image (modified in place)
