@@ -18,7 +18,7 @@ import type { EvaluationResult } from '../metrics/run';
 import { limeToJson, renderCurves, renderLime, renderShap, shapToJson } from '../pictures';
 import { writeReport } from '../report';
 import { EXIT } from './exit-codes';
-import { EXPLAIN_FLAGS, EXPLAIN_USAGE, readExplainSettings } from './explain-flags';
+import { EXPLAIN_FLAGS, EXPLAIN_USAGE, limeOptionsOf, readExplainSettings } from './explain-flags';
 import { parseFlags } from './flags';
 import { FailureLog } from './failures';
 import { explainFingerprints, hashFile, outputState, shapFeatures, type Fingerprint } from './fingerprint';
@@ -249,18 +249,7 @@ export async function explainCommand(argv: string[], log: (line: string) => void
       try {
         const batch = explainer.explainBatch(todo, {
           method,
-          lime: {
-            numSamples: s.numSamples,
-            stabilityTarget: s.stabilityTarget,
-            maxSamples: s.maxSamples,
-            seed: s.seed,
-            topLabels,
-            segmentation: s.segmentation,
-            hide: s.hide,
-            kernelWidth: s.kernelWidth,
-            regressor: s.regressor,
-            sampler: s.sampler,
-          },
+          lime: { ...limeOptionsOf(s), topLabels },
           shap: {
             algorithm: s.algorithm,
             maxEvals: s.maxEvals,

@@ -7,7 +7,7 @@
 import * as path from 'node:path';
 import { DEFAULT_CONCURRENCY } from '../batch';
 import { resolveBackground, type BackgroundSpec } from '../background';
-import { DEFAULT_KERNEL_WIDTH, DEFAULT_NUM_SAMPLES, DEFAULT_TOP_LABELS, LIME_REGRESSORS } from '../lime';
+import { DEFAULT_KERNEL_WIDTH, DEFAULT_NUM_SAMPLES, DEFAULT_TOP_LABELS, LIME_REGRESSORS, type LimeOptions } from '../lime';
 import { DEFAULT_MAX_SAMPLES, DEFAULT_ROUND_SIZE, DEFAULT_STABILITY_TARGET } from '../lime-adaptive';
 import { METRIC_NAMES, type MetricName } from '../metrics/registry';
 import { SEGMENT_REGISTRY, type SegmentMethod, type SegmentOptions } from '../segment';
@@ -275,6 +275,24 @@ export function readExplainSettings(values: FlagValues): ExplainSettings {
   if (settings.method === 'lime' && settings.masker !== undefined)
     throw new RangeError('--masker is a SHAP setting: use --method shap or both (LIME takes --hide)');
   return settings;
+}
+
+/**
+ * LIME's options from the checked settings (undefined ones leave the library's defaults); the
+ * caller adds what is its own (`topLabels`, and the segmentation where it segments itself).
+ */
+export function limeOptionsOf(s: ExplainSettings): LimeOptions {
+  return {
+    numSamples: s.numSamples,
+    stabilityTarget: s.stabilityTarget,
+    maxSamples: s.maxSamples,
+    seed: s.seed,
+    segmentation: s.segmentation,
+    hide: s.hide,
+    kernelWidth: s.kernelWidth,
+    regressor: s.regressor,
+    sampler: s.sampler,
+  };
 }
 
 /** `--max-evals auto` needs an algorithm that has an adaptive mode; `--error-target` and `--max-evals-limit` need `--max-evals auto` (RangeError naming the flag). */

@@ -29,7 +29,7 @@ import {
 } from '../segment';
 import { contactSheet, encodePng, markBoundaries } from '../render';
 import { numberList, parseSize, stem } from './args';
-import { EXPLAIN_FLAGS, readExplainSettings } from './explain-flags';
+import { EXPLAIN_FLAGS, limeOptionsOf, readExplainSettings } from './explain-flags';
 import { flagUsage, numberFlag, parseFlags, text, type Flag, type FlagValues } from './flags';
 import { collectInputs } from './inputs';
 import {
@@ -61,7 +61,7 @@ const flagOf = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase
 /** explain's flags that load the model the same way (`--model` turns the model-sized mode on). */
 const MODEL_FLAGS = ['model', 'preset', 'class-names', 'provider', 'inference'];
 /** explain's flags that choose LIME's settings and the metrics: only with `--evaluate`. */
-const LIME_FLAGS = ['samples', 'hide', 'kernel-width', 'regressor', 'sampler', 'top', 'evaluate'];
+const LIME_FLAGS = ['samples', 'stability-target', 'max-samples', 'hide', 'kernel-width', 'regressor', 'sampler', 'top', 'evaluate'];
 /** Help texts that say something else here than in explain. */
 const OWN_HELP: Record<string, string> = {
   model: "an ONNX classifier: segment the model-sized image explain uses (its --preset's resize\nand crop) instead of the image as it is",
@@ -180,14 +180,8 @@ function readModelMode(values: FlagValues): ModelMode | undefined {
     mode.evaluate = {
       metrics: s.evaluate,
       top: s.top ?? 1,
-      lime: {
-        numSamples: s.numSamples,
-        seed: s.seed ?? DEFAULT_SEED,
-        hide: s.hide,
-        kernelWidth: s.kernelWidth,
-        regressor: s.regressor,
-        sampler: s.sampler,
-      },
+      // Segmentation is the sweep's; the seed is always set so every combination samples alike.
+      lime: { ...limeOptionsOf(s), seed: s.seed ?? DEFAULT_SEED },
     };
   return mode;
 }
