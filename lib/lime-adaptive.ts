@@ -20,6 +20,17 @@ export const DEFAULT_ROUND_SIZE = 250;
 export const BOOTSTRAP_RESAMPLES = 20;
 /** Segments in the ranking whose stability is measured (fewer when there are fewer segments). */
 export const STABILITY_TOP_K = 5;
+/** Most rounds a run may take: `roundSize` must be at least maxSamples / MAX_ROUNDS (each round refits everything). */
+export const MAX_ROUNDS = 100;
+
+/**
+ * Samples a run takes before its stability may stop it, for M segments: a bootstrap of a handful of
+ * rows (all resamples alike when there is one perturbed row) or of fewer rows than twice the
+ * regression's M + 1 unknowns reports a stability that means nothing. At most `maxSamples`.
+ */
+export function samplesBeforeStop(M: number, maxSamples: number): number {
+  return Math.min(maxSamples, Math.max(11, 2 * (M + 1)));
+}
 
 /** The checked adaptive-budget options. */
 export interface AdaptiveBudget {
@@ -70,6 +81,9 @@ export function resolveAdaptiveBudget(o: {
     max: 1e7,
   });
   checkNumber('maxSamples', maxSamples, { integer: true, min: roundSize, max: 1e7 });
+  // Each round refits on every sample so far (plus the bootstrap's refits), so many tiny rounds cost
+  // quadratically: bound their number.
+  checkNumber('roundSize', roundSize, { integer: true, min: Math.ceil(maxSamples / MAX_ROUNDS), max: 1e7 });
   return { stabilityTarget, maxSamples, roundSize };
 }
 

@@ -11,7 +11,7 @@ import { maskEvaluator } from './evaluate';
 import { backgroundImage, DEFAULT_BLUR_SIZE, resolveBackground, type Background, type BackgroundSpec } from './background';
 import type { RgbImage } from './image';
 import type { Model } from './model';
-import { bootstrapStability, resolveAdaptiveBudget, type LimeStability } from './lime-adaptive';
+import { bootstrapStability, resolveAdaptiveBudget, samplesBeforeStop, type LimeStability } from './lime-adaptive';
 import { binding, limeFitOutput, type NativeLimeFitOutput } from './native';
 import type { ResolvedPreprocess } from './preprocess';
 import { DEFAULT_SEED } from './rng';
@@ -191,12 +191,12 @@ export const MAX_SAMPLE_BYTES = 2 ** 31;
  * Refuses a sample count whose sample matrix (n × segments bytes) and model outputs (n × classes
  * float32) would exceed {@link MAX_SAMPLE_BYTES}, before any of it is allocated.
  */
-function checkSampleMemory(n: number, segments: number, classes: number | undefined): void {
+function checkSampleMemory(n: number, segments: number, classes: number | undefined, option: 'numSamples' | 'maxSamples'): void {
   const perSample = segments + 4 * (classes ?? 1);
   const most = Math.floor(MAX_SAMPLE_BYTES / perSample);
   if (n > most)
     throw rangeError(
-      'numSamples',
+      option,
       `at most ${most} samples for ${segments} segments and ${classes ?? 'unknown'} classes (2 GiB of samples and outputs)`,
       n,
     );
@@ -225,11 +225,11 @@ export async function runLime(
   const seg = await resolveSegmentation(rgb, o.segmentation, o.seed);
   const segmentMs = performance.now() - t0;
   const M = seg.count;
-  checkSampleMemory(o.numSamples, M, model.classes);
+  checkSampleMemory(o.numSamples, M, model.classes, o.adaptive ? 'maxSamples' : 'numSamples');
 
-  // 2. Perturbations: row 0 all on, the rest from the sampler and the seed.
+  // 2. Perturbations: row 0 all on, the rest from the sampler and the seed (with 'auto', drawn per
+  // round: every sampler's first rows do not depend on how many are drawn).
   const n = o.numSamples;
-  const masks = drawMasks(o.sampler, o.seed, n, M);
 
   // 3. Composite and evaluate.
   const hide = await backgroundImage('hide', o.hide, rgb, seg.labels, M);
@@ -244,7 +244,9 @@ export async function runLime(
   let y: Float32Array, K: number, explained: number[], fit: NativeLimeFitOutput, used: number;
   let stability: LimeStability | undefined;
   let fitMs = 0;
+  let masks: Uint8Array;
   if (!o.adaptive) {
+    masks = drawMasks(o.sampler, o.seed, n, M);
     y = await evaluator.evaluate(masks, n);
     K = evaluator.classes();
     explained = explainedClasses(y, K, o);
@@ -257,10 +259,12 @@ export async function runLime(
     // 3–4 in rounds: each round evaluates the next rows of the one draw, then refits on all rows
     // so far and measures the top class's stability; stop at the target or at maxSamples.
     const { roundSize, stabilityTarget } = o.adaptive;
+    const least = samplesBeforeStop(M, n);
     const parts: Float32Array[] = [];
     used = 0;
     for (let round = 1; ; round++) {
       const end = Math.min(n, used + roundSize);
+      masks = drawMasks(o.sampler, o.seed, end, M);
       parts.push(await evaluator.evaluate(masks.subarray(used * M, end * M), end - used));
       used = end;
       K = evaluator.classes();
@@ -273,7 +277,7 @@ export async function runLime(
       const b = await bootstrapStability(masks, used, M, target, fit.coef.subarray(0, M), params, (o.seed + used) % 2 ** 53);
       fitMs += performance.now() - t1;
       stability = { reached: b.stability, target: stabilityTarget, rounds: round, k: b.k };
-      if (b.stability >= stabilityTarget || used >= n) break;
+      if ((b.stability >= stabilityTarget && used >= least) || used >= n) break;
     }
   }
   // lime would fit on weights that are all 0 but the image's own row and report zero coefficients;

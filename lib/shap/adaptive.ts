@@ -12,7 +12,7 @@
  * Standard errors: Permutation's own (spread of the antithetic passes, permutation.ts); Kernel's from a
  * seeded bootstrap of its sampled coalitions (kernel-bootstrap.ts).
  */
-import { optionalNumber, rangeError, typeError } from '../validate';
+import { checkNumber, optionalNumber, rangeError, typeError } from '../validate';
 import type { ShapAlgorithmSpec } from './algorithm';
 
 /** Relative standard error an 'auto' run stops at when `errorTarget` is not given. */
@@ -23,6 +23,15 @@ export const DEFAULT_SHAP_ROUND_SIZE = 500;
 export const DEFAULT_LIMIT_FACTOR = 4;
 
 /** The options only `maxEvals: 'auto'` takes (Kernel and Permutation declare them as their own). */
+/** Most rounds a run may take: `roundSize` must be at least maxEvalsLimit / MAX_SHAP_ROUNDS. */
+export const MAX_SHAP_ROUNDS = 100;
+/**
+ * Fewest independent draws (Permutation: permutations; Kernel: sampled coalitions or pairs) behind a
+ * standard error that may stop a run: from one or two draws every resample is alike and the
+ * standard error reads 0 whatever the values' real spread.
+ */
+export const MIN_DRAWS_TO_STOP = 10;
+
 export const SHAP_ADAPTIVE_OPTIONS = ['errorTarget', 'maxEvalsLimit', 'roundSize'] as const;
 
 /** The checked adaptive-budget options. */
@@ -87,6 +96,9 @@ export function resolveShapAdaptive(
       `at least ${least} (roundSize is ${roundSize}; algorithm '${algorithm.name}' with ${players} features needs ${algorithm.adaptive.minEvals(players)})`,
       maxEvalsLimit,
     );
+  // Each round re-solves (Kernel: re-draws and bootstraps) everything so far, so many tiny rounds
+  // cost quadratically: bound their number.
+  checkNumber('roundSize', roundSize, { integer: true, min: Math.ceil(maxEvalsLimit / MAX_SHAP_ROUNDS), max: most });
   return { errorTarget, maxEvalsLimit, roundSize };
 }
 

@@ -24,7 +24,7 @@
  */
 import { binding, type NativeKernelShapParams } from '../native';
 import { Rng } from '../rng';
-import { relativeError, type ShapPrecision } from './adaptive';
+import { MIN_DRAWS_TO_STOP, relativeError, type ShapPrecision } from './adaptive';
 import { checkRunOptions, evaluateEnds, evaluateExplained } from './exact';
 import type { ShapGame, ShapValues } from './game';
 import { kernelSamples, resolveL1, type KernelSamples, type KernelShapOptions } from './kernel';
@@ -36,6 +36,13 @@ export const KERNEL_BOOTSTRAP_RESAMPLES = 20;
 function complementRows(masks: Uint8Array, a: number, b: number, M: number): boolean {
   for (let j = 0; j < M; j++) if (masks[a * M + j] + masks[b * M + j] !== 1) return false;
   return true;
+}
+
+/** Coalitions drawn at random (not enumerated) behind `s`, each draw counted as often as it was drawn. */
+function sampledDraws(s: KernelSamples): number {
+  let draws = 0;
+  for (let i = s.fixed; i < s.n; i++) draws += s.counts[i];
+  return draws;
 }
 
 /**
@@ -181,7 +188,10 @@ export async function kernelShapAuto(game: ShapGame, options: KernelShapOptions)
     await binding.kernelShapSolve(s.masks, s.n, M, s.weights, y, L, delta, params, values);
     // The bootstrap's seed follows the run's and the budget, so the stopping point is the seed's too.
     const standardErrors = await kernelBootstrapErrors(s, M, y, L, delta, params, (options.seed + budget) % 2 ** 53);
-    const reached = relativeError(values, standardErrors);
+    // Too few sampled draws (or none, with sizes left out) give standard errors of 0 that mean
+    // nothing; only an exhaustive budget is exact without them.
+    const trusted = budget >= all || sampledDraws(s) >= MIN_DRAWS_TO_STOP;
+    const reached = trusted ? relativeError(values, standardErrors) : Infinity;
     last = { values, base, full, evaluations: 2 + rowOf.size, standardErrors, precision: precision(reached, round), maxEvals: budget };
     if (reached <= adaptive.errorTarget || final) return last;
     previous = budget;

@@ -31,7 +31,7 @@
  * standard errors of a fixed run with maxEvals = 2 + 2(M−1)·P (reported as its `maxEvals`).
  */
 import { Rng } from '../rng';
-import { relativeError, SHAP_ADAPTIVE_OPTIONS, type ShapPrecision } from './adaptive';
+import { MIN_DRAWS_TO_STOP, relativeError, SHAP_ADAPTIVE_OPTIONS, type ShapPrecision } from './adaptive';
 import { checkRunOptions, evaluateExplained, evaluateEnds } from './exact';
 import type { ShapAlgorithmSpec } from './algorithm';
 import type { ShapGame, ShapRunOptions, ShapValues } from './game';
@@ -63,7 +63,6 @@ export async function permutationShap(game: ShapGame, options: ShapRunOptions): 
 
   const inner = 2 * (M - 1); // intermediate coalitions per permutation
   const P = Math.floor((options.maxEvals - 2) / inner);
-  // Permutations per round: all of them at once for a fixed budget.
   // Permutations per round: all of them at once for a fixed budget; at least 2 with 'auto', so no
   // stop is judged on the one-permutation stand-in for the standard errors.
   const perRound = adaptive ? Math.max(2, Math.floor(adaptive.roundSize / inner)) : P;
@@ -143,7 +142,8 @@ export async function permutationShap(game: ShapGame, options: ShapRunOptions): 
         rounds: round,
         limit: adaptive.maxEvalsLimit,
       };
-      if (precision.reached <= adaptive.errorTarget) break;
+      // A standard error over a couple of permutations can read 0 by chance: stop only on enough.
+      if (precision.reached <= adaptive.errorTarget && done >= MIN_DRAWS_TO_STOP) break;
     }
   }
   const evaluations = 2 + inner * done;

@@ -122,6 +122,51 @@ describe("LIME numSamples 'auto'", () => {
     }
   });
 
+  it('never stops on a bootstrap of a handful of rows: at least 2(M + 1) samples, or maxSamples', async () => {
+    // With 16 segments the stop needs 34 samples; rounds of 2 would otherwise stop at 2 samples,
+    // where every resample redraws the one perturbed row and claims stability 1.
+    const r = await linear.lime(image, {
+      segmentation: seg,
+      hide: 'black',
+      regressor: 'linear',
+      labels: [0],
+      numSamples: 'auto',
+      roundSize: 40,
+      maxSamples: 4000,
+      seed: 3,
+    });
+    assert.equal(r.numSamples, 40, 'the first round of 40 ≥ 34 may stop');
+    const small = await linear.lime(image, {
+      segmentation: seg,
+      hide: 'black',
+      regressor: 'linear',
+      labels: [0],
+      numSamples: 'auto',
+      roundSize: 2,
+      maxSamples: 200,
+      seed: 3,
+    });
+    assert.equal(small.numSamples, 34, `stopped at ${small.numSamples}`);
+    assert.equal(small.stability!.rounds, 17);
+    const capped = await linear.lime(image, {
+      segmentation: seg,
+      hide: 'black',
+      numSamples: 'auto',
+      roundSize: 2,
+      maxSamples: 20,
+      seed: 3,
+    });
+    assert.equal(capped.numSamples, 20, 'maxSamples below 2(M + 1) still ends the run');
+  });
+
+  it('the memory bound names maxSamples in auto mode', async () => {
+    const big = await segment(image, { method: 'grid', rows: 16, cols: 16 });
+    await assert.rejects(
+      linear.lime(image, { segmentation: big, numSamples: 'auto', maxSamples: 1e7, roundSize: 1e5 }),
+      (e: Error) => e instanceof RangeError && /maxSamples/.test(e.message) && !/numSamples/.test(e.message),
+    );
+  });
+
   it('bad options: TypeError/RangeError naming the option', async () => {
     const base = { segmentation: seg };
     const cases: [object, typeof TypeError | typeof RangeError, string][] = [
@@ -137,6 +182,9 @@ describe("LIME numSamples 'auto'", () => {
       [{ numSamples: 'auto', roundSize: 1 }, RangeError, 'roundSize'],
       [{ numSamples: 'auto', roundSize: 300, maxSamples: 200 }, RangeError, 'maxSamples'],
       [{ numSamples: 'auto', maxSamples: 1e8 }, RangeError, 'maxSamples'],
+      // At most 100 rounds: tiny rounds would refit everything hundreds of times.
+      [{ numSamples: 'auto', roundSize: 39 }, RangeError, 'roundSize'],
+      [{ numSamples: 'auto', maxSamples: 1e6, roundSize: 9999 }, RangeError, 'roundSize'],
     ];
     for (const [opts, type, name] of cases) {
       await assert.rejects(

@@ -64,6 +64,20 @@ describe("SHAP maxEvals 'auto' on closed-form games", () => {
       checkEfficiency(r, name);
     });
 
+    it(`${name}: a handful of draws never stops a run (standard errors of 1–2 draws read 0)`, async () => {
+      // Kernel: rounds of 3 evaluations sample one coalition, whose bootstrap is always alike;
+      // Permutation: rounds of 2 permutations. An unreachable target must run on to the limit.
+      const g = polyGame(64, 2, 3);
+      const limit = name === 'kernel' ? 300 : 2 + 126 * 12;
+      const r = await run(g, auto({ errorTarget: 1e-9, maxEvalsLimit: limit, roundSize: 3 }, 5));
+      assert.ok(r.precision!.reached > 1e-9, `reached ${r.precision!.reached} after ${r.evaluations} evaluations`);
+      assert.ok(r.evaluations > limit * 0.9, `${r.evaluations} evaluations of ${limit}`);
+      // Additive: exact from the first permutation on, yet no stop before 10 permutations' worth.
+      const additive = await run(polyGame(64, 2, 1), auto({ errorTarget: 0.01, maxEvalsLimit: 2 + 126 * 40, roundSize: 3 }, 5));
+      if (name === 'permutation') assert.equal(additive.evaluations, 2 + 126 * 10);
+      else assert.ok(additive.evaluations >= 2 + 10, `${additive.evaluations} evaluations`);
+    });
+
     it(`${name}: 3-way interactions: a tighter target takes more rounds and evaluations, never past the limit; efficiency holds`, async () => {
       let last = { rounds: 0, evaluations: 0 };
       for (const errorTarget of [0.2, 0.05, 0.02]) {
@@ -230,6 +244,8 @@ describe("SHAP maxEvals 'auto' through explainer.shap()", function () {
       [{ algorithm: 'kernel', maxEvals: 'auto', errorTarget: 0 }, RangeError, 'errorTarget'],
       [{ algorithm: 'kernel', maxEvals: 'auto', errorTarget: 1.5 }, RangeError, 'errorTarget', /1\.5/],
       [{ algorithm: 'kernel', maxEvals: 'auto', errorTarget: NaN }, RangeError, 'errorTarget'],
+      // At most 100 rounds: the default limit here is 4 × (2 · 16 + 2048) = 8320, so rounds of ≥ 84.
+      [{ algorithm: 'kernel', maxEvals: 'auto', roundSize: 83 }, RangeError, 'roundSize'],
       [{ algorithm: 'kernel', maxEvals: 'auto', roundSize: 2 }, RangeError, 'roundSize'],
       [{ algorithm: 'kernel', maxEvals: 'auto', maxEvalsLimit: 100.5 }, RangeError, 'maxEvalsLimit', /100\.5/],
       [{ algorithm: 'kernel', maxEvals: 'auto', maxEvalsLimit: 1e9 }, RangeError, 'maxEvalsLimit'],
