@@ -25,14 +25,21 @@ import { encodePng } from '../render';
 import { parameterEffectChart, qualityTimeChart, type EffectPanel } from '../render/sweep-charts';
 import type { Segmentation } from '../segment';
 
+/** Which way a headline number is better: lower, higher, or nearer 0 (either sign). */
+export type Better = 'lower' | 'higher' | 'zero';
+
 /** Which way each metric's headline number is better. */
-export const BETTER: Readonly<Record<MetricName, 'lower' | 'higher'>> = {
+export const BETTER: Readonly<Record<MetricName, Better>> = {
   deletion: 'lower',
   insertion: 'higher',
   mufidelity: 'higher',
   stability: 'higher',
-  randomization: 'lower',
+  // ρ near 0: the explanation changed when the model was destroyed; ρ = −0.9 is as suspect as 0.9.
+  randomization: 'zero',
 };
+
+/** The arrow after a metric's column name: ↓ lower, ↑ higher, →0 nearer zero is better. */
+export const ARROW: Readonly<Record<Better, string>> = { lower: '↓', higher: '↑', zero: '→0' };
 
 /** What each metric's headline number is (per explained class, then averaged). */
 export const HEADLINE: Readonly<Record<MetricName, string>> = {
@@ -158,11 +165,13 @@ export interface RankedCombination {
  * Each combination's rank position in `values` scaled to 0..1 (1 = best by `better`; tied values
  * share their mean rank; a non-finite value gets 0; a single finite value gets 1).
  */
-export function scaledRanks(values: readonly number[], better: 'lower' | 'higher'): number[] {
+export function scaledRanks(raw: readonly number[], better: Better): number[] {
+  // Nearer zero is better: rank |v|, lower first.
+  const values = better === 'zero' ? raw.map(Math.abs) : raw;
   const out = values.map(() => 0);
   const order = values.map((_, i) => i).filter((i) => Number.isFinite(values[i]));
   const n = order.length;
-  order.sort((a, b) => (better === 'lower' ? values[a] - values[b] : values[b] - values[a]));
+  order.sort((a, b) => (better === 'higher' ? values[b] - values[a] : values[a] - values[b]));
   for (let i = 0; i < n;) {
     let j = i;
     while (j + 1 < n && values[order[j + 1]] === values[order[i]]) j++;
@@ -250,7 +259,7 @@ export function rankingLines(ranked: readonly RankedCombination[], metrics: read
     'seg ms',
     'explain s',
     'eval s',
-    ...metrics.map((m) => `${m}${BETTER[m] === 'lower' ? '↓' : '↑'}`),
+    ...metrics.map((m) => `${m}${ARROW[BETTER[m]]}`),
     'images',
   ];
   const shown = varying(ranked);
@@ -273,7 +282,7 @@ export function rankingLines(ranked: readonly RankedCombination[], metrics: read
       .join('  ')
       .trimEnd();
   return [
-    `ranking of ${ranked.length} combinations (↓ lower is better, ↑ higher is better; quality: means over the images; params: those that vary)`,
+    `ranking of ${ranked.length} combinations (↓ lower is better, ↑ higher is better, →0 nearer zero is better; quality: means over the images; params: those that vary)`,
     SCORE_TEXT,
     TIME_TEXT,
     line(head),
@@ -363,6 +372,8 @@ export async function writeSweep(out: string, ranked: readonly RankedCombination
     path.join(out, 'sweep.json'),
     JSON.stringify({ ...meta, better, score: SCORE_TEXT, time: TIME_TEXT, combinations: ranked }, null, 1) + '\n',
   );
+  // No combination explained any image (every row failed): nothing to draw, the failures say why.
+  if (!ranked.some((c) => c.images > 0)) return;
   const shown = varying(ranked);
   const label = (c: RankedCombination) => `${c.method} ${paramText(shown(c.params))}`;
   const scatter = qualityTimeChart(ranked.map((c) => ({ label: label(c), time: c.timeS, score: c.score })));

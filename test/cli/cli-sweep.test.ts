@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import { rankCombinations, SCORE_TEXT, type QualityRow } from '../../lib/cli/sweep-quality';
+import { BETTER, rankCombinations, scaledRanks, SCORE_TEXT, type QualityRow } from '../../lib/cli/sweep-quality';
 import { createExplainer } from '../../lib/explainer';
 import type { MetricName } from '../../lib/metrics/registry';
 import { BEST_COLOR, qualityTimeChart } from '../../lib/render/sweep-charts';
@@ -270,5 +270,31 @@ describe('limeshap segment --model / --evaluate (the quality sweep)', function (
     assert.equal(typeof rows[0].quality.deletion, 'number');
     const sweep = readJson(path.join(dir, 'bad', 'sweep.json'));
     assert.equal(sweep.combinations[0].images, 1);
+
+    // Only bad images: every row fails, nothing to chart — exit 1 (an image failed), not a crash.
+    const none = segment(
+      dir,
+      'broken.png',
+      '--model',
+      model,
+      '--method',
+      'grid',
+      '--rows',
+      '2',
+      '--evaluate',
+      'deletion',
+      '--samples',
+      '8',
+      '--out',
+      'none',
+    );
+    assert.equal(none.status, 1, none.stderr + none.stdout);
+    assert.ok(!fs.existsSync(path.join(dir, 'none', 'sweep-quality-time.png')));
+  });
+
+  it('randomization ranks by |ρ|: nearer 0 is better whatever the sign', () => {
+    assert.deepEqual(scaledRanks([0.02, -0.9, 0.5], 'zero'), [1, 0, 0.5]);
+    assert.deepEqual(scaledRanks([0.02, -0.9, 0.5], 'lower'), [0.5, 1, 0]);
+    assert.equal(BETTER.randomization, 'zero');
   });
 });
