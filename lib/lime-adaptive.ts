@@ -10,6 +10,8 @@ import { jaccard } from './metrics/stats';
 import { Rng } from './rng';
 import { checkNumber, optionalNumber, typeError } from './validate';
 
+/** Most LIME samples per explanation, fixed (`numSamples`) or adaptive (`maxSamples`). */
+export const MAX_NUM_SAMPLES = 1e7;
 /** Stability an 'auto' run stops at when `stabilityTarget` is not given. */
 export const DEFAULT_STABILITY_TARGET = 0.9;
 /** Most samples an 'auto' run takes when `maxSamples` is not given. */
@@ -74,16 +76,16 @@ export function resolveAdaptiveBudget(o: {
     minExclusive: true,
     max: 1,
   });
-  const roundSize = optionalNumber('roundSize', o.roundSize, DEFAULT_ROUND_SIZE, { integer: true, min: 2, max: 1e7 });
+  const roundSize = optionalNumber('roundSize', o.roundSize, DEFAULT_ROUND_SIZE, { integer: true, min: 2, max: MAX_NUM_SAMPLES });
   const maxSamples = optionalNumber('maxSamples', o.maxSamples, Math.max(DEFAULT_MAX_SAMPLES, roundSize), {
     integer: true,
     min: 2,
-    max: 1e7,
+    max: MAX_NUM_SAMPLES,
   });
-  checkNumber('maxSamples', maxSamples, { integer: true, min: roundSize, max: 1e7 });
+  checkNumber('maxSamples', maxSamples, { integer: true, min: roundSize, max: MAX_NUM_SAMPLES });
   // Each round refits on every sample so far (plus the bootstrap's refits), so many tiny rounds cost
   // quadratically: bound their number.
-  checkNumber('roundSize', roundSize, { integer: true, min: Math.ceil(maxSamples / MAX_ROUNDS), max: 1e7 });
+  checkNumber('roundSize', roundSize, { integer: true, min: Math.ceil(maxSamples / MAX_ROUNDS), max: MAX_NUM_SAMPLES });
   return { stabilityTarget, maxSamples, roundSize };
 }
 

@@ -11,7 +11,7 @@ import { maskEvaluator } from './evaluate';
 import { backgroundImage, DEFAULT_BLUR_SIZE, resolveBackground, type Background, type BackgroundSpec } from './background';
 import type { RgbImage } from './image';
 import type { Model } from './model';
-import { bootstrapStability, resolveAdaptiveBudget, samplesBeforeStop, type LimeStability } from './lime-adaptive';
+import { bootstrapStability, MAX_NUM_SAMPLES, resolveAdaptiveBudget, samplesBeforeStop, type LimeStability } from './lime-adaptive';
 import { binding, limeFitOutput, type NativeLimeFitOutput } from './native';
 import type { ResolvedPreprocess } from './preprocess';
 import { DEFAULT_SEED } from './rng';
@@ -151,7 +151,7 @@ export function resolveLimeOptions(options: LimeOptions | undefined, classes: nu
     // With 'auto', the most samples the rounds may take (what is drawn and checked for memory).
     numSamples: adaptive
       ? adaptive.maxSamples
-      : optionalNumber('numSamples', o.numSamples, DEFAULT_NUM_SAMPLES, { integer: true, min: 2, max: 1e7 }),
+      : optionalNumber('numSamples', o.numSamples, DEFAULT_NUM_SAMPLES, { integer: true, min: 2, max: MAX_NUM_SAMPLES }),
     adaptive,
     // Checked here, before any segmentation or model call.
     hide: resolveBackground(
@@ -159,7 +159,7 @@ export function resolveLimeOptions(options: LimeOptions | undefined, classes: nu
       o.hide ?? 'mean',
       optionalNumber('blurSize', o.blurSize, DEFAULT_BLUR_SIZE, { integer: true, min: 1, max: 4096 }),
     ),
-    kernelWidth: optionalNumber('kernelWidth', o.kernelWidth, DEFAULT_KERNEL_WIDTH, { min: 1e-150, max: 1e150 }),
+    kernelWidth: optionalNumber('kernelWidth', o.kernelWidth, DEFAULT_KERNEL_WIDTH, { min: 1e-150, max: MAX_KERNEL_WIDTH }),
     regressor,
     alpha: optionalNumber('alpha', o.alpha, regressor === 'lasso' ? 0.01 : regressor === 'ridge' ? 1 : 0, { min: 0, max: 1e300 }),
     featureSelection,
@@ -177,6 +177,9 @@ export const DEFAULT_NUM_SAMPLES = 1000;
 
 /** The `regressor` option's values, the default ('ridge', lime's) first. */
 export const LIME_REGRESSORS = ['ridge', 'linear', 'lasso'] as const;
+
+/** Widest kernel accepted (beyond it every weight rounds to 1 and the width means nothing). */
+export const MAX_KERNEL_WIDTH = 1e150;
 
 /** LIME's kernel width when `kernelWidth` is not given (lime_image's default). */
 export const DEFAULT_KERNEL_WIDTH = 0.25;

@@ -7,8 +7,17 @@
 import * as path from 'node:path';
 import { DEFAULT_CONCURRENCY } from '../batch';
 import { resolveBackground, type BackgroundSpec } from '../background';
-import { DEFAULT_KERNEL_WIDTH, DEFAULT_NUM_SAMPLES, DEFAULT_TOP_LABELS, LIME_REGRESSORS, type LimeOptions } from '../lime';
-import { DEFAULT_MAX_SAMPLES, DEFAULT_ROUND_SIZE, DEFAULT_STABILITY_TARGET } from '../lime-adaptive';
+import {
+  DEFAULT_KERNEL_WIDTH,
+  DEFAULT_NUM_SAMPLES,
+  DEFAULT_TOP_LABELS,
+  LIME_REGRESSORS,
+  MAX_KERNEL_WIDTH,
+  type LimeOptions,
+} from '../lime';
+import { DEFAULT_MAX_SAMPLES, DEFAULT_ROUND_SIZE, DEFAULT_STABILITY_TARGET, MAX_NUM_SAMPLES } from '../lime-adaptive';
+import { MAX_EVALS } from '../shap';
+import { MAX_SEED } from '../validate';
 import { METRIC_NAMES, type MetricName } from '../metrics/registry';
 import { SEGMENT_REGISTRY, type SegmentMethod, type SegmentOptions } from '../segment';
 import { resolveParams, type SegmentMethodSpec } from '../segment/method';
@@ -234,21 +243,21 @@ export function readExplainSettings(values: FlagValues): ExplainSettings {
     classNames: text(values, 'class-names'),
     preset: choiceFlag(values, 'preset', PREPROCESS_PRESETS),
     method: choiceFlag(values, 'method', METHODS) ?? 'lime',
-    numSamples: numberOrAutoFlag(values, 'samples', { integer: true, min: 2 }),
+    numSamples: numberOrAutoFlag(values, 'samples', { integer: true, min: 2, max: MAX_NUM_SAMPLES }),
     stabilityTarget: numberFlag(values, 'stability-target', { min: 0, minExclusive: true }),
-    maxSamples: numberFlag(values, 'max-samples', { integer: true, min: DEFAULT_ROUND_SIZE }),
+    maxSamples: numberFlag(values, 'max-samples', { integer: true, min: DEFAULT_ROUND_SIZE, max: MAX_NUM_SAMPLES }),
     algorithm: choiceFlag(values, 'algorithm', SHAP_ALGORITHMS),
-    maxEvals: numberOrAutoFlag(values, 'max-evals', { integer: true, min: 2 }),
+    maxEvals: numberOrAutoFlag(values, 'max-evals', { integer: true, min: 2, max: MAX_EVALS }),
     errorTarget: numberFlag(values, 'error-target', { min: 0, minExclusive: true }),
-    maxEvalsLimit: numberFlag(values, 'max-evals-limit', { integer: true, min: DEFAULT_SHAP_ROUND_SIZE }),
+    maxEvalsLimit: numberFlag(values, 'max-evals-limit', { integer: true, min: DEFAULT_SHAP_ROUND_SIZE, max: MAX_EVALS }),
     features: choiceFlag(values, 'features', FEATURES),
     segmentation: segmentationFlag(values),
     hide: backgroundFlag(values, 'hide'),
     masker: backgroundFlag(values, 'masker'),
-    kernelWidth: numberFlag(values, 'kernel-width', { min: 0, minExclusive: true }),
+    kernelWidth: numberFlag(values, 'kernel-width', { min: 0, minExclusive: true, max: MAX_KERNEL_WIDTH }),
     regressor: choiceFlag(values, 'regressor', LIME_REGRESSORS),
     sampler: choiceFlag(values, 'sampler', SAMPLER_NAMES),
-    seed: numberFlag(values, 'seed', { integer: true, min: 0 }),
+    seed: numberFlag(values, 'seed', { integer: true, min: 0, max: MAX_SEED }),
     evaluate: evaluateFlag(values),
     top: numberFlag(values, 'top', { integer: true, min: 1 }),
     providers: providers as ExecutionProvider[] | undefined,
@@ -267,13 +276,8 @@ export function readExplainSettings(values: FlagValues): ExplainSettings {
     throw new RangeError(`--stability-target must be in (0, 1], got "${settings.stabilityTarget}"`);
   if (settings.method === 'shap' && settings.segmentation !== undefined && shapFeatures(settings) === 'pixels')
     throw new RangeError('--segmentation and --segment-param need superpixels: with --method shap add --features superpixels');
-  if (settings.method === 'shap' && (settings.hide ?? settings.kernelWidth ?? settings.regressor ?? settings.sampler) !== undefined)
-    throw new RangeError(
-      '--hide, --kernel-width, --regressor and --sampler are LIME settings: use --method lime or both (SHAP takes --masker)',
-    );
+  checkMethodFlags(values, settings.method);
   checkMaxEvalsAuto(settings);
-  if (settings.method === 'lime' && settings.masker !== undefined)
-    throw new RangeError('--masker is a SHAP setting: use --method shap or both (LIME takes --hide)');
   return settings;
 }
 
@@ -293,6 +297,25 @@ export function limeOptionsOf(s: ExplainSettings): LimeOptions {
     regressor: s.regressor,
     sampler: s.sampler,
   };
+}
+
+/** Flags that only LIME reads, and flags that only SHAP reads. */
+const LIME_ONLY = ['samples', 'stability-target', 'max-samples', 'hide', 'kernel-width', 'regressor', 'sampler'];
+const SHAP_ONLY = ['algorithm', 'max-evals', 'error-target', 'max-evals-limit', 'features', 'masker'];
+
+/** A setting of the method that does not run is a mistake worth a usage error, not a silent no-op. */
+function checkMethodFlags(values: FlagValues, method: (typeof METHODS)[number]): void {
+  const given = (names: string[]) => names.filter((n) => text(values, n) !== undefined).map((n) => `--${n}`);
+  const lime = given(LIME_ONLY),
+    shap = given(SHAP_ONLY);
+  if (method === 'shap' && lime.length)
+    throw new RangeError(
+      `${lime.join(', ')}: LIME settings, but --method shap runs SHAP only (use --method lime or both; SHAP's background is --masker)`,
+    );
+  if (method === 'lime' && shap.length)
+    throw new RangeError(
+      `${shap.join(', ')}: SHAP settings, but --method lime runs LIME only (use --method shap or both; LIME's background is --hide)`,
+    );
 }
 
 /** `--max-evals auto` needs an algorithm that has an adaptive mode; `--error-target` and `--max-evals-limit` need `--max-evals auto` (RangeError naming the flag). */

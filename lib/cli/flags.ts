@@ -53,15 +53,17 @@ export function text(values: FlagValues, name: string): string | undefined {
 export function numberFlag(
   values: FlagValues,
   name: string,
-  rule: { integer?: boolean; min?: number; minExclusive?: boolean } = {},
+  rule: { integer?: boolean; min?: number; minExclusive?: boolean; max?: number } = {},
 ): number | undefined {
   const t = text(values, name);
   if (t === undefined) return undefined;
   const v = t.trim() === 'inf' || t.trim() === 'Infinity' ? Infinity : Number(t);
   const below = rule.min !== undefined && (v < rule.min || (rule.minExclusive === true && v === rule.min));
-  if (t.trim() === '' || Number.isNaN(v) || (rule.integer && !Number.isInteger(v)) || below)
+  const above = rule.max !== undefined && v > rule.max;
+  if (t.trim() === '' || Number.isNaN(v) || (rule.integer && !Number.isInteger(v)) || below || above)
     throw new RangeError(
-      `--${name} expects ${rule.integer ? 'an integer' : 'a number'}${rule.min !== undefined ? ` ${rule.minExclusive ? '>' : '>='} ${rule.min}` : ''}, got "${t}"`,
+      `--${name} expects ${rule.integer ? 'an integer' : 'a number'}${rule.min !== undefined ? ` ${rule.minExclusive ? '>' : '>='} ${rule.min}` : ''}` +
+        `${rule.max !== undefined ? ` and <= ${rule.max}` : ''}, got "${t}"`,
     );
   return v;
 }
@@ -70,7 +72,7 @@ export function numberFlag(
 export function numberOrAutoFlag(
   values: FlagValues,
   name: string,
-  rule: { integer?: boolean; min?: number; minExclusive?: boolean } = {},
+  rule: { integer?: boolean; min?: number; minExclusive?: boolean; max?: number } = {},
 ): number | 'auto' | undefined {
   if (text(values, name)?.trim() === 'auto') return 'auto';
   try {

@@ -80,6 +80,21 @@ describe('limeshap explain --samples auto', function () {
       [['--samples', 'auto', '--max-samples', '100'], /--max-samples.*>= 250.*100/],
       [['--stability-target', '0.8'], /--stability-target.*--samples auto/],
       [['--samples', '500', '--max-samples', '800'], /--max-samples.*--samples auto/],
+      // The library's bounds, checked before any image is read (not a failure per image).
+      [['--samples', '20000000'], /--samples.*<= 10000000.*or auto, got "20000000"/],
+      [['--seed', '1e300'], /--seed.*<= 9007199254740991/],
+      [['--kernel-width', '1e200'], /--kernel-width.*<= 1e\+150/],
+      [['--method', 'shap', '--max-evals', '1e9'], /--max-evals.*<= 100000000/],
+      // A setting of the method that does not run is refused, not ignored.
+      [
+        ['--method', 'shap', '--samples', 'auto', '--stability-target', '0.5'],
+        /--samples, --stability-target: LIME settings, but --method shap/,
+      ],
+      [
+        ['--method', 'lime', '--max-evals', 'auto', '--error-target', '0.1'],
+        /--max-evals, --error-target: SHAP settings, but --method lime/,
+      ],
+      [['--algorithm', 'exact'], /--algorithm: SHAP settings/],
     ];
     for (const [args, pattern] of cases) {
       const r = explain(dir, model, ['--out', out('bad'), ...args, 'cat.png']);

@@ -30,7 +30,7 @@ describe('limeshap explain --max-evals auto', function () {
       settings(['--method', 'shap', '--algorithm', 'kernel', '--max-evals', 'auto', '--max-evals-limit', '900']).maxEvalsLimit,
       900,
     );
-    assert.equal(settings(['--max-evals', '300']).maxEvals, 300);
+    assert.equal(settings(['--method', 'shap', '--max-evals', '300']).maxEvals, 300);
     const bad: [string[], RegExp][] = [
       [['--method', 'shap', '--max-evals', 'auto'], /--max-evals auto needs --algorithm kernel or permutation \(got partition\)/],
       [['--method', 'shap', '--algorithm', 'exact', '--max-evals', 'auto'], /--max-evals auto.*exact/],

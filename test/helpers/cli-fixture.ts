@@ -44,7 +44,9 @@ export async function writePng(file: string, seed: number, w = 40, h = 32): Prom
 
 /** Runs `limeshap explain` with small, fast settings; `args` come after them (and may override). */
 export function explain(cwd: string, model: string, args: string[], timeoutMs = 60_000): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, [CLI, 'explain', '--model', model, '--samples', '16', '--top', '1', ...args], {
+  // Few LIME samples, unless the run is SHAP's alone (which refuses LIME settings).
+  const shapOnly = args.some((a, i) => a === '--method' && args[i + 1] === 'shap');
+  return spawnSync(process.execPath, [CLI, 'explain', '--model', model, ...(shapOnly ? [] : ['--samples', '16']), '--top', '1', ...args], {
     cwd,
     encoding: 'utf8',
     timeout: timeoutMs,
