@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createExplainer, segment, type ExplainerOptions, type LimeResult, type ShapResult } from '../../lib';
 import { maskEvaluator } from '../../lib/evaluate';
 import { loadModel } from '../../lib/model';
+import { readExplainSettings } from '../../lib/cli/explain-flags';
 import { decodeModel, encodeModel } from '../../lib/onnx';
 import { prependCompositing, preprocessTable } from '../../lib/onnx/prepend-compositing';
 import { float16Model, linearModel } from '../helpers/onnx-builder';
@@ -248,6 +249,15 @@ describe("compositing: 'graph'", function () {
       await assert.rejects(
         createExplainer(bytes, { compositing: 'graph', inference: 'worker' }),
         (e: Error) => e instanceof RangeError && /compositing/.test(e.message) && /worker/.test(e.message),
+      );
+    });
+
+    it('limeshap explain --compositing: graph and native accepted, anything else a RangeError naming the flag', () => {
+      assert.equal(readExplainSettings({ model: 'm.onnx', compositing: 'graph' }).compositing, 'graph');
+      assert.equal(readExplainSettings({ model: 'm.onnx' }).compositing, undefined);
+      assert.throws(
+        () => readExplainSettings({ model: 'm.onnx', compositing: 'gpu' }),
+        (e: Error) => e instanceof RangeError && /--compositing/.test(e.message),
       );
     });
 
