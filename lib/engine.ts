@@ -29,10 +29,27 @@ export interface ImageContext {
   params: NativeCompositeParams;
 }
 
-/** Time spent on behalf of one request (shared batches are apportioned by sample count). */
+/** Time spent and bytes sent on behalf of one request (shared batches are apportioned by sample count). */
 export interface RequestStats {
   compositeMs: number;
   inferMs: number;
+  /** Bytes of model input handed to onnxruntime for this request (padding of fixed-batch models excluded). */
+  inputBytes: number;
+}
+
+/** Where perturbed images are composited: see {@link Compositing}. */
+export const COMPOSITING_MODES = ['native', 'graph'] as const;
+/**
+ * `'native'`: by the addon into the model's input tensor (N × 3·H·W values per batch);
+ * `'graph'`: by nodes prepended to the model (N × segments mask bytes per batch; graph-engine.ts).
+ */
+export type Compositing = (typeof COMPOSITING_MODES)[number];
+
+/** What turns one image's masks into model outputs: the native {@link BatchEngine} or the graph's. */
+export interface MaskEngine {
+  readonly compositing: Compositing;
+  /** Outputs (n × classes) for n masks over `ctx.segments` segments (1 = keep, 0 = hide). */
+  evaluate(ctx: ImageContext, masks: Uint8Array, n: number, stats: RequestStats): Promise<Float32Array>;
 }
 
 interface Request {
@@ -61,7 +78,8 @@ interface Batch {
   compositeMs: number;
 }
 
-export class BatchEngine {
+export class BatchEngine implements MaskEngine {
+  readonly compositing = 'native';
   /** Samples per batch. */
   readonly batchSize: number;
   private readonly queue: Request[] = [];
@@ -153,6 +171,7 @@ export class BatchEngine {
       r.finished += p.count;
       r.stats.inferMs += (inferMs * p.count) / rows;
       r.stats.compositeMs += (batch.compositeMs * p.count) / batch.count;
+      r.stats.inputBytes += p.count * this.sampleSize * batch.buffer.BYTES_PER_ELEMENT;
       if (r.finished === r.n) {
         this.queue.splice(this.queue.indexOf(r), 1);
         r.resolve(r.out);
@@ -213,14 +232,23 @@ export class BatchEngine {
   }
 }
 
-const engines = new WeakMap<Model, BatchEngine>();
+const engines = new WeakMap<Model, MaskEngine>();
 
-/** The one engine of a model (created on first use), shared by every explanation on that model. */
-export function engineFor(model: Model): BatchEngine {
+/**
+ * The one engine of a model, shared by every explanation on that model: the one set by
+ * {@link setEngine} (an explainer with `compositing: 'graph'`), else a native {@link BatchEngine}
+ * created on first use.
+ */
+export function engineFor(model: Model): MaskEngine {
   let engine = engines.get(model);
   if (!engine) {
     engine = new BatchEngine(model);
     engines.set(model, engine);
   }
   return engine;
+}
+
+/** Makes `engine` the engine of `model` (before any evaluation on it). */
+export function setEngine(model: Model, engine: MaskEngine): void {
+  engines.set(model, engine);
 }

@@ -5,7 +5,7 @@
  */
 import type { RgbImage } from './image';
 import type { Model } from './model';
-import { engineFor, type ImageContext } from './engine';
+import { engineFor, type Compositing, type ImageContext } from './engine';
 import type { ResolvedPreprocess } from './preprocess';
 
 /** What was spent evaluating masks. */
@@ -14,8 +14,15 @@ export interface EvaluationStats {
   evaluations: number;
   /** Native compositing time (this image's share of each batch; overlapped with inference). */
   compositeMs: number;
-  /** Time inside session.run (this image's share of each batch). */
+  /** Time inside session.run (this image's share of each batch; with graph compositing it includes compositing). */
   inferMs: number;
+  /**
+   * Bytes of model input handed to onnxruntime for this image (its share of shared batches; padding
+   * of fixed-batch models excluded): N × 3·H·W × 4 (2 for float16) natively; with
+   * `compositing: 'graph'`, N × segments plus, per run, the labels (4·H·W) and the image and
+   * background (3·H·W each).
+   */
+  inputBytes: number;
 }
 
 export interface MaskEvaluator {
@@ -23,6 +30,8 @@ export interface MaskEvaluator {
   evaluate(masks: Uint8Array, n: number): Promise<Float32Array>;
   readonly stats: EvaluationStats;
   readonly classes: () => number;
+  /** Where this evaluator's images are composited (the model's engine). */
+  readonly compositing: Compositing;
 }
 
 /**
@@ -49,7 +58,7 @@ export function maskEvaluator(
     segments,
     params: { scale: pre.scale, mean: pre.mean, std: pre.std, layout: pre.layout, channels: pre.channels },
   };
-  const stats: EvaluationStats = { evaluations: 0, compositeMs: 0, inferMs: 0 };
+  const stats: EvaluationStats = { evaluations: 0, compositeMs: 0, inferMs: 0, inputBytes: 0 };
   let classes = model.classes ?? 0;
 
   async function evaluateUnique(masks: Uint8Array, n: number): Promise<Float32Array> {
@@ -62,6 +71,7 @@ export function maskEvaluator(
   return {
     stats,
     classes: () => classes,
+    compositing: engine.compositing,
     async evaluate(masks: Uint8Array, n: number): Promise<Float32Array> {
       if (!dedupe) return evaluateUnique(masks, n);
       // Deduplicate: equal masks share one evaluation (common with few segments or exhaustive SHAP).

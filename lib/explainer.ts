@@ -14,7 +14,10 @@ import { loadModel, type LoadModelOptions, type Model } from './model';
 import { DEFAULT_PRESET, fitToModel, resolvePreprocess, toTensorData, type PreprocessSpec, type ResolvedPreprocess } from './preprocess';
 import { topK } from './lime';
 import { withOwnSegmentation } from './segment';
-import { checkNumber, checkOptions } from './validate';
+import { checkChoice, checkNumber, checkOptions, rangeError } from './validate';
+import { COMPOSITING_MODES, type Compositing } from './engine';
+import { useGraphCompositing } from './graph-engine';
+import { prependCompositing } from './onnx/prepend-compositing';
 
 /** Options of {@link createExplainer}: the model's and its preprocessing. */
 export interface ExplainerOptions extends LoadModelOptions {
@@ -24,6 +27,23 @@ export interface ExplainerOptions extends LoadModelOptions {
    * 0–255, no mean/std), or a custom `{ size, resize, layout, channels, scale, mean, std }`.
    */
   preprocess?: PreprocessSpec;
+  /**
+   * Where LIME's and SHAP's perturbed images are composited. Default `'native'`.
+   *
+   * - `'native'`: by the addon, straight into the model's input tensor, overlapped with inference:
+   *   the fastest on a CPU. Each batch hands onnxruntime N × 3·H·W floats (602 KB per 224×224
+   *   sample; 602 MB for LIME's 1000 samples).
+   * - `'graph'`: the model is rewritten (lib/onnx/prepend-compositing.ts) so that compositing runs as
+   *   its first nodes, on the execution provider; each run sends N × segments mask bytes plus the
+   *   image, background and label map once (about 0.35 MB at 224², whatever N). Choose it on a GPU
+   *   (`executionProviders: ['cuda', …]`), where the native tensors must otherwise cross the bus.
+   *   The model sees the very same input values as with `'native'` (same bits). Batches are not
+   *   shared between images, `timings.composite` is 0 (compositing is inside `infer`), and the
+   *   rewritten model is a second session beside the original one (used by `classify`). Needs a
+   *   model of opset 7 or newer and `inference: 'main'` (a RangeError otherwise). Models loaded for
+   *   `evaluate()`'s randomisation check composite natively.
+   */
+  compositing?: Compositing;
 }
 
 /** One class of a classification. */
@@ -189,6 +209,17 @@ export class Explainer {
   }
 }
 
+/** Rewrites the model for `compositing: 'graph'`, loads it beside `model` and makes it the model's engine. */
+async function loadCompositingGraph(model: Model, pre: ResolvedPreprocess, source: string | Uint8Array): Promise<void> {
+  if (model.loadCompositingGraph === undefined)
+    throw rangeError('compositing', "'native' for this model (it cannot load a compositing graph)", 'graph');
+  const bytes = typeof source === 'string' ? new Uint8Array(await fs.readFile(source)) : source;
+  const [height, width] = pre.size;
+  const params = { scale: pre.scale, mean: pre.mean, std: pre.std, layout: pre.layout, channels: pre.channels };
+  const rewritten = prependCompositing(bytes, { inputName: model.inputName, inputType: model.inputType, height, width, ...params });
+  useGraphCompositing(model, await model.loadCompositingGraph(rewritten.bytes, rewritten.inputs), params);
+}
+
 /**
  * Loads an ONNX image classifier for explanation.
  *
@@ -197,15 +228,25 @@ export class Explainer {
  *   `['cuda', 'cpu']` falls back to CPU with a warning), `classNames` (file or array), `softmax`
  *   (`'auto'` default), `batchSize`, `intraOpNumThreads`, `interOpNumThreads`, `inference`
  *   (`'main'` default, or `'worker'`: the session in a worker thread; see
- *   {@link LoadModelOptions.inference}).
+ *   {@link LoadModelOptions.inference}), `compositing` (`'native'` default, or `'graph'` for a GPU:
+ *   see {@link ExplainerOptions.compositing}).
  * @throws Error for an unreadable model; RangeError for a model without a 4-D image input or a
- *   class-name list of the wrong length.
+ *   class-name list of the wrong length; TypeError / RangeError naming `compositing` for a bad
+ *   value, for `'graph'` with `inference: 'worker'` or a model older than opset 7.
  */
 export async function createExplainer(model: string | Uint8Array, options?: ExplainerOptions): Promise<Explainer> {
-  const { preprocess = DEFAULT_PRESET, ...modelOptions } = options ?? {};
+  const { preprocess = DEFAULT_PRESET, compositing: compositingOption, ...modelOptions } = options ?? {};
+  const compositing = compositingOption === undefined ? 'native' : checkChoice('compositing', compositingOption, COMPOSITING_MODES);
+  if (compositing === 'graph' && modelOptions.inference === 'worker')
+    throw rangeError(
+      'compositing',
+      "'native' with inference 'worker' (the compositing graph runs on the main thread's session)",
+      compositing,
+    );
   const loaded = await loadModel(model, modelOptions);
   try {
     const pre = resolvePreprocess(preprocess, { layout: loaded.layout, height: loaded.height, width: loaded.width });
+    if (compositing === 'graph') await loadCompositingGraph(loaded, pre, model);
     // A copy of given bytes (a Buffer's slice() would share them): the caller may reuse its buffer. A path is read again when needed.
     return new Explainer(loaded, pre, { model: typeof model === 'string' ? model : new Uint8Array(model), options: modelOptions });
   } catch (err) {

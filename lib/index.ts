@@ -13,6 +13,7 @@ export {
 } from './image';
 export { concurrency, simd, simdLevel } from './config';
 export { createExplainer, Explainer, type ExplainerOptions, type Classification } from './explainer';
+export { COMPOSITING_MODES, type Compositing } from './engine';
 export type { HideSpec, LimeOptions, LimeResult, LimeExplanation } from './lime';
 export { MAX_SAMPLE_BYTES } from './lime';
 export type { Model, LoadModelOptions, ExecutionProvider } from './model';

@@ -8,6 +8,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { maskEvaluator } from './evaluate';
+import type { Compositing } from './engine';
 import { backgroundImage, DEFAULT_BLUR_SIZE, resolveBackground, type Background, type BackgroundSpec } from './background';
 import type { RgbImage } from './image';
 import type { Model } from './model';
@@ -109,6 +110,14 @@ export interface LimeResult {
   /** Model evaluations run (identical samples are evaluated once). */
   evaluations: number;
   provider: string;
+  /** Where the perturbed images were composited (the explainer's `compositing`). */
+  compositing: Compositing;
+  /**
+   * Bytes of model input handed to onnxruntime for this explanation (what crosses to a GPU): with
+   * `'native'` compositing, evaluations × 3·H·W × 4 (2 for float16); with `'graph'`, evaluations ×
+   * segments, plus the labels (4·H·W), image and background (3·H·W each) once per run.
+   */
+  inputBytes: number;
   /** Milliseconds per stage: segment, composite (overlapped with infer), infer (inside session.run), fit, total. */
   timings: { segment: number; composite: number; infer: number; fit: number; total: number };
 }
@@ -317,6 +326,8 @@ export async function runLime(
     ...(stability ? { stability } : {}),
     evaluations: evaluator.stats.evaluations,
     provider: model.provider,
+    compositing: evaluator.compositing,
+    inputBytes: evaluator.stats.inputBytes,
     timings: {
       segment: segmentMs,
       composite: evaluator.stats.compositeMs,

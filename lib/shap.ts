@@ -8,6 +8,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { maskEvaluator } from './evaluate';
+import type { Compositing } from './engine';
 import { backgroundImage, resolveBackground, type Background, type BackgroundSpec } from './background';
 import type { RgbImage } from './image';
 import type { Model } from './model';
@@ -115,6 +116,14 @@ export interface ShapResult {
   precision?: ShapPrecision;
   seed: number;
   provider: string;
+  /** Where the perturbed images were composited (the explainer's `compositing`). */
+  compositing: Compositing;
+  /**
+   * Bytes of model input handed to onnxruntime for this explanation (what crosses to a GPU): with
+   * `'native'` compositing, evaluations × 3·H·W × 4 (2 for float16); with `'graph'`, evaluations ×
+   * segments, plus the labels (4·H·W), image and background (3·H·W each) once per run.
+   */
+  inputBytes: number;
   timings: { segment: number; composite: number; infer: number; solve: number; total: number };
 }
 
@@ -255,6 +264,8 @@ export async function runShap(
     features,
     masker: background,
     evaluations: evaluator.stats.evaluations,
+    compositing: evaluator.compositing,
+    inputBytes: evaluator.stats.inputBytes,
     maxEvals: result.maxEvals ?? maxEvals,
     ...(result.precision ? { precision: result.precision } : {}),
     seed,

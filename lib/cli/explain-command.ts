@@ -241,6 +241,7 @@ export async function explainCommand(argv: string[], log: (line: string) => void
         classNames: s.classNames,
         executionProviders: s.providers,
         inference: s.inference,
+        compositing: s.compositing,
       });
       // --top is both what is printed and what is explained; a model with fewer classes explains them all.
       const topLabels = s.top === undefined ? undefined : Math.min(s.top, explainer.model.classes ?? s.top);

@@ -32,6 +32,7 @@ import { SHAP_ALGORITHMS, SHAP_REGISTRY, type ShapAlgorithm } from '../shap/regi
 import { shapFeatures } from './fingerprint';
 import { parseShard, type Shard } from './inputs';
 import { choiceFlag, flagUsage, numberFlag, numberOrAutoFlag, text, type Flag, type FlagValues } from './flags';
+import { COMPOSITING_MODES, type Compositing } from '../engine';
 
 const METHODS = ['lime', 'shap', 'both'] as const;
 /** The SHAP algorithms that take `--max-evals auto`. */
@@ -153,6 +154,12 @@ export const EXPLAIN_FLAGS: readonly Flag[] = [
     arg: 'WHERE',
     help: `run the model on the main thread or in a worker thread (default ${DEFAULT_INFERENCE})`,
   },
+  {
+    name: 'compositing',
+    type: 'string',
+    arg: 'WHERE',
+    help: `composite perturbations natively or in the model's graph (default native; graph for a GPU: ${COMPOSITING_MODES.join(', ')})`,
+  },
   { name: 'shard', type: 'string', arg: 'i/n', help: 'take the i-th of n deterministic shares of the inputs (0 <= i < n)' },
   {
     name: 'resume',
@@ -216,6 +223,7 @@ export interface ExplainSettings {
   providers: ExecutionProvider[] | undefined;
   concurrency: number | undefined;
   inference: (typeof INFERENCE)[number] | undefined;
+  compositing: Compositing | undefined;
   shard: Shard | undefined;
   resume: boolean;
   force: boolean;
@@ -263,6 +271,7 @@ export function readExplainSettings(values: FlagValues): ExplainSettings {
     providers: providers as ExecutionProvider[] | undefined,
     concurrency: numberFlag(values, 'concurrency', { integer: true, min: 1 }),
     inference: choiceFlag(values, 'inference', INFERENCE),
+    compositing: choiceFlag(values, 'compositing', COMPOSITING_MODES),
     shard: parseShard(text(values, 'shard')),
     resume,
     force,

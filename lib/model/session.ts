@@ -18,7 +18,16 @@ import { DescribedModel } from './info';
 import type { ResolvedModelOptions } from './load';
 import { acceptedOutputShape, allDistributions, checkFinite, checkOutputDims, noClasses, shapeText, softmaxRows } from './output';
 import { checkRunArgs } from './run-args';
-import { DEFAULT_BATCH_SIZE, type ExecutionProvider, type Model, type ModelInfo, type ModelStats } from './types';
+import {
+  DEFAULT_BATCH_SIZE,
+  type CompositingGraph,
+  type ExecutionProvider,
+  type GraphBatch,
+  type GraphInputNames,
+  type Model,
+  type ModelInfo,
+  type ModelStats,
+} from './types';
 import { emitWarning, type Warn } from './warnings';
 
 type TensorMeta = { name: string; isTensor: boolean; type?: string; shape?: readonly (number | string)[] };
@@ -73,7 +82,7 @@ async function createSession(
 export async function openModel(bytes: Uint8Array, what: string, o: ResolvedModelOptions, warn: Warn = emitWarning): Promise<Model> {
   const { session, provider } = await createSession(bytes, what, o.providers, o.threads, warn);
   try {
-    return new OnnxModel(session, what, o.labels, o.softmax, describeSession(session, provider, what, o.batchSize, o.labels));
+    return new OnnxModel(session, what, o, warn, describeSession(session, provider, what, o.batchSize, o.labels));
   } catch (err) {
     await session.release();
     throw err;
@@ -147,17 +156,60 @@ class OnnxModel extends DescribedModel implements Model {
   readonly sharedInput = false;
   private counters: ModelStats = { runs: 0, samples: 0, inferMs: 0 };
   private session: ort.InferenceSession | undefined;
+  /** The rewritten model of `compositing: 'graph'`, once loaded. */
+  private graph: { session: ort.InferenceSession; inputs: GraphInputNames } | undefined;
+  private readonly labels: { names: string[]; from: string } | undefined;
 
   constructor(
     session: ort.InferenceSession,
     private readonly what: string,
-    private readonly labels: { names: string[]; from: string } | undefined,
-    softmax: 'auto' | boolean,
+    private readonly options: ResolvedModelOptions,
+    private readonly warn: Warn,
     described: { info: ModelInfo; classes: number | undefined },
   ) {
-    super(described.info, described.classes, softmax === 'auto' ? undefined : softmax);
+    super(described.info, described.classes, options.softmax === 'auto' ? undefined : options.softmax);
     this.session = session;
+    this.labels = options.labels;
     if (this.classCount !== undefined) this.checkLabels(this.classCount);
+  }
+
+  async loadCompositingGraph(bytes: Uint8Array, inputs: GraphInputNames): Promise<CompositingGraph> {
+    if (this.session === undefined) throw new Error(`Model ${this.what} has been disposed`);
+    // The provider this model actually got (after any CUDA fallback), so both sessions agree.
+    const { session } = await createSession(bytes, `${this.what} (compositing graph)`, [this.provider], this.options.threads, this.warn);
+    if (this.session === undefined) {
+      await session.release();
+      throw new Error(`Model ${this.what} has been disposed`);
+    }
+    await this.graph?.session.release();
+    this.graph = { session, inputs };
+    return { run: (batch) => this.runGraph(batch) };
+  }
+
+  /**
+   * One image's masks through the compositing graph. The image, background and labels go with
+   * every run: onnxruntime-node has no I/O binding, so an input cannot stay on the device between
+   * runs (inputs are CPU tensors, copied to the provider by each run).
+   */
+  private async runGraph(b: GraphBatch): Promise<Float32Array> {
+    const graph = this.graph;
+    if (graph === undefined || this.session === undefined) throw new Error(`Model ${this.what} has been disposed`);
+    const { inputs } = graph;
+    const constant = {
+      [inputs.labels]: new ort.Tensor('int32', b.labels, [b.height * b.width]),
+      [inputs.image]: new ort.Tensor('uint8', b.image, [b.height, b.width, 3]),
+      [inputs.background]: new ort.Tensor('uint8', b.background, [b.height, b.width, 3]),
+    };
+    return this.runChunks(graph.session, b.count, (start, n, runN) => {
+      let masks = b.masks.subarray(start * b.segments, (start + n) * b.segments);
+      if (runN > n) {
+        // A fixed batch larger than what is left: pad with all-hidden masks, dropped after.
+        const padded = new Uint8Array(runN * b.segments);
+        padded.set(masks);
+        masks = padded;
+      }
+      return { ...constant, [inputs.masks]: new ort.Tensor('uint8', masks, [runN, b.segments]) };
+    });
   }
 
   private checkLabels(classes: number): void {
@@ -176,12 +228,9 @@ class OnnxModel extends DescribedModel implements Model {
     if (data.buffer instanceof SharedArrayBuffer) data = data.slice();
 
     const dims = (n: number) => (this.layout === 'nchw' ? [n, 3, height, width] : [n, height, width, 3]) as number[];
-    const chunks: Float32Array[] = [];
-    const fixed = this.batch !== 'dynamic';
-    for (let start = 0; start < count; start += this.batchSize) {
-      const n = Math.min(this.batchSize, count - start);
-      let slice = data.subarray(start * perImage, (start + n) * perImage);
-      const runN = fixed ? this.batchSize : n;
+    const input = data;
+    return this.runChunks(session, count, (start, n, runN) => {
+      let slice = input.subarray(start * perImage, (start + n) * perImage);
       if (runN > n) {
         // A fixed batch larger than what is left: pad with zeros and drop those rows after.
         const padded = new expectedType(runN * perImage);
@@ -189,9 +238,29 @@ class OnnxModel extends DescribedModel implements Model {
         slice = padded;
       }
       // The Tensor wraps the subarray's memory (no copy); onnxruntime-node reads its byteOffset.
-      const tensor = new ort.Tensor(this.inputType, slice, dims(runN));
+      return { [this.inputName]: new ort.Tensor(this.inputType, slice, dims(runN)) };
+    });
+  }
+
+  /**
+   * Runs `count` samples in runs of the batch size (fixed-batch models: every run that size, the
+   * feeds padded by `feeds`), checks and gathers the outputs, applies softmax: the one output path
+   * of {@link run} and of the compositing graph.
+   */
+  private async runChunks(
+    session: ort.InferenceSession,
+    count: number,
+    feeds: (start: number, n: number, runN: number) => ort.InferenceSession.FeedsType,
+  ): Promise<Float32Array> {
+    if (count === 0) return new Float32Array(0);
+    const chunks: Float32Array[] = [];
+    const fixed = this.batch !== 'dynamic';
+    for (let start = 0; start < count; start += this.batchSize) {
+      const n = Math.min(this.batchSize, count - start);
+      const runN = fixed ? this.batchSize : n;
+      const input = feeds(start, n, runN);
       const t0 = performance.now();
-      const result = await session.run({ [this.inputName]: tensor }, [this.outputName]);
+      const result = await session.run(input, [this.outputName]);
       this.counters.inferMs += performance.now() - t0;
       this.counters.runs += 1;
       chunks.push(this.readOutput(result[this.outputName] as ort.Tensor, runN).subarray(0, n * (this.classCount as number)));
@@ -251,7 +320,10 @@ class OnnxModel extends DescribedModel implements Model {
 
   async dispose(): Promise<void> {
     const session = this.session;
+    const graph = this.graph;
     this.session = undefined;
+    this.graph = undefined;
     if (session !== undefined) await session.release();
+    if (graph !== undefined) await graph.session.release();
   }
 }

@@ -135,4 +135,39 @@ export interface Model extends ModelInfo {
   resetStats(): void;
   /** Releases the onnxruntime session; `run` afterwards is an Error. */
   dispose(): Promise<void>;
+  /**
+   * @internal Opens a second session on `bytes`, this model rewritten by `prependCompositing`
+   * (lib/onnx/prepend-compositing.ts), on the same execution provider and threads, for
+   * `compositing: 'graph'`. Its runs share this model's counters, softmax decision and output
+   * checks. Absent on a worker model (`inference: 'worker'`), which does not support it.
+   */
+  loadCompositingGraph?(bytes: Uint8Array, inputs: GraphInputNames): Promise<CompositingGraph>;
+}
+
+/** @internal The input names of a rewritten model (lib/onnx/prepend-compositing.ts, `GraphInputs`). */
+export interface GraphInputNames {
+  readonly masks: string;
+  readonly labels: string;
+  readonly image: string;
+  readonly background: string;
+}
+
+/** @internal One image's masks for a compositing graph: what crosses to the execution provider. */
+export interface GraphBatch {
+  /** `count × segments` bytes, 0 (hide) or 1 (keep). */
+  masks: Uint8Array;
+  count: number;
+  segments: number;
+  /** The segment of every pixel, `height × width`, each in [0, segments). */
+  labels: Int32Array;
+  /** The model-sized 8-bit RGB image and what hidden segments show, `height × width × 3` each. */
+  image: Uint8Array;
+  background: Uint8Array;
+  height: number;
+  width: number;
+}
+
+/** @internal A loaded compositing graph: {@link GraphBatch} in, `count × classes` scores out (as {@link Model.run}). */
+export interface CompositingGraph {
+  run(batch: GraphBatch): Promise<Float32Array>;
 }

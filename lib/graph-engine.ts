@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: MIT
+/**
+ * The engine of `compositing: 'graph'`: each image's masks go to the model rewritten by
+ * `prependCompositing` (lib/onnx/prepend-compositing.ts), which composites on the execution
+ * provider. Per run it sends N × segments mask bytes plus the image, background (8-bit RGB) and
+ * label map once, instead of the native engine's N × 3·H·W floats.
+ *
+ * Unlike the native {@link BatchEngine} it does not share a batch between images (the image, its
+ * background and labels are per-run inputs of the graph): each request runs in batches of the
+ * model's batch size on its own, one request after another in call order. Where this is for — a
+ * GPU, where a batch costs little to send and less to run — a batch of one image's samples is full
+ * whenever the image needs at least the batch size of samples (LIME: 1000).
+ */
+import { performance } from 'node:perf_hooks';
+import { setEngine, type ImageContext, type MaskEngine, type RequestStats } from './engine';
+import type { Model } from './model';
+import type { CompositingGraph, GraphBatch } from './model/types';
+import type { NativeCompositeParams } from './native';
+
+/** Bytes one graph run sends: the masks, the labels, the image and the background. */
+export function graphBatchBytes(b: Pick<GraphBatch, 'masks' | 'labels' | 'image' | 'background'>): number {
+  return b.masks.byteLength + b.labels.byteLength + b.image.byteLength + b.background.byteLength;
+}
+
+/** What one image contributes to every run, checked once per image. */
+interface Prepared {
+  labels: Int32Array;
+  image: Uint8Array;
+  background: Uint8Array;
+}
+
+export class GraphEngine implements MaskEngine {
+  readonly compositing = 'graph';
+  private chain: Promise<unknown> = Promise.resolve();
+  private readonly prepared = new WeakMap<ImageContext, Prepared>();
+
+  /**
+   * @param params - the preprocessing baked into the graph's lookup table; an image evaluated with
+   *   other parameters is refused, since the graph would silently preprocess it the wrong way.
+   */
+  constructor(
+    readonly model: Model,
+    private readonly graph: CompositingGraph,
+    private readonly params: NativeCompositeParams,
+  ) {}
+
+  evaluate(ctx: ImageContext, masks: Uint8Array, n: number, stats: RequestStats): Promise<Float32Array> {
+    if (n === 0) return Promise.resolve(new Float32Array(0));
+    // One request at a time (session.run runs one batch at a time anyway), in call order.
+    const result = this.chain.then(() => this.run(ctx, masks, n, stats));
+    this.chain = result.catch(() => undefined);
+    return result;
+  }
+
+  private prepare(ctx: ImageContext): Prepared {
+    let p = this.prepared.get(ctx);
+    if (p !== undefined) return p;
+    const { scale, mean, std, layout, channels } = this.params;
+    const q = ctx.params;
+    if (
+      q.scale !== scale ||
+      q.layout !== layout ||
+      q.channels !== channels ||
+      [0, 1, 2].some((c) => q.mean[c] !== mean[c] || q.std[c] !== std[c])
+    )
+      throw new Error("compositing 'graph': the image's preprocessing differs from the one built into the model's compositing graph");
+    const { labels, segments } = ctx;
+    // The native kernel refuses labels outside [0, segments); Gather would wrap negative ones.
+    for (let i = 0; i < labels.length; i++)
+      if (!(labels[i] >= 0 && labels[i] < segments)) throw new RangeError(`labels[${i}] = ${labels[i]} is outside [0, ${segments})`);
+    // Copies: the graph reads them at every run, after the caller may have moved on.
+    p = { labels: Int32Array.from(labels), image: Uint8Array.from(ctx.rgb.data), background: Uint8Array.from(ctx.hide.data) };
+    this.prepared.set(ctx, p);
+    return p;
+  }
+
+  private async run(ctx: ImageContext, masks: Uint8Array, n: number, stats: RequestStats): Promise<Float32Array> {
+    const p = this.prepare(ctx);
+    const M = ctx.segments;
+    if (masks.length !== n * M) throw new RangeError(`masks has ${masks.length} elements, expected ${n} × ${M}`);
+    // Cast-to-bool in the graph would take any nonzero byte as "keep": hold masks to 0/1 as the kernel does.
+    for (let i = 0; i < masks.length; i++) if (masks[i] > 1) throw new RangeError(`masks[${i}] = ${masks[i]} is not 0 or 1`);
+    const B = this.model.batchSize;
+    const out: Float32Array[] = [];
+    for (let start = 0; start < n; start += B) {
+      const count = Math.min(B, n - start);
+      const batch: GraphBatch = {
+        masks: masks.slice(start * M, (start + count) * M),
+        count,
+        segments: M,
+        ...p,
+        height: ctx.rgb.height,
+        width: ctx.rgb.width,
+      };
+      const t0 = performance.now();
+      out.push(await this.graph.run(batch));
+      stats.inferMs += performance.now() - t0;
+      stats.inputBytes += graphBatchBytes(batch);
+    }
+    if (out.length === 1) return out[0];
+    const y = new Float32Array(out.reduce((a, c) => a + c.length, 0));
+    let at = 0;
+    for (const c of out) {
+      y.set(c, at);
+      at += c.length;
+    }
+    return y;
+  }
+}
+
+/** Makes a {@link GraphEngine} on `graph` the engine of `model` (lib/engine.ts, engineFor). */
+export function useGraphCompositing(model: Model, graph: CompositingGraph, params: NativeCompositeParams): void {
+  setEngine(model, new GraphEngine(model, graph, params));
+}
