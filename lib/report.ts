@@ -241,9 +241,9 @@ function segmentationInfo(entry: Entry): string {
 /** " (auto: stability 0.93 ≥ target 0.9 after 8 rounds)" for a LIME result of numSamples 'auto', else "". */
 function adaptiveNote(stability: unknown): string {
   if (typeof stability !== 'object' || stability === null) return '';
-  const { reached, target, rounds } = stability as Json;
+  const { reached, target, rounds, k } = stability as Json;
   const met = typeof reached === 'number' && typeof target === 'number' && reached >= target;
-  return ` (auto: top-5 stability ${num(reached, 2)} ${met ? '≥' : '<'} target ${num(target, 2)} after ${num(rounds)} rounds)`;
+  return ` (auto: top-${num(k)} stability ${num(reached, 2)} ${met ? '≥' : '<'} target ${num(target, 2)} after ${num(rounds)} rounds)`;
 }
 
 function runInfo(entry: Entry): string {

@@ -49,7 +49,7 @@ export interface ShapOptions {
   errorTarget?: number;
   /** With maxEvals 'auto' only: most evaluations, >= roundSize. Default 4 × the algorithm's fixed default budget. */
   maxEvalsLimit?: number;
-  /** With maxEvals 'auto' only: evaluations per round, the first included, >= 3 (Permutation: whole permutations, at least one). Default 500. */
+  /** With maxEvals 'auto' only: evaluations per round, the first included, >= 3 and >= maxEvalsLimit / 100 (Permutation: whole permutations, at least two). Default 500. */
   roundSize?: number;
   /**
    * Coalitions per evaluation round (model batches are filled from them). Default: 10 for

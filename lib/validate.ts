@@ -32,8 +32,9 @@ export interface NumberRule {
   /** Smallest allowed value (inclusive unless `minExclusive`). */
   min?: number;
   minExclusive?: boolean;
-  /** Largest allowed value (inclusive). */
+  /** Largest allowed value (inclusive unless `maxExclusive`). */
   max?: number;
+  maxExclusive?: boolean;
   integer?: boolean;
   /** Accept +Infinity (for limits such as "never cut"). NaN is never accepted. */
   allowInfinity?: boolean;
@@ -42,7 +43,7 @@ export interface NumberRule {
 function ruleText(rule: NumberRule): string {
   const kind = rule.integer ? 'an integer' : 'a number';
   const lo = rule.min === undefined ? undefined : `${rule.minExclusive ? '>' : '>='} ${rule.min}`;
-  const hi = rule.max === undefined ? undefined : `<= ${rule.max}`;
+  const hi = rule.max === undefined ? undefined : `${rule.maxExclusive ? '<' : '<='} ${rule.max}`;
   const bounds = [lo, hi].filter(Boolean).join(' and ');
   return bounds ? `${kind} ${bounds}` : kind;
 }
@@ -54,7 +55,7 @@ export function checkNumber(name: string, value: unknown, rule: NumberRule = {})
     Number.isNaN(value) ||
     (rule.integer === true && !Number.isInteger(value)) ||
     (rule.min !== undefined && (rule.minExclusive ? value <= rule.min : value < rule.min)) ||
-    (rule.max !== undefined && value > rule.max) ||
+    (rule.max !== undefined && (rule.maxExclusive ? value >= rule.max : value > rule.max)) ||
     (!Number.isFinite(value) && !(rule.allowInfinity === true && value === Infinity));
   if (bad) throw rangeError(name, ruleText(rule), value);
   return value;

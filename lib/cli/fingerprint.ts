@@ -12,6 +12,8 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { readRegularFile } from '../read-file';
+import { SEGMENT_REGISTRY, type SegmentOptions } from '../segment';
+import { resolveParams } from '../segment/method';
 import { SHAP_ALGORITHMS, SHAP_REGISTRY } from '../shap/registry';
 import { VERSION } from '../version';
 import type { ExplainSettings } from './explain-flags';
@@ -30,6 +32,17 @@ export async function hashFile(file: string): Promise<string> {
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * The segmentation as the fingerprint records it: the method and every parameter resolved (defaults
+ * filled in, registry order), so `kernelSize=2,maxDist=100` and `maxDist=100,kernelSize=2,ratio=0.2`
+ * (the default ratio) are the same setting. The settings were checked already.
+ */
+function segmentationKey(options: SegmentOptions): string {
+  const { method, ...params } = options as SegmentOptions & Record<string, unknown>;
+  const spec = SEGMENT_REGISTRY.find((m) => m.name === method);
+  return JSON.stringify(spec ? { method, ...resolveParams(spec, params) } : options);
 }
 
 /** A method's settings: plain JSON values only, compared key by key. */
@@ -91,7 +104,7 @@ export function explainFingerprints(s: ExplainSettings, modelHash: string, class
     top: s.top ?? null,
     evaluate: s.evaluate?.join(',') ?? null,
   };
-  const segmentation = s.segmentation === undefined ? null : JSON.stringify(s.segmentation);
+  const segmentation = s.segmentation === undefined ? null : segmentationKey(s.segmentation);
   return {
     lime: {
       method: 'lime',

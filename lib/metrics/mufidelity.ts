@@ -63,7 +63,8 @@ export const mufidelity = {
       name: 'subsetFraction',
       summary: 'probability of each feature to be in a subset',
       default: 0.2,
-      check: (v) => checkNumber('subsetFraction', v, { min: 0, minExclusive: true, max: 1 }),
+      // 1 would put every feature in every subset: no variation, the correlation is undefined.
+      check: (v) => checkNumber('subsetFraction', v, { min: 0, minExclusive: true, max: 1, maxExclusive: true }),
     },
   ],
   run,

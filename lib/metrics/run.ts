@@ -139,11 +139,13 @@ function readResult(result: unknown, classes: number | undefined) {
   const method: 'lime' | 'shap' = algorithm !== undefined ? 'shap' : 'lime';
   if (!Array.isArray(explanations) || explanations.length === 0)
     throw typeError('result.explanations', 'the explanations of a LIME or SHAP result', explanations);
-  if (typeof image !== 'object' || image === null || !(image.data instanceof Uint8Array))
-    throw typeError('result.image', 'the model-sized RGB image of the result', image);
+  if (typeof image !== 'object' || image === null) throw typeError('result.image', 'the model-sized RGB image of the result', image);
+  // Each field read once: a getter must not pass a check and then hand over something else.
+  const data: unknown = image.data;
+  if (!(data instanceof Uint8Array)) throw typeError('result.image.data', 'the Uint8Array of the model-sized RGB image', data);
   const width = checkNumber('result.image.width', image.width, { integer: true, min: 1 });
   const height = checkNumber('result.image.height', image.height, { integer: true, min: 1 });
-  const imageData = image.data.slice();
+  const imageData = data.slice();
   if (imageData.length !== width * height * 3) throw rangeError('result.image.data', `${width * height * 3} bytes`, imageData);
   const features = method === 'shap' ? checkChoice('result.features', r.features, ['pixels', 'superpixels'] as const) : 'superpixels';
   const pixels = features === 'pixels';

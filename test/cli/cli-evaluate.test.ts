@@ -174,6 +174,10 @@ describe('limeshap explain --evaluate and the explanation flags', function () {
         assert.equal(JSON.stringify(f[m]) !== JSON.stringify(base[m]), changed.includes(m), `${args.join(' ')}: ${m}`);
     }
     assert.notDeepEqual(fp(['--segment-param', 'maxDist=100']).lime, fp(['--segment-param', 'maxDist=50']).lime);
+    // The same segmentation spelt differently (order, a default written out, the method named) is the same setting.
+    const spelt = fp(['--segment-param', 'kernelSize=2,maxDist=100']).lime;
+    assert.deepEqual(fp(['--segment-param', 'maxDist=100,kernelSize=2,ratio=0.2']).lime, spelt);
+    assert.deepEqual(fp(['--segmentation', 'quickshift', '--segment-param', 'maxDist=100,kernelSize=2']).lime, spelt);
     assert.notDeepEqual(fp(['--evaluate', 'deletion']).lime, fp(['--evaluate', 'deletion,insertion']).lime);
 
     const first = explain(dir, model, ['--out', out('resume'), 'cat.png']);

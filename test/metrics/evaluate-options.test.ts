@@ -40,6 +40,7 @@ describe('evaluate(): bad input', function () {
     ['subsets 1.5', { subsets: 1.5 }, 'RangeError', /subsets.*1\.5/],
     ['subsetFraction 0', { subsetFraction: 0 }, 'RangeError', /subsetFraction.*0/],
     ['subsetFraction 1.2', { subsetFraction: 1.2 }, 'RangeError', /subsetFraction/],
+    ['subsetFraction 1 (every subset the whole set)', { subsetFraction: 1 }, 'RangeError', /< 1 for subsetFraction.*received 1/],
     ['seeds 1', { seeds: 1 }, 'RangeError', /seeds.*1/],
     ['seeds with a negative seed', { seeds: [1, -2] }, 'RangeError', /seeds\[1\].*-2/],
     ['seeds an object', { seeds: {} }, 'TypeError', /seeds/],
@@ -65,7 +66,7 @@ describe('evaluate(): bad input', function () {
     });
 
   it('BAD CALL - steps out of range on a pixel result; a result that is not one; another image', async () => {
-    const before = calls;
+    let before = calls;
     await assert.rejects(explainer.evaluate(image, pixels, { steps: 0 }), { name: 'RangeError', message: /steps.*0/ });
     await assert.rejects(explainer.evaluate(image, pixels, { steps: H * W + 1 }), { name: 'RangeError', message: /steps.*65/ });
     await assert.rejects(explainer.evaluate(image, pixels, { randomOrders: 101 }), { name: 'RangeError', message: /randomOrders.*101/ });
@@ -86,7 +87,20 @@ describe('evaluate(): bad input', function () {
     });
     const other = { ...image, data: image.data.map((v) => 255 - v) };
     await assert.rejects(explainer.evaluate(other, lime), { name: 'RangeError', message: /image/ });
-    assert.equal(calls, before, 'no model call');
+    // A getter that passes the type check once and then hands over something else is read once.
+    let reads = 0;
+    const shifty = {
+      ...lime.image,
+      get data() {
+        return reads++ === 0 ? lime.image.data : ('pixels' as unknown as Uint8Array);
+      },
+    };
+    const q = await explainer.evaluate(image, { ...lime, image: shifty }, { metrics: ['deletion'], randomOrders: 1 });
+    assert.equal(reads, 1);
+    assert.equal(q.classes.length, lime.explanations.length);
+    before = calls;
+    const notBytes = { ...lime.image, data: 'pixels' as unknown as Uint8Array };
+    await assert.rejects(explainer.evaluate(image, { ...lime, image: notBytes }), { name: 'TypeError', message: /result\.image\.data/ });
   });
 });
 

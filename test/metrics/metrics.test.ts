@@ -174,7 +174,7 @@ describe('evaluate(): explanation quality', function () {
     const other = await explainer.evaluate(image, lime, { metrics: ['stability'], seeds: 4, k: 3, seed: 100 });
     assert.deepEqual(other.classes[0].stability!.seeds, [100, 101, 102, 103]);
     assert.ok(
-      other.classes.some((c) => c.stability!.spearman < 1 && c.stability!.jaccard <= 1),
+      other.classes.some((c) => c.stability!.spearman < 1),
       `20 samples under 4 seeds: ${other.classes.map((c) => c.stability!.spearman)}`,
     );
     const shap = await explainer.shap(image, {
