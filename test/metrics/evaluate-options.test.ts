@@ -101,6 +101,7 @@ describe('evaluate(): bad input', function () {
     before = calls;
     const notBytes = { ...lime.image, data: 'pixels' as unknown as Uint8Array };
     await assert.rejects(explainer.evaluate(image, { ...lime, image: notBytes }), { name: 'TypeError', message: /result\.image\.data/ });
+    assert.equal(calls, before, 'no model call for the refused result');
   });
 });
 
