@@ -87,6 +87,7 @@ describe('evaluate(): bad input', function () {
     });
     const other = { ...image, data: image.data.map((v) => 255 - v) };
     await assert.rejects(explainer.evaluate(other, lime), { name: 'RangeError', message: /image/ });
+    assert.equal(calls, before, 'no model call');
     // A getter that passes the type check once and then hands over something else is read once.
     let reads = 0;
     const shifty = {
