@@ -159,15 +159,13 @@ export function shapOptionKeys(): string[] {
   return [...COMMON, ...algorithmOptions().keys()];
 }
 
-/** Runs SHAP on a model-sized image. Called by `Explainer.shap()`. */
-export async function runShap(
-  model: Model,
-  pre: ResolvedPreprocess,
-  rgb: RgbImage,
-  options: ShapOptions | undefined,
-  classNames: (i: number) => string,
-): Promise<ShapResult> {
-  const start = performance.now();
+/**
+ * Checks every option that does not depend on the image (TypeError/RangeError naming it) and fills
+ * the defaults: what `runShap` does before any segmentation or model call, and what `evaluate()`
+ * runs on its re-explanations' options up front. Budget options that depend on the feature count
+ * (maxEvals against the algorithm's minimum, 'auto''s limits) are checked once the features exist.
+ */
+export function resolveShapOptions(options: ShapOptions | undefined) {
   const owners = algorithmOptions();
   const o = checkOptions('options', options, shapOptionKeys()) as ShapOptions;
   const algorithmName = o.algorithm === undefined ? SHAP_ALGORITHMS[0] : checkChoice('algorithm', o.algorithm, SHAP_ALGORITHMS);
@@ -187,6 +185,19 @@ export async function runShap(
   }
   algorithm.validate?.(o as Record<string, unknown>, features);
   const background = resolveBackground('masker', o.masker ?? 'blur(128,128)');
+  return { o, algorithm, features, seed, batchSize, background };
+}
+
+/** Runs SHAP on a model-sized image. Called by `Explainer.shap()`. */
+export async function runShap(
+  model: Model,
+  pre: ResolvedPreprocess,
+  rgb: RgbImage,
+  options: ShapOptions | undefined,
+  classNames: (i: number) => string,
+): Promise<ShapResult> {
+  const start = performance.now();
+  const { o, algorithm, features, seed, batchSize, background } = resolveShapOptions(options);
 
   // Features: superpixels (a segmentation) or pixels (each pixel its own player).
   const t0 = performance.now();

@@ -8,12 +8,12 @@
 import { performance } from 'node:perf_hooks';
 import { resolveBackground, type Background, type BackgroundSpec } from '../background';
 import type { RgbImage } from '../image';
-import { LIME_OPTION_KEYS, runLime, type LimeExplanation, type LimeOptions, type LimeResult } from '../lime';
+import { LIME_OPTION_KEYS, resolveLimeOptions, runLime, type LimeExplanation, type LimeOptions, type LimeResult } from '../lime';
 import type { Model } from '../model';
 import type { ResolvedPreprocess } from '../preprocess';
 import { DEFAULT_SEED } from '../rng';
 import { SAMPLER_NAMES } from '../samplers/registry';
-import { runShap, shapOptionKeys, type ShapExplanation, type ShapOptions, type ShapResult } from '../shap';
+import { resolveShapOptions, runShap, shapOptionKeys, type ShapExplanation, type ShapOptions, type ShapResult } from '../shap';
 import { MAX_SEGMENTS, ownSegmentation, type Segmentation } from '../segment';
 import { checkChoice, checkNumber, checkOptions, optionalSeed, rangeError, typeError } from '../validate';
 import type { CurveMetric } from './curves';
@@ -193,6 +193,35 @@ function readResult(result: unknown, classes: number | undefined) {
   };
 }
 
+/**
+ * The options a re-explanation (stability, randomization) runs with: the result's recorded settings,
+ * then `explainOptions`, then what the metric sets (seed; the result's segmentation and classes).
+ */
+function againOptions(
+  plan: Pick<ReturnType<typeof readResult>, 'method' | 'numSamples' | 'sampler' | 'algorithm' | 'features' | 'maxEvals' | 'background' | 'pixels'>,
+  explainOptions: Record<string, unknown>,
+  set: { seed: number; segmentation?: Segmentation; labels?: number[] },
+): LimeOptions | ShapOptions {
+  if (plan.method === 'lime')
+    return {
+      numSamples: plan.numSamples,
+      hide: backgroundSpec(plan.background, 'hide'),
+      sampler: plan.sampler,
+      ...explainOptions,
+      ...set,
+    } as LimeOptions;
+  const { segmentation, ...rest } = set;
+  return {
+    algorithm: plan.algorithm,
+    features: plan.features,
+    maxEvals: plan.maxEvals,
+    masker: backgroundSpec(plan.background, 'masker'),
+    ...explainOptions,
+    ...rest,
+    ...(plan.pixels ? {} : { segmentation }),
+  } as ShapOptions;
+}
+
 /** Everything checked before any model call: the result's copies and every option. */
 export type EvaluationPlan = ReturnType<typeof planEvaluation>;
 
@@ -238,6 +267,17 @@ export function planEvaluation(result: unknown, options: EvaluateOptions | undef
         'nothing: the re-explanations of stability and randomization set it',
         explainOptions[forced],
       );
+  // The re-explanations' options are checked now, before any model call, under their full name.
+  if (metrics.some((m) => m === 'stability' || m === 'randomization')) {
+    const again = againOptions(res, explainOptions, { seed });
+    try {
+      if (method === 'lime') resolveLimeOptions(again as LimeOptions, classes ?? Number.MAX_SAFE_INTEGER);
+      else resolveShapOptions(again as ShapOptions);
+    } catch (err) {
+      const E = err instanceof TypeError ? TypeError : RangeError;
+      throw new E(`explainOptions: ${(err as Error).message}`, { cause: err });
+    }
+  }
   const featureCount = pixels ? steps : (segmentation as Segmentation).count;
   // Stability compares the explanation's own features (pixels for pixel-level SHAP).
   const ownFeatures = pixels ? P : featureCount;
@@ -283,39 +323,11 @@ export async function runEvaluation(
   const labels = read.map((c) => c.index);
   let againEvaluations = 0;
   const explainAgain = async (s: number, other: Model = model): Promise<Float64Array[]> => {
+    const options = againOptions(plan, explainOptions, { seed: s, segmentation, labels });
     const again =
       method === 'lime'
-        ? await runLime(
-            other,
-            pre,
-            rgb,
-            {
-              numSamples: plan.numSamples,
-              hide: backgroundSpec(background, 'hide'),
-              sampler: plan.sampler,
-              ...explainOptions,
-              seed: s,
-              segmentation,
-              labels,
-            } as LimeOptions,
-            String,
-          )
-        : await runShap(
-            other,
-            pre,
-            rgb,
-            {
-              algorithm: plan.algorithm,
-              features,
-              maxEvals: plan.maxEvals,
-              masker: backgroundSpec(background, 'masker'),
-              ...explainOptions,
-              seed: s,
-              labels,
-              ...(pixels ? {} : { segmentation }),
-            } as ShapOptions,
-            String,
-          );
+        ? await runLime(other, pre, rgb, options as LimeOptions, String)
+        : await runShap(other, pre, rgb, options as ShapOptions, String);
     againEvaluations += again.evaluations;
     return attributionsOf(again);
   };

@@ -57,6 +57,18 @@ describe('evaluate(): bad input', function () {
     ['option of a metric not run', { metrics: ['deletion'], subsets: 10 }, 'RangeError', /mufidelity.*subsets/],
     ['explainOptions fixing the seed', { explainOptions: { seed: 3 } }, 'RangeError', /explainOptions\.seed/],
     ['explainOptions unknown', { explainOptions: { maxEvals: 3 } }, 'RangeError', /explainOptions\.maxEvals/],
+    [
+      'explainOptions out of range, checked before any call',
+      { metrics: ['insertion', 'stability'], explainOptions: { kernelWidth: -1 } },
+      'RangeError',
+      /explainOptions: .*kernelWidth.*-1/,
+    ],
+    [
+      'explainOptions of the wrong type',
+      { metrics: ['randomization'], explainOptions: { regressor: 3 } },
+      'TypeError',
+      /explainOptions: .*regressor/,
+    ],
   ];
   for (const [what, options, name, message] of cases)
     it(`BAD CALL - ${what}`, async () => {
