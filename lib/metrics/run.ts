@@ -302,7 +302,7 @@ export async function runEvaluation(
   source?: ModelSource,
 ): Promise<EvaluationResult> {
   const start = performance.now();
-  const { method, image, pixels, features, segmentation, background, read, metrics, steps, seed, substrate, explainOptions, params } = plan;
+  const { method, image, pixels, segmentation, read, metrics, steps, seed, substrate, explainOptions, params } = plan;
   // The metrics mean nothing for another image than the one explained.
   if (image.width !== rgb.width || image.height !== rgb.height || Buffer.compare(image.data, rgb.data) !== 0)
     throw rangeError('image', 'the image the result explains', 'an image whose model-sized pixels differ from result.image');
