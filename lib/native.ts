@@ -96,6 +96,18 @@ export interface NativeBinding {
   quickshift(rgb: Uint8Array, width: number, height: number, params: NativeQuickshiftParams, labels: Int32Array): Promise<number>;
   slic(rgb: Uint8Array, width: number, height: number, params: NativeSlicParams, labels: Int32Array): Promise<number>;
   numpyNormal(seed: number, scale: number, out: Float64Array): void;
+  /**
+   * Test hook: how quickshift's density pass runs — 'pairs' (default: each symmetric pair's term once,
+   * exact sums only where a comparison needs them), 'exact' (scikit-image's sums everywhere) or
+   * 'check-all' (every comparison through the exact redo); returns the mode and the number of exact
+   * densities computed so far by 'pairs' and 'check-all' calls, and the largest error of a pair density
+   * that 'check-all' calls measured, as a fraction of its certified bound. Labels are the same in every mode.
+   */
+  quickshiftDensityMode(mode?: 'pairs' | 'exact' | 'check-all'): {
+    mode: 'pairs' | 'exact' | 'check-all';
+    exactDensities: number;
+    worstDensityError: number;
+  };
   /** CIE Lab of every pixel (3 doubles each), as skimage.color.rgb2lab of the 8-bit image; synchronous. */
   rgbToLab(rgb: Uint8Array, width: number, height: number, out: Float64Array): void;
   /** Writes masks.length / segments perturbed, preprocessed samples into out, starting at sample `offset`. */

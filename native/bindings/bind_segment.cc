@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bindings/napi_util.h"
@@ -116,6 +117,33 @@ Napi::Value RgbToLabBinding(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// quickshiftDensityMode(mode?): a test hook. Sets how quickshift's density pass runs ('pairs', the
+// default; 'exact', scikit-image's sums everywhere; 'check-all', every comparison through the exact
+// redo — see QsDensityMode) and returns { mode, exactDensities, worstDensityError } (exact densities
+// computed so far; the largest error of a pair density seen in 'check-all' calls, relative to its bound).
+Napi::Value QuickshiftDensityModeBinding(const Napi::CallbackInfo& info) {
+  static const std::pair<const char*, QsDensityMode> kModes[] = {
+      {"pairs", QsDensityMode::kPairs}, {"exact", QsDensityMode::kExact}, {"check-all", QsDensityMode::kCheckAll}};
+  if (info.Length() > 0 && !info[0].IsUndefined()) {
+    if (!info[0].IsString()) throw ArgError{false, "mode must be a string, got " + ShowType(info[0])};
+    const std::string mode = info[0].As<Napi::String>().Utf8Value();
+    bool found = false;
+    for (const auto& m : kModes) {
+      if (mode == m.first) {
+        SetQuickshiftDensityMode(m.second);
+        found = true;
+      }
+    }
+    if (!found) throw ArgError{true, "mode must be 'pairs', 'exact' or 'check-all', got '" + mode + "'"};
+  }
+  Napi::Object o = Napi::Object::New(info.Env());
+  for (const auto& m : kModes)
+    if (m.second == QuickshiftDensityMode()) o.Set("mode", m.first);
+  o.Set("exactDensities", static_cast<double>(QuickshiftExactDensityCount()));
+  o.Set("worstDensityError", QuickshiftWorstDensityError());
+  return o;
+}
+
 }  // namespace
 
 void RegisterSegmentation(Napi::Env env, Napi::Object exports) {
@@ -123,6 +151,7 @@ void RegisterSegmentation(Napi::Env env, Napi::Object exports) {
   Export<SlicBinding>(env, exports, "slic");
   Export<NumpyNormalBinding>(env, exports, "numpyNormal");
   Export<RgbToLabBinding>(env, exports, "rgbToLab");
+  Export<QuickshiftDensityModeBinding>(env, exports, "quickshiftDensityMode");
 }
 
 }  // namespace limeshap

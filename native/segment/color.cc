@@ -3,6 +3,8 @@
 
 #include <array>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <limits>
 
 namespace limeshap {
@@ -28,11 +30,58 @@ bool MidpointCubeAbove(double a, double b, double x) {
   return m * m * m > static_cast<Wide>(x);
 }
 
+// Exact product a·b = hi + lo (Dekker's algorithm with Veltkamp splitting: plain double operations,
+// no fma, which baseline x86-64 code would get from a slow library call). Valid for |a|, |b| < 2^900.
+void TwoProduct(double a, double b, double& hi, double& lo) {
+  const double ca = 134217729.0 * a, cb = 134217729.0 * b;  // 2^27 + 1
+  const double ah = ca - (ca - a), al = a - ah;
+  const double bh = cb - (cb - b), bl = b - bh;
+  hi = a * b;
+  lo = ((ah * bh - hi) + ah * bl + al * bh) + al * bl;
+}
+
+// Where the true root c of x lies from y (a double near it), in units of y's ulp: (c - y) / ulp(y),
+// to about 1e-14 for 2^-900 < x < 2^900 and y within a few ulps of c. x - y^3 is computed almost
+// exactly: y^3 = y3 + e3 + e2·y with the exact product errors e2, e3, x - y3 is exact (Sterbenz: y3
+// is within a few ulps of x), and e2·y is 2^-53 times smaller than y3's ulp. Then c - y =
+// (x - y^3) / (3y^2) to a relative 2^-51 (the first-order step of the cube).
+double UlpsFromRoot(double x, double y) {
+  double y2, e2, y3, e3;
+  TwoProduct(y, y, y2, e2);
+  TwoProduct(y2, y, y3, e3);
+  const double residual = ((x - y3) - e3) - e2 * y;
+  std::uint64_t bits;
+  std::memcpy(&bits, &y, sizeof bits);
+  const std::uint64_t ulpBits = (bits & 0x7ff0000000000000ULL) - (52ULL << 52);  // 2^(exponent - 52)
+  double ulp;
+  std::memcpy(&ulp, &ulpBits, sizeof ulp);
+  return residual / (3 * y2) / ulp;
+}
+
 }  // namespace
 
 double CbrtNearest(double x) {
   double y = std::cbrt(x);  // within one ulp of the true root; move to the nearest double
   if (!std::isfinite(y) || y == 0) return y;
+  // Fast certificate for normal values: y is the nearest double when the root is well within half
+  // an ulp of it, its neighbour when well within (0.5, 1.5) ulps on that side. Close calls (and powers
+  // of two, whose neighbours are unevenly spaced) take the exact midpoint tests below.
+  // Fast certificate (positive normal x): c is t ulps from y; the double k = round(t) ulps from y is
+  // the nearest when t is well within half an ulp of k and y + k ulps is inside y's binade (both of its
+  // neighbours one ulp away). Close calls and binade edges take the exact midpoint tests below.
+  if (x > 0x1p-900 && x < 0x1p900) {
+    const double t = UlpsFromRoot(x, y);
+    const double k = (t + 0x1.8p52) - 0x1.8p52;  // round to nearest (|t| is small; no library call)
+    std::uint64_t bits;
+    std::memcpy(&bits, &y, sizeof bits);
+    const std::int64_t mantissa =
+        static_cast<std::int64_t>(bits & 0x000fffffffffffffULL) + static_cast<std::int64_t>(k);
+    if (std::fabs(t - k) < 0.4999 && std::fabs(k) <= 4 && mantissa >= 1 && mantissa < (1LL << 52) - 1) {
+      bits += static_cast<std::uint64_t>(static_cast<std::int64_t>(k));
+      std::memcpy(&y, &bits, sizeof y);
+      return y;
+    }
+  }
   for (int step = 0; step < 4; ++step) {
     double lo = std::nextafter(y, -INFINITY), hi = std::nextafter(y, INFINITY);
     if (MidpointCubeAbove(lo, y, x)) {

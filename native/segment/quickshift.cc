@@ -17,9 +17,21 @@
 // first with one exp each. Both are split over the thread pool by rows (each pixel is written by one
 // chunk, so the result does not depend on the thread count) and vectorised over pixels of a row in
 // quickshift_avx2.cc / quickshift_avx512.cc, which keep the scalar operation order per lane.
+//
+// The density pass does not compute step 3 as written (unless SetQuickshiftDensityMode says so): the
+// densities are only ever compared ("is q strictly denser than p"), so it computes each symmetric
+// pair's term once (d2 and so exp(inv·d2) are the same for (p, q) and (q, p)), adds it to both pixels
+// in another order and with an exp within kQsExpRelError of libm's, and bounds the difference to
+// scikit-image's sum (DensityTolerance). The parent pass decides every comparison whose approximate
+// densities differ by more than the bound as the exact ones would; a pixel that met a closer call is
+// redone with exact densities (its own and those of the neighbours within the bound, each summed
+// exactly as scikit-image does). The labels are therefore identical; only the time changes (half the
+// exp calls, and an exp without the bit-exact table rebuild).
 #include "segment/quickshift.h"
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -36,7 +48,7 @@
 namespace limeshap {
 namespace {
 
-constexpr int kMaxLanes = 8;           // widest vector (AVX-512 doubles)
+constexpr int kMaxLanes = 16;          // widest tile of the pair density (2 AVX-512 vectors)
 constexpr double kPadFeature = 1e150;  // see QsPlanes: makes padded kernel terms exactly 0
 
 void CheckParams(int height, int width, const QuickshiftParams& p) {
@@ -60,40 +72,85 @@ inline double Distance2(const QsPlanes& p, long self, long q, int dr, int dc) {
   return d2;
 }
 
+// Adds the time since the previous lap to one field of the caller's timings (nothing when null).
+class PassClock {
+ public:
+  explicit PassClock(QuickshiftTimings* t) : t_(t), last_(std::chrono::steady_clock::now()) {}
+  void Lap(double QuickshiftTimings::*field) {
+    if (t_ == nullptr) return;
+    const auto now = std::chrono::steady_clock::now();
+    t_->*field += std::chrono::duration<double, std::milli>(now - last_).count();
+    last_ = now;
+  }
+
+ private:
+  QuickshiftTimings* t_;
+  std::chrono::steady_clock::time_point last_;
+};
+
 }  // namespace
 
+double QsExactDensity(const QsPlanes& p, const double* noise, int r, int c) {
+  const int ra = std::max(0, r - p.kw), rb = std::min(p.height - 1, r + p.kw);
+  const int ca = std::max(0, c - p.kw), cb = std::min(p.width - 1, c + p.kw);
+  const long self = p.At(r, c);
+  double density = noise[static_cast<long>(r) * p.width + c];
+  for (int rr = ra; rr <= rb; ++rr) {
+    for (int cc = ca; cc <= cb; ++cc) {
+      const double d2 = Distance2(p, self, p.At(rr, cc), r - rr, c - cc);
+      density += std::exp(d2 * p.inv);
+    }
+  }
+  return density;
+}
+
 void QsDensityScalar(const QsPlanes& p, const double* noise, int r0, int r1) {
+  for (int r = r0; r < r1; ++r)
+    for (int c = 0; c < p.width; ++c) p.density[p.At(r, c)] = QsExactDensity(p, noise, r, c);
+}
+
+void QsPairDensityScalar(const QsPlanes& p, int r0, int r1, double* acc) {
   for (int r = r0; r < r1; ++r) {
-    int ra = std::max(0, r - p.kw), rb = std::min(p.height - 1, r + p.kw);
+    const int below = std::min(p.kw, p.height - 1 - r);
+    double* accRow = acc + static_cast<long>(r - r0) * p.stride + p.pad;
     for (int c = 0; c < p.width; ++c) {
-      int ca = std::max(0, c - p.kw), cb = std::min(p.width - 1, c + p.kw);
-      long self = p.At(r, c);
-      double density = noise[static_cast<long>(r) * p.width + c];
-      for (int rr = ra; rr <= rb; ++rr) {
-        for (int cc = ca; cc <= cb; ++cc) {
-          long q = p.At(rr, cc);
-          const double d2 = Distance2(p, self, q, r - rr, c - cc);
-          density += std::exp(d2 * p.inv);
+      const long self = p.At(r, c);
+      const int ca = std::max(-p.kw, -c), cb = std::min(p.kw, p.width - 1 - c);
+      double sum = 0;
+      for (int dc = ca; dc <= cb; ++dc) {
+        for (int dr = dc > 0 ? 0 : 1; dr <= below; ++dr) {
+          const double t = std::exp(Distance2(p, self, self + static_cast<long>(dr) * p.stride + dc, dr, dc) * p.inv);
+          sum += t;
+          accRow[static_cast<long>(dr) * p.stride + c + dc] += t;
         }
       }
-      p.density[self] = density;
+      accRow[c] += sum;
     }
   }
 }
 
-void QsParentScalar(const QsPlanes& p, int r0, int r1, int64_t* parent, double* dist) {
+void QsParentScalar(const QsPlanes& p, int r0, int r1, double tolerance, int64_t* parent, double* dist,
+                    uint8_t* uncertain) {
+  const bool approx = tolerance > 0;
   for (int r = r0; r < r1; ++r) {
     int ra = std::max(0, r - p.kw), rb = std::min(p.height - 1, r + p.kw);
     for (int c = 0; c < p.width; ++c) {
       int ca = std::max(0, c - p.kw), cb = std::min(p.width - 1, c + p.kw);
       long self = p.At(r, c);
-      double current = p.density[self];
+      const double current = p.density[self];
+      // See ParentRows (quickshift_simd.h): denser means above hi; [lo, hi] is uncertain.
+      const double hi = approx ? current + tolerance : current;
+      const double lo = approx ? current - tolerance : std::numeric_limits<double>::infinity();
+      bool unsure = false;
       double closest = std::numeric_limits<double>::infinity();
       int64_t best = static_cast<int64_t>(r) * p.width + c;
       for (int rr = ra; rr <= rb; ++rr) {
         for (int cc = ca; cc <= cb; ++cc) {
+          if (rr == r && cc == c) continue;  // itself: never strictly denser (and no uncertainty)
           long q = p.At(rr, cc);
-          if (!(p.density[q] > current)) continue;
+          const double dq = p.density[q];
+          unsure |= dq >= lo && dq <= hi;
+          if (!(dq > hi)) continue;
           const double d2 = Distance2(p, self, q, r - rr, c - cc);
           if (d2 < closest) {
             closest = d2;
@@ -103,12 +160,154 @@ void QsParentScalar(const QsPlanes& p, int r0, int r1, int64_t* parent, double* 
       }
       parent[static_cast<long>(r) * p.width + c] = best;
       dist[static_cast<long>(r) * p.width + c] = std::sqrt(closest);
+      if (approx) uncertain[static_cast<long>(r) * p.width + c] = unsure;
     }
   }
 }
 
-int Quickshift(const uint8_t* rgb, int height, int width, const QuickshiftParams& params, int32_t* labels) {
+namespace {
+
+std::atomic<int> g_densityMode{static_cast<int>(QsDensityMode::kPairs)};
+std::atomic<long> g_exactDensities{0};
+// The largest |exact - pair density| / (tolerance / 4) seen by kCheckAll calls, in 1e-9 units (atomic max).
+std::atomic<long> g_worstError{0};
+
+// Rows per band of the pair density pass: each band scatters into its own buffer of band + kw rows
+// (about 60 KB at 224 px wide with kernelSize 4, so it stays in L2 with the band's features), and the
+// buffers are summed in band order, so the densities do not depend on the thread count.
+constexpr int kPairBand = 16;
+
+void PairDensity(const QsPlanes& p, const double* noise, SimdLevel simd) {
+  auto pairRows = simd == SimdLevel::kAvx512 ? QsPairDensityAvx512
+                  : simd == SimdLevel::kAvx2 ? QsPairDensityAvx2
+                                             : QsPairDensityScalar;
+  const int bands = (p.height + kPairBand - 1) / kPairBand;
+  std::vector<std::vector<double>> acc(bands);
+  ParallelFor(0, bands, 1, [&](size_t b0, size_t b1) {
+    for (size_t b = b0; b < b1; ++b) {
+      const int r0 = static_cast<int>(b) * kPairBand, r1 = std::min(p.height, r0 + kPairBand);
+      acc[b].assign(static_cast<size_t>(std::min(p.height, r1 + p.kw) - r0) * p.stride, 0.0);
+      pairRows(p, r0, r1, acc[b].data());
+    }
+  });
+  ParallelFor(0, p.height, 8, [&](size_t r0, size_t r1) {
+    for (int r = static_cast<int>(r0); r < static_cast<int>(r1); ++r) {
+      const int bFirst = std::max(0, r - p.kw) / kPairBand, bLast = r / kPairBand;
+      for (int c = 0; c < p.width; ++c) {
+        double d = noise[static_cast<long>(r) * p.width + c] + 1.0;  // + the pixel's own term, exp(0)
+        for (int b = bFirst; b <= bLast; ++b) d += acc[b][static_cast<long>(r - b * kPairBand) * p.stride + p.pad + c];
+        p.density[p.At(r, c)] = d;
+      }
+    }
+  });
+}
+
+// The comparison tolerance of the pair densities D' against scikit-image's D. Both are sums of the
+// same N = n + 1 values (the noise and n window terms, n <= (2kw+1)^2), in different orders and
+// groupings; any such floating-point sum is within gamma_(N-1) · A of the exact sum (Higham, Accuracy
+// and Stability of Numerical Algorithms, (4.4)), with gamma_m = m u / (1 - m u), u = 2^-53 and A the
+// sum of the magnitudes: A <= n + max|noise| since every term is in [0, 1]. D' also uses an exp within
+// kQsExpRelError of libm's: at most kQsExpRelError · n more. So |D - D'| <= E = 2 gamma_N A +
+// kQsExpRelError · n (+ a margin for the results below 2^-1022), and D'q - D'p > 2E implies Dq > Dp.
+// The tolerance is 4E: the other 2E covers the rounding of D'p ± tolerance and of |D'q - D'p|
+// (at most u · (A + 4E) each, far below E). With kernelSize 4: about 3.6e-10 (the noise is 1e-5).
+double DensityTolerance(const QsPlanes& p, const std::vector<double>& noise) {
+  double maxNoise = 0;
+  for (double x : noise) maxNoise = std::max(maxNoise, std::fabs(x));
+  const double terms = std::pow(2.0 * p.kw + 1, 2);
+  const double u = std::ldexp(1.0, -53);
+  const double gamma = (terms + 1) * u / (1 - (terms + 1) * u);
+  const double e = 2 * gamma * (terms + maxNoise) + kQsExpRelError * terms + terms * 1e-300;
+  return 4 * e;
+}
+
+// Whether q counts as strictly denser than p: decided by the pair densities when they differ by more
+// than the tolerance, else by the exact ones (which RedoUncertain computed for every such pair).
+inline bool Denser(const QsPlanes& p, const double* exact, double tolerance, long pq, long qq, long pFlat, long qFlat) {
+  const double dp = p.density[pq], dq = p.density[qq];
+  if (std::fabs(dq - dp) > tolerance) return dq > dp;
+  return exact[qFlat] > exact[pFlat];
+}
+
+// Redoes the parent search of every uncertain pixel with exact densities where the pair densities are
+// too close to tell; returns how many exact densities that took.
+long RedoUncertain(const QsPlanes& p, const double* noise, double tolerance, double certified,
+                   const std::vector<uint8_t>& uncertain, int64_t* parent, double* dist) {
+  const long n = static_cast<long>(p.height) * p.width;
+  std::vector<long> redo;
+  for (long i = 0; i < n; ++i)
+    if (uncertain[i]) redo.push_back(i);
+  if (redo.empty()) return 0;
+  // The pixels whose exact density some comparison needs: each uncertain pixel, and its window
+  // neighbours within the tolerance (the same test as Denser's).
+  std::vector<uint8_t> need(n, 0);
+  for (long i : redo) {
+    const int r = static_cast<int>(i / p.width), c = static_cast<int>(i % p.width);
+    need[i] = 1;
+    const double d = p.density[p.At(r, c)];
+    for (int rr = std::max(0, r - p.kw); rr <= std::min(p.height - 1, r + p.kw); ++rr)
+      for (int cc = std::max(0, c - p.kw); cc <= std::min(p.width - 1, c + p.kw); ++cc)
+        if (std::fabs(p.density[p.At(rr, cc)] - d) <= tolerance) need[static_cast<long>(rr) * p.width + cc] = 1;
+  }
+  std::vector<long> needed;
+  for (long i = 0; i < n; ++i)
+    if (need[i]) needed.push_back(i);
+  std::vector<double> exact(n, 0.0);
+  ParallelFor(0, needed.size(), 64, [&](size_t k0, size_t k1) {
+    for (size_t k = k0; k < k1; ++k) {
+      const long i = needed[k];
+      exact[i] = QsExactDensity(p, noise, static_cast<int>(i / p.width), static_cast<int>(i % p.width));
+    }
+  });
+  // kCheckAll measures the bound it bypasses: every pixel's error against tolerance / 4 (= E).
+  if (QuickshiftDensityMode() == QsDensityMode::kCheckAll) {
+    double worst = 0;
+    for (long i : needed) {
+      const double approx = p.density[p.At(static_cast<int>(i / p.width), static_cast<int>(i % p.width))];
+      worst = std::max(worst, std::fabs(exact[i] - approx) / (certified / 4));
+    }
+    const long w = static_cast<long>(std::ceil(worst * 1e9));
+    long seen = g_worstError.load();
+    while (w > seen && !g_worstError.compare_exchange_weak(seen, w)) {
+    }
+  }
+  // The plain scan of QsParentScalar with Denser for the comparison.
+  ParallelFor(0, redo.size(), 64, [&](size_t k0, size_t k1) {
+    for (size_t k = k0; k < k1; ++k) {
+      const long i = redo[k];
+      const int r = static_cast<int>(i / p.width), c = static_cast<int>(i % p.width);
+      const long self = p.At(r, c);
+      double closest = std::numeric_limits<double>::infinity();
+      int64_t best = i;
+      for (int rr = std::max(0, r - p.kw); rr <= std::min(p.height - 1, r + p.kw); ++rr) {
+        for (int cc = std::max(0, c - p.kw); cc <= std::min(p.width - 1, c + p.kw); ++cc) {
+          const long q = p.At(rr, cc), qFlat = static_cast<long>(rr) * p.width + cc;
+          if (!Denser(p, exact.data(), tolerance, self, q, i, qFlat)) continue;
+          const double d2 = Distance2(p, self, q, r - rr, c - cc);
+          if (d2 < closest) {
+            closest = d2;
+            best = qFlat;
+          }
+        }
+      }
+      parent[i] = best;
+      dist[i] = std::sqrt(closest);
+    }
+  });
+  return static_cast<long>(needed.size());
+}
+
+}  // namespace
+
+void SetQuickshiftDensityMode(QsDensityMode mode) { g_densityMode.store(static_cast<int>(mode)); }
+QsDensityMode QuickshiftDensityMode() { return static_cast<QsDensityMode>(g_densityMode.load()); }
+long QuickshiftExactDensityCount() { return g_exactDensities.load(); }
+double QuickshiftWorstDensityError() { return g_worstError.load() * 1e-9; }
+
+int Quickshift(const uint8_t* rgb, int height, int width, const QuickshiftParams& params, int32_t* labels,
+               QuickshiftTimings* timings) {
   CheckParams(height, width, params);
+  PassClock clock(timings);
   const size_t n = static_cast<size_t>(height) * width;
   const int kw = static_cast<int>(std::ceil(3 * params.kernelSize));
 
@@ -159,24 +358,42 @@ int Quickshift(const uint8_t* rgb, int height, int width, const QuickshiftParams
   std::vector<double> noise(n);
   NumpyNormal(params.seed, 1e-5, noise.data(), n);
 
+  clock.Lap(&QuickshiftTimings::features);
   const SimdLevel simd = ActiveSimd();
-  auto densityRows = simd == SimdLevel::kAvx512 ? QsDensityAvx512
-                     : simd == SimdLevel::kAvx2 ? QsDensityAvx2
-                                                : QsDensityScalar;
   auto parentRows = simd == SimdLevel::kAvx512 ? QsParentAvx512
                     : simd == SimdLevel::kAvx2 ? QsParentAvx2
                                                : QsParentScalar;
   // A few rows per chunk: enough chunks to balance the border rows (which have smaller windows).
   const size_t grain = std::max(1, height / 32);
-  ParallelFor(0, height, grain,
-              [&](size_t r0, size_t r1) { densityRows(p, noise.data(), static_cast<int>(r0), static_cast<int>(r1)); });
+  const QsDensityMode mode = QuickshiftDensityMode();
+  double tolerance = 0, certified = 0;
+  if (mode == QsDensityMode::kExact) {
+    auto densityRows = simd == SimdLevel::kAvx512 ? QsDensityAvx512
+                       : simd == SimdLevel::kAvx2 ? QsDensityAvx2
+                                                  : QsDensityScalar;
+    ParallelFor(0, height, grain, [&](size_t r0, size_t r1) {
+      densityRows(p, noise.data(), static_cast<int>(r0), static_cast<int>(r1));
+    });
+  } else {
+    PairDensity(p, noise.data(), simd);
+    certified = DensityTolerance(p, noise);
+    tolerance = mode == QsDensityMode::kCheckAll ? std::numeric_limits<double>::max() : certified;
+  }
 
+  clock.Lap(&QuickshiftTimings::density);
   std::vector<int64_t> parent(n);
   std::vector<double> dist(n);
+  std::vector<uint8_t> uncertain(tolerance > 0 ? n : 0);
   ParallelFor(0, height, grain, [&](size_t r0, size_t r1) {
-    parentRows(p, static_cast<int>(r0), static_cast<int>(r1), parent.data(), dist.data());
+    parentRows(p, static_cast<int>(r0), static_cast<int>(r1), tolerance, parent.data(), dist.data(), uncertain.data());
   });
+  if (tolerance > 0) {
+    const long exact = RedoUncertain(p, noise.data(), tolerance, certified, uncertain, parent.data(), dist.data());
+    if (timings != nullptr) timings->exactDensities = exact;
+    g_exactDensities.fetch_add(exact, std::memory_order_relaxed);
+  }
 
+  clock.Lap(&QuickshiftTimings::parent);
   // Cut long links, then resolve every pixel to its root. Parents are always strictly denser, so the
   // links form a forest and path halving terminates; the result equals numpy's repeated flat[flat].
   for (size_t i = 0; i < n; ++i)
@@ -195,6 +412,7 @@ int Quickshift(const uint8_t* rgb, int height, int width, const QuickshiftParams
   for (size_t i = 0; i < n; ++i)
     if (parent[i] == static_cast<int64_t>(i)) rootLabel[i] = count++;
   for (size_t i = 0; i < n; ++i) labels[i] = rootLabel[parent[i]];
+  clock.Lap(&QuickshiftTimings::link);
   return count;
 }
 

@@ -19,9 +19,35 @@ struct QuickshiftParams {
   uint64_t seed = 42;       // seed of the tie-break noise (numpy.random.default_rng(seed))
 };
 
+/// Wall time of each pass of one Quickshift call, in milliseconds (for benchmarks), and how many pixels
+/// needed their exact density (see quickshift.cc).
+struct QuickshiftTimings {
+  double features = 0;  // RGB -> Lab (and smoothing), padded planes, noise
+  double density = 0;   // the density pass
+  double parent = 0;    // the parent pass
+  double link = 0;      // cutting, root finding, relabelling
+  long exactDensities = 0;
+};
+
+/// How the density pass runs (quickshift.cc). kPairs (default): each symmetric pair's term once, exact
+/// densities only where a comparison needs them; kExact: scikit-image's sums for every pixel (the
+/// reference the tests compare kPairs with); kCheckAll: kPairs with every comparison treated as too
+/// close to call, so every pixel goes through the exact redo (a test of that path). Labels are the
+/// same in every mode. Process-wide, for tests and benchmarks.
+enum class QsDensityMode { kPairs = 0, kExact = 1, kCheckAll = 2 };
+void SetQuickshiftDensityMode(QsDensityMode mode);
+QsDensityMode QuickshiftDensityMode();
+/// Exact densities computed by kPairs / kCheckAll calls since the process started (for tests).
+long QuickshiftExactDensityCount();
+/// The largest |exact density - pair density| seen by kCheckAll calls, as a fraction of the certified
+/// bound E (quickshift.cc, DensityTolerance): must stay below 1.
+double QuickshiftWorstDensityError();
+
 /// Segments an RGB image (HWC, row-major, 3 channels) into `labels` (height*width, 0..n-1, numbered by
 /// the row-major position of each segment's root) and returns n. Throws std::invalid_argument on bad
 /// sizes or parameters.
-int Quickshift(const uint8_t* rgb, int height, int width, const QuickshiftParams& params, int32_t* labels);
+/// `timings`, when not null, receives the time of each pass.
+int Quickshift(const uint8_t* rgb, int height, int width, const QuickshiftParams& params, int32_t* labels,
+               QuickshiftTimings* timings = nullptr);
 
 }  // namespace limeshap

@@ -24,7 +24,11 @@ struct Avx2 {
   static D Sqrt(D a) { return _mm256_sqrt_pd(a); }
   static M Gt(D a, D b) { return _mm256_cmp_pd(a, b, _CMP_GT_OQ); }
   static M Lt(D a, D b) { return _mm256_cmp_pd(a, b, _CMP_LT_OQ); }
+  static M Ge(D a, D b) { return _mm256_cmp_pd(a, b, _CMP_GE_OQ); }
+  static M Le(D a, D b) { return _mm256_cmp_pd(a, b, _CMP_LE_OQ); }
   static M And(M a, M b) { return _mm256_and_pd(a, b); }
+  static M Or(M a, M b) { return _mm256_or_pd(a, b); }
+  static int Bits(M m) { return _mm256_movemask_pd(m); }
   static bool None(M m) { return _mm256_movemask_pd(m) == 0; }
   static D Select(M m, D a, D b) { return _mm256_blendv_pd(b, a, m); }
 };
@@ -60,8 +64,17 @@ void QsDensityAvx2(const QsPlanes& p, const double* noise, int r0, int r1) {
     DensityRows(p, noise, r0, r1, Avx2LibmExp());
   }
 }
-void QsParentAvx2(const QsPlanes& p, int r0, int r1, int64_t* parent, double* dist) {
-  ParentRows<Avx2>(p, r0, r1, parent, dist);
+// The pair density takes the bit-exact exp too (any error within kQsExpRelError would do).
+void QsPairDensityAvx2(const QsPlanes& p, int r0, int r1, double* acc) {
+  if (VectorExpMatchesLibm()) {
+    PairDensityRows<Avx2FastExp, 2>(p, r0, r1, acc, Avx2FastExp());
+  } else {
+    PairDensityRows<Avx2LibmExp, 2>(p, r0, r1, acc, Avx2LibmExp());
+  }
+}
+void QsParentAvx2(const QsPlanes& p, int r0, int r1, double tolerance, int64_t* parent, double* dist,
+                  uint8_t* uncertain) {
+  ParentRows<Avx2>(p, r0, r1, tolerance, parent, dist, uncertain);
 }
 
 }  // namespace limeshap

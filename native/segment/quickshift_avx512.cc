@@ -5,6 +5,7 @@
 
 #include "segment/quickshift_simd.h"
 #include "simd/exp_avx512.h"
+#include "simd/exp_fast_avx512.h"
 #include "simd/exp_table.h"
 
 namespace limeshap {
@@ -24,7 +25,11 @@ struct Avx512 {
   static D Sqrt(D a) { return _mm512_maskz_sqrt_pd(0xff, a); }  // maskz: GCC bug 105593
   static M Gt(D a, D b) { return _mm512_cmp_pd_mask(a, b, _CMP_GT_OQ); }
   static M Lt(D a, D b) { return _mm512_cmp_pd_mask(a, b, _CMP_LT_OQ); }
+  static M Ge(D a, D b) { return _mm512_cmp_pd_mask(a, b, _CMP_GE_OQ); }
+  static M Le(D a, D b) { return _mm512_cmp_pd_mask(a, b, _CMP_LE_OQ); }
   static M And(M a, M b) { return static_cast<M>(a & b); }
+  static M Or(M a, M b) { return static_cast<M>(a | b); }
+  static int Bits(M m) { return m; }
   static bool None(M m) { return m == 0; }
   static D Select(M m, D a, D b) { return _mm512_mask_blend_pd(m, b, a); }
 };
@@ -39,6 +44,13 @@ struct Avx512PermExp : Avx512 {
   const ExpAvx512PermLut* lut;
   explicit Avx512PermExp(const ExpAvx512PermLut* l) : lut(l) {}
   D Exp(D x) const { return ExpAvx512(x, *lut); }
+};
+
+// The pair density's exp: within kQsExpRelError of libm (exp_fast_avx512.h), any libm.
+struct Avx512ApproxExp : Avx512 {
+  __m512d t0, t1;
+  Avx512ApproxExp() { ExpFastTableAvx512(GetExpTable(), t0, t1); }
+  D Exp(D x) const { return ExpFastAvx512(x, t0, t1); }
 };
 
 // Any other libm: call it per lane, so the densities still equal the scalar path's.
@@ -79,8 +91,12 @@ void QsDensityAvx512(const QsPlanes& p, const double* noise, int r0, int r1) {
     DensityRows(p, noise, r0, r1, Avx512LibmExp());
   }
 }
-void QsParentAvx512(const QsPlanes& p, int r0, int r1, int64_t* parent, double* dist) {
-  ParentRows<Avx512>(p, r0, r1, parent, dist);
+void QsPairDensityAvx512(const QsPlanes& p, int r0, int r1, double* acc) {
+  PairDensityRows<Avx512ApproxExp, 2>(p, r0, r1, acc, Avx512ApproxExp());
+}
+void QsParentAvx512(const QsPlanes& p, int r0, int r1, double tolerance, int64_t* parent, double* dist,
+                    uint8_t* uncertain) {
+  ParentRows<Avx512>(p, r0, r1, tolerance, parent, dist, uncertain);
 }
 
 }  // namespace limeshap

@@ -27,15 +27,39 @@ struct QsPlanes {
   long At(int r, int c) const { return static_cast<long>(r) * stride + c + pad; }
 };
 
-/// density[r, c] = noise[r, c] + Σ_window exp(inv * d2), for rows [r0, r1). noise is unpadded H×W.
+/// Exact density (scikit-image's): density[r, c] = noise[r, c] + Σ_window exp(inv * d2), summed in
+/// window order, for rows [r0, r1). noise is unpadded H×W.
 void QsDensityScalar(const QsPlanes& p, const double* noise, int r0, int r1);
 void QsDensityAvx2(const QsPlanes& p, const double* noise, int r0, int r1);
 void QsDensityAvx512(const QsPlanes& p, const double* noise, int r0, int r1);
 
+/// The exact density of one pixel (the scalar sum above).
+double QsExactDensity(const QsPlanes& p, const double* noise, int r, int c);
+
+/// Approximate density, each symmetric pair's kernel term computed once (quickshift_density.cc):
+/// for every pixel (r, c) of rows [r0, r1) and every "forward" window offset (dr, dc) (dr > 0, or
+/// dr == 0 and dc > 0) with r + dr < height, t = exp(inv * d2) is added both at (r, c) and at
+/// (r + dr, c + dc) of `acc`, a plane with QsPlanes' column layout whose row 0 is image row r0 and
+/// which has rows up to min(height, r1 + kw); the caller zeroes it. Padding columns of acc receive
+/// garbage. exp may differ from libm's by kQsExpRelError (relative).
+void QsPairDensityScalar(const QsPlanes& p, int r0, int r1, double* acc);
+void QsPairDensityAvx2(const QsPlanes& p, int r0, int r1, double* acc);
+void QsPairDensityAvx512(const QsPlanes& p, int r0, int r1, double* acc);
+
+/// Largest relative difference between a pair kernel's exp and libm's exp (see exp_fast_avx512.h).
+constexpr double kQsExpRelError = 4e-15;
+
 /// parent[i] = flat index of the nearest strictly denser neighbour (i itself when none), and
 /// dist[i] = its distance (sqrt of d2; +inf when none), for rows [r0, r1). Outputs are unpadded H×W.
-void QsParentScalar(const QsPlanes& p, int r0, int r1, int64_t* parent, double* dist);
-void QsParentAvx2(const QsPlanes& p, int r0, int r1, int64_t* parent, double* dist);
-void QsParentAvx512(const QsPlanes& p, int r0, int r1, int64_t* parent, double* dist);
+/// `tolerance` > 0: densities are approximate within tolerance / 2 each; a neighbour counts as denser
+/// when its density exceeds the pixel's by more than `tolerance`, and a pixel that met a neighbour
+/// within `tolerance` gets uncertain[i] = 1 (its result must be redone with exact densities), else 0.
+/// tolerance == 0: exact densities, plain comparisons, uncertain is not written.
+void QsParentScalar(const QsPlanes& p, int r0, int r1, double tolerance, int64_t* parent, double* dist,
+                    uint8_t* uncertain);
+void QsParentAvx2(const QsPlanes& p, int r0, int r1, double tolerance, int64_t* parent, double* dist,
+                  uint8_t* uncertain);
+void QsParentAvx512(const QsPlanes& p, int r0, int r1, double tolerance, int64_t* parent, double* dist,
+                    uint8_t* uncertain);
 
 }  // namespace limeshap

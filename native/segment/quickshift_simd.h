@@ -67,6 +67,49 @@ void DensityRows(const QsPlanes& p, const double* noise, int r0, int r1, const V
   }
 }
 
+// The approximate density of QsPairDensity* (see quickshift_kernels.h): each symmetric pair's term once.
+// A tile of T vectors of row r keeps its pixels' features and forward sums in registers; each forward
+// term is also added to the neighbour's slot of `acc`. Offsets are visited column-major (dc outer, dr
+// inner) so consecutive offsets write different rows: a load of acc never partially overlaps a store
+// still in flight (which would stall store-to-load forwarding). d2 is computed as in the exact pass
+// (the same value for both pixels of a pair: (a - b)^2 == (b - a)^2).
+template <class V, int T>
+void PairDensityRows(const QsPlanes& p, int r0, int r1, double* acc, const V& v) {
+  constexpr int L = V::kLanes;
+  using D = typename V::D;
+  const D inv = V::Set(p.inv);
+  const int kw = p.kw;
+  for (int r = r0; r < r1; ++r) {
+    const int below = MinInt(kw, p.height - 1 - r);
+    double* accRow = acc + static_cast<long>(r - r0) * p.stride + p.pad;  // column 0 of row r
+    for (int c0 = 0; c0 < p.width; c0 += T * L) {
+      D f0[T], f1[T], f2[T], sum[T];
+      const long self = p.At(r, c0);
+      for (int i = 0; i < T; ++i) {
+        f0[i] = V::Load(p.feature[0] + self + i * L);
+        f1[i] = V::Load(p.feature[1] + self + i * L);
+        f2[i] = V::Load(p.feature[2] + self + i * L);
+        sum[i] = V::Set(0.0);
+      }
+      for (int dc = -kw; dc <= kw; ++dc) {
+        const double dc2 = static_cast<double>(dc * dc);
+        for (int dr = dc > 0 ? 0 : 1; dr <= below; ++dr) {
+          const double dr2 = static_cast<double>(dr * dr);
+          const long q = self + static_cast<long>(dr) * p.stride + dc;
+          double* a = accRow + static_cast<long>(dr) * p.stride + c0 + dc;
+          for (int i = 0; i < T; ++i) {
+            const D d2 = NeighbourD2<V>(p, f0[i], f1[i], f2[i], q + i * L, dr2, dc2);
+            const D t = v.Exp(V::Mul(d2, inv));
+            sum[i] = V::Add(sum[i], t);
+            V::Store(a + i * L, V::Add(V::Load(a + i * L), t));
+          }
+        }
+      }
+      for (int i = 0; i < T; ++i) V::Store(accRow + c0 + i * L, V::Add(V::Load(accRow + c0 + i * L), sum[i]));
+    }
+  }
+}
+
 // Parent search with exact pruning. Every d2 is >= its spatial part dr² + dc² (the colour sum is >= 0
 // and rounding is monotone, the spatial terms are small integers), so once a lane knows the d2 of some
 // strictly denser window neighbour (an upper bound `bound` on its final closest), no neighbour with
@@ -75,10 +118,19 @@ void DensityRows(const QsPlanes& p, const double* noise, int r0, int r1, const V
 // nearest neighbours; the scan then visits the remaining window in the original order, restricted to
 // offsets with dr² + dc² <= the largest bound among the vector's lanes (all of the window when a lane
 // has no strictly denser pixel nearby). Results are identical to the unpruned scan.
+//
+// With approximate densities (tolerance > 0) a neighbour is "denser" only when it is denser by more than
+// the tolerance, which is then certain; a neighbour within the tolerance marks the lane uncertain. A lane
+// that met no uncertain comparison made every decision of the exact scan correctly (the pruning bound
+// comes from certainly denser neighbours), so its result is exact; uncertain ones are redone by the
+// caller with exact densities.
 template <class V>
-void ParentRows(const QsPlanes& p, int r0, int r1, int64_t* parent, double* dist) {
+void ParentRows(const QsPlanes& p, int r0, int r1, double tolerance, int64_t* parent, double* dist,
+                uint8_t* uncertain) {
   constexpr int L = V::kLanes;
   alignas(64) double bestTmp[L], idxTmp[L];
+  const bool approx = tolerance > 0;
+  const typename V::D tol = V::Set(tolerance);
   const typename V::D iota = V::Iota();
   const int kw = p.kw;
   const int fullReach = 2 * kw * kw;  // largest dr² + dc² in the window
@@ -92,6 +144,10 @@ void ParentRows(const QsPlanes& p, int r0, int r1, int64_t* parent, double* dist
       const typename V::D f1 = V::Load(p.feature[1] + self);
       const typename V::D f2 = V::Load(p.feature[2] + self);
       const typename V::D current = V::Load(p.density + self);
+      // Denser: above hi. Uncertain: in [lo, hi] (never, when exact: lo = +inf).
+      const typename V::D hi = approx ? V::Add(current, tol) : current;
+      const typename V::D lo = approx ? V::Sub(current, tol) : V::Set(INFINITY);
+      typename V::M unsure = V::Lt(hi, hi);  // all false
 
       // Upper bound on each lane's closest d2 from the nearest neighbours (any denser one will do).
       typename V::D bound = V::Set(INFINITY);
@@ -103,7 +159,9 @@ void ParentRows(const QsPlanes& p, int r0, int r1, int64_t* parent, double* dist
           for (int dc = -boundRadius; dc <= boundRadius; ++dc) {
             if (rr == r && dc == 0) continue;
             const long q = base + dc;
-            const typename V::M denser = V::Gt(V::Load(p.density + q), current);
+            const typename V::D dq = V::Load(p.density + q);
+            unsure = V::Or(unsure, V::And(V::Ge(dq, lo), V::Le(dq, hi)));
+            const typename V::M denser = V::Gt(dq, hi);
             if (V::None(denser)) continue;
             const typename V::D d2 = NeighbourD2<V>(p, f0, f1, f2, q, dr2, static_cast<double>(dc * dc));
             bound = V::Select(V::And(denser, V::Lt(d2, bound)), d2, bound);
@@ -128,8 +186,11 @@ void ParentRows(const QsPlanes& p, int r0, int r1, int64_t* parent, double* dist
         const long base = p.At(rr, c0);
         const double rowIndex = static_cast<double>(static_cast<long>(rr) * p.width + c0);
         for (int dc = -span; dc <= span; ++dc) {
+          if (rr == r && dc == 0) continue;  // itself: never strictly denser (and no uncertainty)
           const long q = base + dc;
-          const typename V::M denser = V::Gt(V::Load(p.density + q), current);
+          const typename V::D dq = V::Load(p.density + q);
+          unsure = V::Or(unsure, V::And(V::Ge(dq, lo), V::Le(dq, hi)));
+          const typename V::M denser = V::Gt(dq, hi);
           if (V::None(denser)) continue;
           const typename V::D d2 = NeighbourD2<V>(p, f0, f1, f2, q, dr2, static_cast<double>(dc * dc));
           const typename V::M take = V::And(denser, V::Lt(d2, closest));
@@ -143,6 +204,10 @@ void ParentRows(const QsPlanes& p, int r0, int r1, int64_t* parent, double* dist
       for (int i = 0; i < lanes; ++i) {
         dist[out + i] = bestTmp[i];
         parent[out + i] = static_cast<int64_t>(idxTmp[i]);
+      }
+      if (approx) {
+        const int bits = V::Bits(unsure);
+        for (int i = 0; i < lanes; ++i) uncertain[out + i] = static_cast<uint8_t>((bits >> i) & 1);
       }
     }
   }
