@@ -21,6 +21,18 @@ export const PHOTOS = [
   'models/images/fish.png',
 ];
 
+/** Seed of bench:quality's reference explanation, shared by the benches that compare with it. */
+export const QUALITY_REFERENCE_SEED = 1_000_003;
+
+/** A positive integer from environment variable `name` (at most `max`), or `fallback` when unset. */
+export function envInt(name: string, fallback: number, max = Infinity): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const v = Number(raw);
+  if (!Number.isInteger(v) || v < 1 || v > max) throw new RangeError(`${name} must be an integer in [1, ${max}], got ${raw}`);
+  return v;
+}
+
 export interface Stats {
   median: number;
   min: number;

@@ -26,11 +26,11 @@
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createExplainer, type Segmentation } from '../lib';
-import { topK } from '../lib/lime';
+import { topK } from '../lib/rank';
 import { jaccard, mean, spearman } from '../lib/metrics/stats';
 import { SAMPLER_NAMES, type SamplerName } from '../lib/samplers/registry';
 import { Rng } from '../lib/rng';
-import { environment, fmt, PHOTOS, SHARED, writeResults } from './harness';
+import { environment, envInt, fmt, PHOTOS, QUALITY_REFERENCE_SEED, SHARED, writeResults } from './harness';
 
 const BUDGETS = [100, 250, 500, 1000, 2000];
 /** Bernoulli at this budget is the agreement every sampler must match. */
@@ -39,19 +39,10 @@ const MATCH_BUDGET = 1000;
 const TARGET = 333;
 const TOP = 5;
 /** Seed of the reference's masks; the replicates use seeds 1..S, so none shares the reference's masks. */
-const REFERENCE_SEED = 1_000_003;
+const REFERENCE_SEED = QUALITY_REFERENCE_SEED;
 /** Bootstrap resamples (over photos) behind every interval, and their seed. */
 const BOOTSTRAP = 2000;
 const BOOTSTRAP_SEED = 7;
-
-/** A positive integer from environment variable `name`, or `fallback` when unset. */
-function envInt(name: string, fallback: number, max = Infinity): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const v = Number(raw);
-  if (!Number.isInteger(v) || v < 1 || v > max) throw new RangeError(`${name} must be an integer in [1, ${max}], got ${raw}`);
-  return v;
-}
 
 /** A comma list from environment variable `name`, each entry checked by `parse`; `fallback` when unset. */
 function envList<T>(name: string, fallback: readonly T[], parse: (v: string) => T): T[] {

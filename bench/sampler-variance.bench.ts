@@ -23,25 +23,20 @@ import { backgroundImage, resolveBackground } from '../lib/background';
 import { maskEvaluator } from '../lib/evaluate';
 import { mean, pearson } from '../lib/metrics/stats';
 import { Rng } from '../lib/rng';
-import { environment, fmt, PHOTOS, SHARED, writeResults } from './harness';
+import { environment, envInt, fmt, PHOTOS, QUALITY_REFERENCE_SEED, SHARED, writeResults } from './harness';
 
-/** The seed bench:quality's reference uses, so both benches see the same reference fit. */
-const REFERENCE_SEED = 1_000_003;
+/** bench:quality's reference seed, so both benches see the same reference fit. */
+const REFERENCE_SEED = QUALITY_REFERENCE_SEED;
 const KERNEL_WIDTH = 0.25;
 
-/** A positive integer from environment variable `name`, or `fallback` when unset. */
-function envInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  const v = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${raw}`);
-  return v;
-}
-
-/** LIME's kernel weight of a mask with `on` of M segments on: sqrt(exp(−d²/w²)), d its cosine distance to all-on. */
+/**
+ * LIME's kernel weight of a mask with `on` of M segments on: sqrt(exp(−d²/w²)), d its cosine distance
+ * to all-on. Written out here because the addon computes it inside the fit and does not expose it.
+ */
 const kernel = (on: number, M: number) => Math.sqrt(Math.exp(-((1 - Math.sqrt(on / M)) ** 2) / KERNEL_WIDTH ** 2));
 
 async function main(): Promise<void> {
-  const photos = PHOTOS.slice(0, envInt('LIMESHAP_QUALITY_PHOTOS', PHOTOS.length));
+  const photos = PHOTOS.slice(0, envInt('LIMESHAP_QUALITY_PHOTOS', PHOTOS.length, PHOTOS.length));
   const referenceSamples = envInt('LIMESHAP_QUALITY_REFERENCE', 16000);
   const pairs = envInt('LIMESHAP_VARIANCE_PAIRS', 500);
   const env = environment();

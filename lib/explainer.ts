@@ -12,7 +12,7 @@ import { planEvaluation, runEvaluation, type EvaluateOptions, type EvaluationRes
 import { explainBatch, type BatchItem, type BatchOptions } from './batch';
 import { loadModel, type LoadModelOptions, type Model } from './model';
 import { DEFAULT_PRESET, fitToModel, resolvePreprocess, toTensorData, type PreprocessSpec, type ResolvedPreprocess } from './preprocess';
-import { topK } from './lime';
+import { topK } from './rank';
 import { withOwnSegmentation } from './segment';
 import { checkChoice, checkNumber, checkOptions, rangeError } from './validate';
 import { COMPOSITING_MODES, type Compositing } from './engine';

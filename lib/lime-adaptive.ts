@@ -7,6 +7,7 @@
  */
 import { binding, limeFitOutput, type NativeLimeFitParams } from './native';
 import { jaccard } from './metrics/stats';
+import { topK } from './rank';
 import { Rng } from './rng';
 import { checkNumber, optionalNumber, typeError } from './validate';
 
@@ -89,13 +90,6 @@ export function resolveAdaptiveBudget(o: {
   return { stabilityTarget, maxSamples, roundSize };
 }
 
-/** Indices of |row|'s k largest entries (ties: lower index first). */
-function topAbs(row: Float64Array, k: number): number[] {
-  return Array.from({ length: row.length }, (_, i) => i)
-    .sort((a, b) => Math.abs(row[b]) - Math.abs(row[a]) || a - b)
-    .slice(0, k);
-}
-
 /**
  * Bootstrap stability of one class's top-k segments: BOOTSTRAP_RESAMPLES times, keep row 0 (the
  * image, the kernel's reference) and draw rows 1..n-1 with replacement from the n samples, refit
@@ -117,7 +111,7 @@ export async function bootstrapStability(
   seed: number,
 ): Promise<{ stability: number; k: number }> {
   const k = Math.min(STABILITY_TOP_K, M);
-  const reference = topAbs(full, k);
+  const reference = topK(Array.from(full, Math.abs), k);
   const rng = new Rng(seed);
   const bm = new Uint8Array(n * M);
   const bt = new Float64Array(n);
@@ -132,7 +126,7 @@ export async function bootstrapStability(
     }
     const out = limeFitOutput(n, 1, M);
     await binding.limeFit(bm, n, M, bt, 1, params, out);
-    sum += jaccard(reference, topAbs(out.coef, k));
+    sum += jaccard(reference, topK(Array.from(out.coef, Math.abs), k));
   }
   return { stability: sum / BOOTSTRAP_RESAMPLES, k };
 }

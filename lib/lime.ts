@@ -12,6 +12,7 @@ import type { Compositing } from './engine';
 import { backgroundImage, DEFAULT_BLUR_SIZE, resolveBackground, type Background, type BackgroundSpec } from './background';
 import type { RgbImage } from './image';
 import type { Model } from './model';
+import { topK } from './rank';
 import { bootstrapStability, MAX_NUM_SAMPLES, resolveAdaptiveBudget, samplesBeforeStop, type LimeStability } from './lime-adaptive';
 import { binding, limeFitOutput, type NativeLimeFitOutput } from './native';
 import type { ResolvedPreprocess } from './preprocess';
@@ -212,13 +213,6 @@ function checkSampleMemory(n: number, segments: number, classes: number | undefi
       `at most ${most} samples for ${segments} segments and ${classes ?? 'unknown'} classes (2 GiB of samples and outputs)`,
       n,
     );
-}
-
-/** Indices of the k largest values of row (ties: lower index first), highest first. */
-export function topK(row: ArrayLike<number>, k: number): number[] {
-  return Array.from({ length: row.length }, (_, i) => i)
-    .sort((a, b) => row[b] - row[a] || a - b)
-    .slice(0, k);
 }
 
 /** Runs LIME on a model-sized image. Called by `Explainer.lime()`. */

@@ -5,6 +5,7 @@
  * by value and grouped into `steps` equal chunks — a label map per class, so the same masks and
  * engine apply as for segments.
  */
+import { descendingOrder } from '../rank';
 import { backgroundImage, type Background } from '../background';
 import { maskEvaluator } from '../evaluate';
 import type { RgbImage } from '../image';
@@ -18,11 +19,6 @@ export interface Attributed {
   label: string;
   /** Per segment, or per pixel when `pixels`. */
   values: Float64Array;
-}
-
-/** Feature indices by decreasing value, ties by lower index. */
-export function descendingOrder(v: ArrayLike<number>): Int32Array {
-  return Int32Array.from(Array.from({ length: v.length }, (_, i) => i).sort((a, b) => v[b] - v[a] || a - b));
 }
 
 /**

@@ -4,7 +4,7 @@
  * compared pairwise: mean Spearman correlation of the attributions and mean Jaccard index of the
  * top-`k` features (highest attribution first, as deletion ranks them).
  */
-import { topK } from '../lime';
+import { topK } from '../rank';
 import { checkNumber, MAX_SEED, rangeError, typeError } from '../validate';
 import type { MetricContext, MetricSpec } from './metric';
 import { jaccard, mean, spearman } from './stats';
