@@ -109,8 +109,12 @@ export interface LimeResult {
   /** Model evaluations run (identical samples are evaluated once). */
   evaluations: number;
   provider: string;
-  /** Milliseconds per stage: segment, composite (overlapped with infer), infer (inside session.run), fit, total. */
-  timings: { segment: number; composite: number; infer: number; fit: number; total: number };
+  /**
+   * Milliseconds per stage: segment; composite (native compositing time, overlapped with infer);
+   * infer (inside session.run); evaluate (wall time of compositing and inference together, as the
+   * clock saw it: `evaluate − infer` is the compositing the model had to wait for); fit; total.
+   */
+  timings: { segment: number; composite: number; infer: number; evaluate: number; fit: number; total: number };
 }
 
 /** Every option `explainer.lime()` takes. */
@@ -244,8 +248,11 @@ export async function runLime(
   let y: Float32Array, K: number, explained: number[], fit: NativeLimeFitOutput, used: number;
   let stability: LimeStability | undefined;
   let fitMs = 0;
+  let evaluateMs = 0;
   if (!o.adaptive) {
+    const te = performance.now();
     y = await evaluator.evaluate(masks, n);
+    evaluateMs = performance.now() - te;
     K = evaluator.classes();
     explained = explainedClasses(y, K, o);
     // 4. Weighted fits, all classes from one native call.
@@ -261,7 +268,9 @@ export async function runLime(
     used = 0;
     for (let round = 1; ; round++) {
       const end = Math.min(n, used + roundSize);
+      const te = performance.now();
       parts.push(await evaluator.evaluate(masks.subarray(used * M, end * M), end - used));
+      evaluateMs += performance.now() - te;
       used = end;
       K = evaluator.classes();
       y = concat(parts);
@@ -314,6 +323,7 @@ export async function runLime(
       segment: segmentMs,
       composite: evaluator.stats.compositeMs,
       infer: evaluator.stats.inferMs,
+      evaluate: evaluateMs,
       fit: fitMs,
       total: performance.now() - start,
     },
