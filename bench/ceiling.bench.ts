@@ -6,14 +6,16 @@
  * LIME minus inference: segmentation, compositing, batching, copying and fitting.
  *
  * Prints, all from one run:
- * - baselines: pure ONNX Runtime time of 1000 evaluations at batch sizes 16…256 (the best is the
- *   denominator of the overhead ratios), a memcpy of the bytes one image composites (TypedArray.set,
- *   one thread, in blocks of one engine batch), and the compositing kernel alone on the same bytes;
+ * - baselines: pure ONNX Runtime time of 1000 evaluations at batch sizes 16…256, then at the best
+ *   of them (the denominator of wall ÷ pure, bench/pure-inference.ts); a memcpy of the bytes one
+ *   image composites (TypedArray.set, one thread, in blocks of one engine batch); and the
+ *   compositing kernel alone on the same bytes;
  * - one image at a time (explainer.lime): ms per image and per stage — segment, composite (the part
- *   inference did not hide: evaluate wall − session.run), infer (inside session.run), fit, other
- *   (everything else: option checks, masks, background, results) — which add up to the wall time;
+ *   inference did not hide: evaluate wall − infer), infer (model.run: session.run and reading its
+ *   output), fit, other (everything else: option checks, masks, background, results) — which add
+ *   up to the wall time;
  * - a batch (explainer.explainBatch, default concurrency): ms per image and a wall-clock
- *   attribution of the batch's critical path, the engine's loop: infer (inside session.run),
+ *   attribution of the batch's critical path, the engine's loop: infer (model.run),
  *   composite (waiting for a batch's compositing), engine (the loop's own JS), starved (no samples
  *   queued: every image in flight was segmenting, fitting or being set up). Those add up to the
  *   wall time; per-image stage sums overlap each other and are printed apart, as CPU-side work;
@@ -32,6 +34,7 @@ import { drawMasks } from '../lib/samplers/registry';
 import { segmentRgb } from '../lib/segment';
 import { environment, findPython, fmt, load, PHOTOS, SHARED, stats, writeResults } from './harness';
 import { nearFreeModel } from './near-free-model';
+import { pureInference, sweepText } from './pure-inference';
 
 const SIZE = 224;
 const SAMPLES = 1000;
@@ -55,24 +58,6 @@ async function median(fn: () => Promise<unknown> | unknown, runs = 5): Promise<n
     t.push(performance.now() - t0);
   }
   return stats(t).median;
-}
-
-/** Pure ONNX Runtime: SAMPLES evaluations at each batch size, on one ready buffer per size. */
-async function pureInference(model: Uint8Array): Promise<{ batch: number; ms: number }[]> {
-  const out: { batch: number; ms: number }[] = [];
-  for (const batch of [16, 32, 64, 128, 256]) {
-    const e = await createExplainer(model, { batchSize: batch });
-    const data = new Float32Array(batch * (SAMPLE_BYTES / 4)).fill(0.5);
-    const ms = await median(async () => {
-      for (let done = 0; done < SAMPLES; done += batch) {
-        const n = Math.min(batch, SAMPLES - done);
-        await e.model.run(data.subarray(0, n * (SAMPLE_BYTES / 4)), n);
-      }
-    }, 3);
-    out.push({ batch, ms });
-    await e.dispose();
-  }
-  return out;
 }
 
 /** TypedArray.set (a native memmove, one thread) of SAMPLES samples' bytes, one engine batch at a time. */
@@ -149,15 +134,13 @@ async function main(): Promise<void> {
   await explainer.lime(raw(images[0].rgb), { numSamples: 64 }); // warm-up: first-run allocations
 
   // Baselines, same run.
-  const pure = await pureInference(modelBytes);
-  const best = pure.reduce((a, b) => (b.ms < a.ms ? b : a));
+  const pure = await pureInference(modelBytes, {}, SAMPLES, [16, 32, 64, 128, 256]);
+  const pureMs = await pure.ms(SAMPLES);
   const memcpy = await memcpyMs(batchSize);
   const kernel = await compositeKernelMs(explainer, images[0].rgb, batchSize);
   const bytes = SAMPLES * SAMPLE_BYTES;
   console.log(`\nbaselines (${SAMPLES} samples = ${fmt(bytes / 1e6, 0)} MB of float32 input per image)`);
-  console.log(
-    `  pure ONNX Runtime, ${SAMPLES} evaluations: ${pure.map((p) => `batch ${p.batch} ${fmt(p.ms)} ms`).join(', ')}; best: batch ${best.batch}`,
-  );
+  console.log(`  ${sweepText(pure)}; ${SAMPLES} evaluations at batch ${pure.best}: ${fmt(pureMs)} ms (the denominator of wall ÷ pure)`);
   console.log(`  memcpy (TypedArray.set, 1 thread, ${batchSize}-sample blocks): ${fmt(memcpy)} ms = ${fmt(bytes / memcpy / 1e6, 2)} GB/s`);
   console.log(
     `  compositing kernel alone (${env.threads} threads, ${batchSize}-sample calls): ${fmt(kernel)} ms = ${fmt(bytes / kernel / 1e6, 2)} GB/s = ${fmt((memcpy / kernel) * 100, 0)}% of memcpy`,
@@ -177,7 +160,7 @@ async function main(): Promise<void> {
       (['segments', 'total', 'segment', 'composite', 'infer', 'fit', 'other', 'compositeKernel'] as const).map((k) => [k, med(rows, k)]),
     );
     console.log(
-      `${path.basename(photo).padEnd(20)} ${String(m.segments).padStart(3)} ${fmt(m.total).padStart(7)} ${fmt(m.segment).padStart(8)} ${fmt(m.composite).padStart(10)} ${fmt(m.infer).padStart(6)} ${fmt(m.fit).padStart(6)} ${fmt(m.other).padStart(6)} ${fmt(m.compositeKernel).padStart(10)} ${fmt(m.total / best.ms, 2).padStart(12)}`,
+      `${path.basename(photo).padEnd(20)} ${String(m.segments).padStart(3)} ${fmt(m.total).padStart(7)} ${fmt(m.segment).padStart(8)} ${fmt(m.composite).padStart(10)} ${fmt(m.infer).padStart(6)} ${fmt(m.fit).padStart(6)} ${fmt(m.other).padStart(6)} ${fmt(m.compositeKernel).padStart(10)} ${fmt(m.total / pureMs, 2).padStart(12)}`,
     );
     return { photo, ...m };
   });
@@ -185,7 +168,7 @@ async function main(): Promise<void> {
     (['total', 'segment', 'composite', 'infer', 'fit', 'other', 'compositeKernel'] as const).map((k) => [k, med(single, k)]),
   );
   console.log(
-    `${'median'.padEnd(24)} ${fmt(s.total).padStart(7)} ${fmt(s.segment).padStart(8)} ${fmt(s.composite).padStart(10)} ${fmt(s.infer).padStart(6)} ${fmt(s.fit).padStart(6)} ${fmt(s.other).padStart(6)} ${fmt(s.compositeKernel).padStart(10)} ${fmt(s.total / best.ms, 2).padStart(12)}`,
+    `${'median'.padEnd(24)} ${fmt(s.total).padStart(7)} ${fmt(s.segment).padStart(8)} ${fmt(s.composite).padStart(10)} ${fmt(s.infer).padStart(6)} ${fmt(s.fit).padStart(6)} ${fmt(s.other).padStart(6)} ${fmt(s.compositeKernel).padStart(10)} ${fmt(s.total / pureMs, 2).padStart(12)}`,
   );
   const singleMs = stats(single.map((r) => r.total)).median;
 
@@ -210,7 +193,7 @@ async function main(): Promise<void> {
   console.log(`\nbatch (explainer.explainBatch, ${n} images, default concurrency), ms per image`);
   console.log('  wall  infer  composite  engine  starved   wall ÷ pure   images/s');
   console.log(
-    `${fmt(batchMs).padStart(6)} ${fmt(c.runMs / n).padStart(6)} ${fmt(c.compositeWaitMs / n).padStart(10)} ${fmt(engineOwn / n).padStart(7)} ${fmt(starved / n).padStart(8)} ${fmt(batchMs / best.ms, 2).padStart(13)} ${fmt((n / wall) * 1000, 2).padStart(10)}`,
+    `${fmt(batchMs).padStart(6)} ${fmt(c.runMs / n).padStart(6)} ${fmt(c.compositeWaitMs / n).padStart(10)} ${fmt(engineOwn / n).padStart(7)} ${fmt(starved / n).padStart(8)} ${fmt(batchMs / pureMs, 2).padStart(13)} ${fmt((n / wall) * 1000, 2).padStart(10)}`,
   );
   console.log(
     `  overlapped CPU-side work per image (not additive): segment ${fmt(sum('segment'))}, compositing kernel ${fmt(sum('composite'))}, fit ${fmt(sum('fit'))}`,
@@ -242,6 +225,7 @@ async function main(): Promise<void> {
   const loadAfter = load();
   console.log(`${loadAfter} (after)`);
   await explainer.dispose();
+  await pure.dispose();
   console.log(
     `results: ${writeResults('ceiling', {
       env,
@@ -250,8 +234,9 @@ async function main(): Promise<void> {
       size: SIZE,
       runs: RUNS,
       batchSize,
-      pureInference: pure,
-      bestPure: best,
+      pureSweep: pure.sweep,
+      pureBest: pure.best,
+      pureMs,
       memcpyMs: memcpy,
       compositeKernelMs: kernel,
       single: { rows: single, perPhoto, median: s },

@@ -198,8 +198,9 @@ export class BatchEngine {
             batch.count,
             size,
           );
-          this.clock.runMs += performance.now() - t0;
-          this.deliver(live, y, 0, batch.count, performance.now() - t0, batch);
+          const runMs = performance.now() - t0;
+          this.clock.runMs += runMs;
+          this.deliver(live, y, 0, batch.count, runMs, batch);
         } catch (err) {
           if (live.length === 1) {
             this.fail(live[0].request, err as Error);

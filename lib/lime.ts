@@ -111,8 +111,9 @@ export interface LimeResult {
   provider: string;
   /**
    * Milliseconds per stage: segment; composite (native compositing time, overlapped with infer);
-   * infer (inside session.run); evaluate (wall time of compositing and inference together, as the
-   * clock saw it: `evaluate − infer` is the compositing the model had to wait for); fit; total.
+   * infer (inside model.run: session.run and reading its output); evaluate (wall time of
+   * compositing and inference together, as the clock saw it: `evaluate − infer` is the compositing
+   * the model had to wait for); fit; total.
    */
   timings: { segment: number; composite: number; infer: number; evaluate: number; fit: number; total: number };
 }
