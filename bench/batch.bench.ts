@@ -66,6 +66,8 @@ async function main(): Promise<void> {
   }
   const endToEnd = performance.now() - t0;
   const insideRun = model.stats().inferMs;
+  // Peak RSS of the explanation, read before the pure-inference sessions (batch sizes up to 128) add theirs.
+  const rssMb = process.resourceUsage().maxRSS / 1024;
 
   // Pure inference of the same number of evaluations: at the best batch size (the ratio's
   // denominator), and at the explanation's own batch size (the old denominator), one ready buffer.
@@ -81,7 +83,6 @@ async function main(): Promise<void> {
   for (let done = 0; done < evaluations; done += batch)
     await model.run(data.subarray(0, Math.min(batch, evaluations - done) * sample), Math.min(batch, evaluations - done));
   const pure = performance.now() - t1;
-  const rssMb = process.resourceUsage().maxRSS / 1024;
 
   const ratio = endToEnd / pureBest;
   const ratioSameBatch = endToEnd / pure;
