@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /** Shared benchmark plumbing: timing statistics, the environment banner, and the JSON writer. */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -86,3 +87,38 @@ export function writeResults(name: string, data: unknown): string {
 }
 
 export const fmt = (x: number, digits = 1) => x.toFixed(digits);
+
+/** A Python interpreter that imports a module, with the module's version. */
+export interface PythonWith {
+  python: string;
+  version: string;
+}
+
+/**
+ * The first Python that imports `module` among `$LIMESHAP_PYTHON`, `python3` on PATH and
+ * `/usr/bin/python3` (Debian's, where `python3-skimage` installs), with `module.__version__`;
+ * undefined when none does. `tried` receives every interpreter asked, for the bench to say so.
+ */
+export function findPython(module: string, tried: string[] = []): PythonWith | undefined {
+  const candidates = [process.env.LIMESHAP_PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => !!p);
+  for (const python of [...new Set(candidates)]) {
+    tried.push(python);
+    try {
+      const version = execFileSync(python, ['-c', `import ${module}; print(getattr(${module}, '__version__', 'unknown'))`], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+        timeout: 60_000,
+      }).trim();
+      return { python, version };
+    } catch {
+      // not this one
+    }
+  }
+  return undefined;
+}
+
+/** The load averages (1, 5, 15 min) and their sum of cores, for the banner: the machine may be shared. */
+export function load(): string {
+  const [a, b, c] = os.loadavg();
+  return `load average ${a.toFixed(2)}, ${b.toFixed(2)}, ${c.toFixed(2)} on ${os.availableParallelism()} cores`;
+}

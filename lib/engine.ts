@@ -78,10 +78,24 @@ interface Batch {
   compositeMs: number;
 }
 
+/**
+ * Where the engine's loop spent the wall clock, summed since the engine was made: `activeMs` while
+ * the loop ran (outside it the engine had nothing queued: every image in flight was segmenting,
+ * fitting or being set up), `compositeWaitMs` waiting for a batch's compositing (what inference did
+ * not hide), `runMs` inside model.run. Benchmarks attribute the critical path with it.
+ */
+export interface EngineClock {
+  activeMs: number;
+  compositeWaitMs: number;
+  runMs: number;
+}
+
 export class BatchEngine implements MaskEngine {
   readonly compositing = 'native';
   /** Samples per batch. */
   readonly batchSize: number;
+  /** See {@link EngineClock}; plain counters, reset by assigning zeros. */
+  readonly clock: EngineClock = { activeMs: 0, compositeWaitMs: 0, runMs: 0 };
   private readonly queue: Request[] = [];
   private buffers: (Float32Array | Uint16Array)[] = [];
   private sampleSize = 0;
@@ -181,12 +195,15 @@ export class BatchEngine implements MaskEngine {
 
   private async loop(): Promise<void> {
     this.running = true;
+    const started = performance.now();
     try {
       let k = 0;
       this.ensureBuffers(this.queue[0].ctx.rgb);
       let filling = this.fill(this.buffers[0]);
       for (;;) {
+        const waited = performance.now();
         const batch = await filling;
+        this.clock.compositeWaitMs += performance.now() - waited;
         if (!batch) break;
         // Composite the next batch natively while this one runs.
         filling = this.fill(this.buffers[++k % 2]);
@@ -200,7 +217,9 @@ export class BatchEngine implements MaskEngine {
             batch.count,
             size,
           );
-          this.deliver(live, y, 0, batch.count, performance.now() - t0, batch);
+          const runMs = performance.now() - t0;
+          this.clock.runMs += runMs;
+          this.deliver(live, y, 0, batch.count, runMs, batch);
         } catch (err) {
           if (live.length === 1) {
             this.fail(live[0].request, err as Error);
@@ -226,6 +245,7 @@ export class BatchEngine implements MaskEngine {
     } catch (err) {
       for (const r of this.queue.splice(0)) r.reject(err as Error);
     } finally {
+      this.clock.activeMs += performance.now() - started;
       this.running = false;
       if (this.queue.some((r) => r.assigned < r.n)) void this.loop();
     }

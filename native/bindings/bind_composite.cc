@@ -8,8 +8,9 @@
 // checked by the kernel on the addon's own copy (in the worker for the Promise form), which
 // rejects/throws a RangeError.
 //
-// Who owns what the worker touches: image, hide, labels and masks are copied (together about 1/50 of
-// what one sample writes). The output is written in place only when its memory cannot be freed or
+// Who owns what the worker touches: image, hide and labels are copied into a prepared image
+// (perturb/prepared.h; a call on the same inputs as a recent one shares that one's copies, found by
+// comparing bytes), masks are copied. The output is written in place only when its memory cannot be freed or
 // shrunk under the worker: a SharedArrayBuffer (cannot be detached, only grown) or a native batch
 // buffer from nativeBuffer() (bind_memory.cc; the worker holds a share of it). Any other output is
 // composited into native memory and copied into `out` on the main thread once done, after checking
@@ -27,6 +28,7 @@
 #include <vector>
 
 #include "perturb/composite.h"
+#include "perturb/prepared.h"
 
 namespace limeshap {
 namespace {
@@ -65,8 +67,8 @@ bool Choice(const Napi::Object& params, const char* name, const char* a, const c
 
 // Everything the kernel needs, owned (the output excepted: see `dst`).
 struct Job {
-  std::vector<uint8_t> image, hide, masks;
-  std::vector<int32_t> labels;
+  std::shared_ptr<const PreparedImage> image;
+  std::vector<uint8_t> masks;
   int width = 0, height = 0, numSegments = 0;
   size_t samples = 0, sampleSize = 0, first = 0;  // first: element offset of sample `offset` in out
   CompositeParams params;
@@ -81,12 +83,10 @@ struct Job {
   void Run() {
     if (half) {
       uint16_t* d = dst ? static_cast<uint16_t*>(dst) : scratchF16.data();
-      CompositeF16(image.data(), hide.data(), labels.data(), height, width, masks.data(), numSegments, samples, params,
-                   d);
+      CompositeF16(*image, masks.data(), samples, d);
     } else {
       float* d = dst ? static_cast<float*>(dst) : scratchF32.data();
-      CompositeF32(image.data(), hide.data(), labels.data(), height, width, masks.data(), numSegments, samples, params,
-                   d);
+      CompositeF32(*image, masks.data(), samples, d);
     }
   }
 };
@@ -156,9 +156,8 @@ std::shared_ptr<Job> ReadCall(const Napi::CallbackInfo& info, bool inPlace) {
   }
   job->first = offset * job->sampleSize;
 
-  job->image = CopyArray<uint8_t>(image, "image", 3 * n);
-  job->hide = CopyArray<uint8_t>(hide, "hide", 3 * n);
-  job->labels = CopyArray<int32_t>(labels, "labels", n);
+  job->image = PreparedFor(DataOf<uint8_t>(image, "image", 3 * n), DataOf<uint8_t>(hide, "hide", 3 * n),
+                           DataOf<int32_t>(labels, "labels", n), job->height, job->width, job->numSegments, p);
   job->masks = CopyArray<uint8_t>(info[5], "masks", maskLength);
   // Pixel masks are 50 KB per sample and this runs on the main thread for every batch: test 8 bytes
   // at a time for any bit above the lowest, and find the offending byte only when there is one.

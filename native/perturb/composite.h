@@ -8,9 +8,10 @@
 // round-to-nearest-even conversion of that float32 value.
 //
 // How: a 256-entry LUT per channel gives two preprocessed planes (image and hide) in the output
-// layout, built once per call; each sample is then a byte-selector-driven select of the two planes
-// (AVX-512 mask blend / AVX2 blendv / scalar), so every path writes bit-identical results. Samples
-// are spread over the thread pool one sample per chunk.
+// layout, built once per image (prepared.h); each sample is then a byte-selector-driven select of
+// the two planes (AVX-512 mask blend / AVX2 blendv / scalar), so every path writes bit-identical
+// results. The selector is filled run by run of equal labels. Samples are spread over the thread
+// pool a few per chunk.
 #pragma once
 
 #include <cstddef>
@@ -26,14 +27,13 @@ struct CompositeParams {
   bool bgr = false;   // output channel c reads input channel 2 - c
 };
 
-/// Writes numSamples samples to `out` (which points at the first of them: the caller applies any
-/// sample offset), each 3·height·width elements. Throws std::out_of_range (before writing anything)
-/// when a label is outside [0, numSegments).
-void CompositeF32(const uint8_t* image, const uint8_t* hide, const int32_t* labels, int height, int width,
-                  const uint8_t* masks, int numSegments, size_t numSamples, const CompositeParams& params, float* out);
-void CompositeF16(const uint8_t* image, const uint8_t* hide, const int32_t* labels, int height, int width,
-                  const uint8_t* masks, int numSegments, size_t numSamples, const CompositeParams& params,
-                  uint16_t* out);
+class PreparedImage;  // prepared.h: the image, hide, labels and parameters, with what is built from them
+
+/// Writes numSamples samples (masks: numSamples × numSegments bytes, 0 or 1) to `out` (which points
+/// at the first of them: the caller applies any sample offset), each 3·height·width elements.
+/// Throws std::out_of_range (before writing anything) when a label is outside [0, numSegments).
+void CompositeF32(const PreparedImage& image, const uint8_t* masks, size_t numSamples, float* out);
+void CompositeF16(const PreparedImage& image, const uint8_t* masks, size_t numSamples, uint16_t* out);
 
 /// IEEE binary16 bits of x, rounded to nearest even (overflow to ±inf, NaN stays NaN).
 uint16_t FloatToHalf(float x);

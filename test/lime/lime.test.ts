@@ -3,6 +3,7 @@
 // the deletion test.
 import assert from 'node:assert/strict';
 import { createExplainer, segment, concurrency, simdLevel } from '../../lib';
+import { engineFor, type BatchEngine } from '../../lib/engine';
 import { maskEvaluator } from '../../lib/evaluate';
 import { segmentMeanImage } from '../../lib/hide';
 import { Rng } from '../../lib/rng';
@@ -90,6 +91,24 @@ describe('LIME', function () {
       assert.equal(a.seed, 5);
       assert.equal(c.seed, 6);
       assert.equal(a.explanations.length, 4, 'topLabels is capped by nothing here: 4 classes, top 5 asked → all 4');
+      await explainer.dispose();
+    });
+
+    // bench:ceiling builds its stage table from these: evaluate − infer is the compositing that
+    // inference did not hide, and the engine's clock splits its loop's wall time.
+    it('timings: evaluate holds infer, the stages fit in total; the engine clock holds model.run and the waits for compositing', async () => {
+      const model = linearModel({ height: H, width: W, classes: 3, seed: 4 });
+      const explainer = await createExplainer(model.bytes, { preprocess: identity, batchSize: 16 });
+      const engine = engineFor(explainer.model) as BatchEngine;
+      Object.assign(engine.clock, { activeMs: 0, compositeWaitMs: 0, runMs: 0 });
+      const r = await explainer.lime(testImage(), { segmentation: { method: 'grid', rows: 4, cols: 4 }, numSamples: 400, seed: 1 });
+      const t = r.timings;
+      assert.ok(t.infer > 0 && t.evaluate >= t.infer, `evaluate ${t.evaluate} >= infer ${t.infer}`);
+      assert.ok(t.segment + t.evaluate + t.fit <= t.total, `segment + evaluate + fit <= total: ${JSON.stringify(t)}`);
+      const c = engine.clock;
+      // One image alone takes all of every batch, so its share of model.run is all of it.
+      assert.ok(Math.abs(c.runMs - t.infer) < 1e-6, `engine's model.run ${c.runMs} = the image's infer ${t.infer}`);
+      assert.ok(c.compositeWaitMs > 0 && c.activeMs >= c.runMs + c.compositeWaitMs, JSON.stringify(c));
       await explainer.dispose();
     });
 

@@ -86,6 +86,86 @@ describe('native compositing', () => {
     }
   }
 
+  // A larger image than the kernel's 4096-pixel blocks, with runs of labels that cross block
+  // boundaries (4096 = 42·97 + 22 falls inside a row), against the reference element by element.
+  it('images larger than one block: runs of labels cut at block boundaries pick per segment; both layouts, float32 and float16', async () => {
+    const w = 97,
+      h = 61,
+      M = 40;
+    const big = { data: Uint8Array.from({ length: w * h * 3 }, (_, i) => (i * 31 + 5) % 256), width: w, height: h };
+    const bigHide = { data: Uint8Array.from({ length: w * h * 3 }, (_, i) => (i * 7 + 200) % 256), width: w, height: h };
+    const bigLabels = Int32Array.from({ length: w * h }, (_, p) => (Math.floor((p % w) / 11) + 9 * Math.floor(p / w / 8)) % M);
+    const n = 7;
+    const masks = Uint8Array.from({ length: n * M }, (_, i) => ((i * 2654435761) >>> 28) & 1);
+    for (const layout of ['nchw', 'nhwc'] as const) {
+      for (const dtype of ['float32', 'float16'] as const) {
+        const pre = resolvePreprocess({ ...forms[0][1], size: [h, w], layout });
+        const full = toTensorData(big, pre, dtype);
+        const none = toTensorData(bigHide, pre, dtype);
+        const size = 3 * w * h;
+        const out = dtype === 'float16' ? new Uint16Array(n * size) : new Float32Array(n * size);
+        const params = { scale: pre.scale, mean: pre.mean, std: pre.std, layout: pre.layout, channels: pre.channels };
+        await binding.composite(big.data, bigHide.data, bigLabels, w, h, masks, M, params, out, 0);
+        for (let b = 0; b < n; b++) {
+          for (let p = 0; p < w * h; p++) {
+            const from = masks[b * M + bigLabels[p]] ? full : none;
+            for (let c = 0; c < 3; c++) {
+              const i = layout === 'nchw' ? c * w * h + p : 3 * p + c;
+              if (out[b * size + i] !== from[i]) assert.fail(`${layout}/${dtype}: sample ${b}, pixel ${p}, channel ${c}`);
+            }
+          }
+        }
+      }
+    }
+  });
+
+  // The kernel caches each image's preprocessed planes between calls (native/perturb/planes.h): a
+  // call must never see planes of other pixels or other parameters, whatever changed in between.
+  it('planes reused between calls follow every change: pixels changed in place, hide, parameters, labels, element type, more images than the cache holds', async () => {
+    const pre = resolvePreprocess(forms[0][1]);
+    const params = { scale: pre.scale, mean: pre.mean, std: pre.std, layout: pre.layout, channels: pre.channels };
+    const masks = new Uint8Array([1, 0, 1, 0]); // segments 0 and 2 shown, 1 and 3 hidden
+    const check = async (
+      img: Uint8Array,
+      hid: Uint8Array,
+      labs: Int32Array,
+      p: typeof params,
+      dtype: 'float32' | 'float16',
+      what: string,
+    ) => {
+      const form = resolvePreprocess({ ...forms[0][1], mean: p.mean, std: p.std, scale: p.scale, layout: p.layout });
+      const full = toTensorData({ data: img, width: W, height: H }, form, dtype);
+      const none = toTensorData({ data: hid, width: W, height: H }, form, dtype);
+      const out = dtype === 'float16' ? new Uint16Array(3 * W * H) : new Float32Array(3 * W * H);
+      await binding.composite(img, hid, labs, W, H, masks, 4, p, out, 0);
+      for (let q = 0; q < W * H; q++) {
+        const from = labs[q] % 2 === 0 ? full : none;
+        for (let c = 0; c < 3; c++) {
+          const i = p.layout === 'nchw' ? c * W * H + q : 3 * q + c;
+          assert.equal(out[i], from[i], `${what}: pixel ${q}, channel ${c}`);
+        }
+      }
+    };
+    const img = Uint8Array.from(image.data);
+    const hid = Uint8Array.from(hide.data);
+    await check(img, hid, labels, params, 'float32', 'first call');
+    img[10] ^= 0xff; // the caller's buffer, changed in place
+    await check(img, hid, labels, params, 'float32', 'image changed in place');
+    hid[20] ^= 0xff;
+    await check(img, hid, labels, params, 'float32', 'hide changed');
+    await check(img, hid, labels, { ...params, mean: [0.5, 0.456, 0.406] }, 'float32', 'mean changed');
+    await check(img, hid, labels, { ...params, std: [0.229, 0.25, 0.225] }, 'float32', 'std changed');
+    await check(img, hid, labels, { ...params, scale: 1 / 127.5 }, 'float32', 'scale changed');
+    await check(img, hid, labels, { ...params, layout: 'nhwc' }, 'float32', 'layout changed');
+    await check(img, hid, labels, params, 'float16', 'float16 after float32');
+    const flipped = Int32Array.from(labels, (l) => 3 - l);
+    await check(img, hid, flipped, params, 'float32', 'labels changed');
+    // More distinct images than the cache keeps, twice round: evicted entries are rebuilt.
+    const many = Array.from({ length: 7 }, (_, k) => Uint8Array.from(img, (v, i) => (v + k * (i % 5)) % 256));
+    for (let round = 0; round < 2; round++)
+      for (const [k, m] of many.entries()) await check(m, hid, labels, params, 'float32', `image ${k}`);
+  });
+
   it('BAD CALL - wrong buffer lengths, mask values and labels out of range', async () => {
     const params = { scale: 1, mean: [0, 0, 0], std: [1, 1, 1], layout: 'nchw' as const, channels: 'rgb' as const };
     const out = new Float32Array(3 * W * H);
