@@ -19,8 +19,8 @@ export interface EvaluationStats {
   /**
    * Bytes of model input handed to onnxruntime for this image (its share of shared batches; padding
    * of fixed-batch models excluded): N × 3·H·W × 4 (2 for float16) natively; with
-   * `compositing: 'graph'`, N × segments plus, per run, the labels (4·H·W) and the image and
-   * background (3·H·W each).
+   * `compositing: 'graph'`, N × segments plus, per run, the label map (H·W up to 256 segments,
+   * 2·H·W up to 65536) and the image and background (3·H·W each).
    */
   inputBytes: number;
 }

@@ -11,12 +11,13 @@ import type { ModelSource } from './metrics/metric';
 import { planEvaluation, runEvaluation, type EvaluateOptions, type EvaluationResult } from './metrics/run';
 import { explainBatch, type BatchItem, type BatchOptions } from './batch';
 import { loadModel, type LoadModelOptions, type Model } from './model';
+import { loadModelWithBytes } from './model/load';
 import { DEFAULT_PRESET, fitToModel, resolvePreprocess, toTensorData, type PreprocessSpec, type ResolvedPreprocess } from './preprocess';
 import { topK } from './rank';
 import { withOwnSegmentation } from './segment';
 import { checkChoice, checkNumber, checkOptions, rangeError } from './validate';
 import { COMPOSITING_MODES, type Compositing } from './engine';
-import { useGraphCompositing } from './graph-engine';
+import { checkGraphPays, useGraphCompositing } from './graph-engine';
 import { prependCompositing } from './onnx/prepend-compositing';
 
 /** Options of {@link createExplainer}: the model's and its preprocessing. */
@@ -35,13 +36,20 @@ export interface ExplainerOptions extends LoadModelOptions {
    *   sample; 602 MB for LIME's 1000 samples).
    * - `'graph'`: the model is rewritten (lib/onnx/prepend-compositing.ts) so that compositing runs as
    *   its first nodes, on the execution provider; each run sends N × segments mask bytes plus the
-   *   image, background and label map once (about 0.35 MB at 224², whatever N). Choose it on a GPU
-   *   (`executionProviders: ['cuda', …]`), where the native tensors must otherwise cross the bus.
-   *   The model sees the very same input values as with `'native'` (same bits). Batches are not
-   *   shared between images, `timings.composite` is 0 (compositing is inside `infer`), and the
-   *   rewritten model is a second session beside the original one (used by `classify`). Needs a
-   *   model of opset 7 or newer and `inference: 'main'` (a RangeError otherwise). Models loaded for
-   *   `evaluate()`'s randomisation check composite natively.
+   *   8-bit image and background (3·H·W bytes each) and the label map (H·W bytes up to 256 segments,
+   *   2·H·W up to 65536) — 0.35 MB at 224² with superpixels, 0.40 MB for pixel-level SHAP, plus the
+   *   masks. Choose it on a GPU (`executionProviders: ['cuda', …]`), where the native tensors must
+   *   otherwise cross the bus, with a batch of many samples (a dynamic-batch model's `batchSize`):
+   *   those per-run bytes are paid at every run, so a small batch loses. Refused (RangeError naming
+   *   `compositing`, with both byte counts) where a full run would send at least native's bytes:
+   *   at load for a float16 model at batch size 1 (e.g. a model exported with a fixed batch of 1),
+   *   and per image for its segment count. The model sees the very same input values as with
+   *   `'native'` (same bits). Batches are not shared between images, `timings.composite` is 0
+   *   (compositing is inside `infer`), and the rewritten model is a second session beside the
+   *   original one (used by `classify`). Needs a model of opset 7 or newer and `inference: 'main'`
+   *   (a RangeError otherwise); below opset 9, preprocessing that overflows to a non-finite value is
+   *   refused (RangeError naming `preprocess`). Models loaded for `evaluate()`'s randomisation check
+   *   composite natively.
    */
   compositing?: Compositing;
 }
@@ -209,12 +217,16 @@ export class Explainer {
   }
 }
 
-/** Rewrites the model for `compositing: 'graph'`, loads it beside `model` and makes it the model's engine. */
-async function loadCompositingGraph(model: Model, pre: ResolvedPreprocess, source: string | Uint8Array): Promise<void> {
+/**
+ * Rewrites the model for `compositing: 'graph'`, loads it beside `model` and makes it the model's engine.
+ * @param bytes - the bytes `model` was loaded from (not read again: both sessions are the same model).
+ */
+async function loadCompositingGraph(model: Model, pre: ResolvedPreprocess, bytes: Uint8Array): Promise<void> {
   if (model.loadCompositingGraph === undefined)
     throw rangeError('compositing', "'native' for this model (it cannot load a compositing graph)", 'graph');
-  const bytes = typeof source === 'string' ? new Uint8Array(await fs.readFile(source)) : source;
   const [height, width] = pre.size;
+  // The least a graph run sends (one segment) against native's run: refuse before building anything.
+  checkGraphPays(model, 1, height * width);
   const params = { scale: pre.scale, mean: pre.mean, std: pre.std, layout: pre.layout, channels: pre.channels };
   const rewritten = prependCompositing(bytes, { inputName: model.inputName, inputType: model.inputType, height, width, ...params });
   useGraphCompositing(model, await model.loadCompositingGraph(rewritten.bytes, rewritten.inputs), params);
@@ -232,7 +244,10 @@ async function loadCompositingGraph(model: Model, pre: ResolvedPreprocess, sourc
  *   see {@link ExplainerOptions.compositing}).
  * @throws Error for an unreadable model; RangeError for a model without a 4-D image input or a
  *   class-name list of the wrong length; TypeError / RangeError naming `compositing` for a bad
- *   value, for `'graph'` with `inference: 'worker'` or a model older than opset 7.
+ *   value, for `'graph'` with `inference: 'worker'`, a model older than opset 7, or a model and
+ *   batch size at which a graph run would send at least native's bytes (a float16 model at batch
+ *   size 1); RangeError naming `preprocess` for `'graph'` on a model below opset 9 when the
+ *   preprocessing gives a non-finite value.
  */
 export async function createExplainer(model: string | Uint8Array, options?: ExplainerOptions): Promise<Explainer> {
   const { preprocess = DEFAULT_PRESET, compositing: compositingOption, ...modelOptions } = options ?? {};
@@ -243,12 +258,14 @@ export async function createExplainer(model: string | Uint8Array, options?: Expl
       "'native' with inference 'worker' (the compositing graph runs on the main thread's session)",
       compositing,
     );
-  const loaded = await loadModel(model, modelOptions);
+  // A copy of given bytes, taken before anything awaits (a Buffer's slice() would share them): the
+  // caller may reuse its buffer. A path is read once by loadModel and read again only by evaluate().
+  const source = typeof model === 'string' || !(model instanceof Uint8Array) ? model : new Uint8Array(model);
+  const { model: loaded, bytes } = await loadModelWithBytes(source, modelOptions);
   try {
     const pre = resolvePreprocess(preprocess, { layout: loaded.layout, height: loaded.height, width: loaded.width });
-    if (compositing === 'graph') await loadCompositingGraph(loaded, pre, model);
-    // A copy of given bytes (a Buffer's slice() would share them): the caller may reuse its buffer. A path is read again when needed.
-    return new Explainer(loaded, pre, { model: typeof model === 'string' ? model : new Uint8Array(model), options: modelOptions });
+    if (compositing === 'graph') await loadCompositingGraph(loaded, pre, bytes);
+    return new Explainer(loaded, pre, { model: source, options: modelOptions });
   } catch (err) {
     await loaded.dispose();
     throw err;

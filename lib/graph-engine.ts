@@ -3,7 +3,12 @@
  * The engine of `compositing: 'graph'`: each image's masks go to the model rewritten by
  * `prependCompositing` (lib/onnx/prepend-compositing.ts), which composites on the execution
  * provider. Per run it sends N × segments mask bytes plus the image, background (8-bit RGB) and
- * label map once, instead of the native engine's N × 3·H·W floats.
+ * label map (1 byte a pixel up to 256 segments, 2 up to 65536) once, instead of the native engine's
+ * N × 3·H·W floats: {@link graphRunBytes} against {@link nativeRunBytes}. The image, background and
+ * label map go with every run (onnxruntime-node has no I/O binding), so at a small batch size graph
+ * mode can send more than native: a float16 model at batch 1 sends 6·H·W bytes natively and at least
+ * 7·H·W + 1 in graph mode. {@link checkGraphPays} refuses that case (a RangeError naming
+ * `compositing`) rather than let the option cost what it is meant to save.
  *
  * Unlike the native {@link BatchEngine} it does not share a batch between images (the image, its
  * background and labels are per-run inputs of the graph): each request runs in batches of the
@@ -16,15 +21,52 @@ import { setEngine, type ImageContext, type MaskEngine, type RequestStats } from
 import type { Model } from './model';
 import type { CompositingGraph, GraphBatch } from './model/types';
 import type { NativeCompositeParams } from './native';
+import { labelByteCount, labelPlanes } from './onnx/prepend-compositing';
 
 /** Bytes one graph run sends: the masks, the labels, the image and the background. */
 export function graphBatchBytes(b: Pick<GraphBatch, 'masks' | 'labels' | 'image' | 'background'>): number {
   return b.masks.byteLength + b.labels.byteLength + b.image.byteLength + b.background.byteLength;
 }
 
+/**
+ * Bytes a graph run of `batch` samples sends for an image of `pixels` pixels in `segments`
+ * segments: `batch·segments` (masks) + `labelByteCount(segments)·pixels` (label map) + `2·3·pixels`
+ * (image and background).
+ */
+export function graphRunBytes(batch: number, segments: number, pixels: number): number {
+  return batch * segments + labelByteCount(segments) * pixels + 2 * 3 * pixels;
+}
+
+/** Bytes a native run of `batch` samples sends: `batch·3·pixels` input values of 4 (float32) or 2 (float16) bytes. */
+export function nativeRunBytes(batch: number, pixels: number, inputType: 'float32' | 'float16'): number {
+  return batch * 3 * pixels * (inputType === 'float16' ? 2 : 4);
+}
+
+/**
+ * Refuses graph compositing where a full run at the model's batch size would send at least as many
+ * bytes as native compositing (the case it exists to improve): called at load with one segment (the
+ * least graph mode can send; only a float16 model at batch size 1 fails it, since segments ≤ pixels),
+ * and per image with its segment count.
+ * @throws RangeError naming `compositing`, with both byte counts.
+ */
+export function checkGraphPays(model: Pick<Model, 'batchSize' | 'batch' | 'inputType'>, segments: number, pixels: number): void {
+  const B = model.batchSize;
+  const graph = graphRunBytes(B, segments, pixels);
+  const native = nativeRunBytes(B, pixels, model.inputType);
+  if (graph >= native) {
+    const batch = model.batch === 'dynamic' ? `batchSize ${B}` : `its fixed batch of ${B}`;
+    throw new RangeError(
+      `Expected 'native' for compositing with this model (${model.inputType} input, ${batch}, ${segments} segment${segments === 1 ? '' : 's'}) but received 'graph': ` +
+        `a graph run would send ${graph} bytes (masks, label map, image and background) against native's ${native}` +
+        (model.batch === 'dynamic' ? '; a larger batchSize makes graph mode pay' : ''),
+    );
+  }
+}
+
 /** What one image contributes to every run, checked once per image. */
 interface Prepared {
-  labels: Int32Array;
+  /** The label map as byte planes (see `labelPlanes`). */
+  labels: Uint8Array;
   image: Uint8Array;
   background: Uint8Array;
 }
@@ -65,11 +107,12 @@ export class GraphEngine implements MaskEngine {
     )
       throw new Error("compositing 'graph': the image's preprocessing differs from the one built into the model's compositing graph");
     const { labels, segments } = ctx;
+    checkGraphPays(this.model, segments, labels.length);
     // The native kernel refuses labels outside [0, segments); Gather would wrap negative ones.
     for (let i = 0; i < labels.length; i++)
       if (!(labels[i] >= 0 && labels[i] < segments)) throw new RangeError(`labels[${i}] = ${labels[i]} is outside [0, ${segments})`);
-    // Copies: the graph reads them at every run, after the caller may have moved on.
-    p = { labels: Int32Array.from(labels), image: Uint8Array.from(ctx.rgb.data), background: Uint8Array.from(ctx.hide.data) };
+    // Copies (labelPlanes makes one): the graph reads them at every run, after the caller may have moved on.
+    p = { labels: labelPlanes(labels, segments), image: Uint8Array.from(ctx.rgb.data), background: Uint8Array.from(ctx.hide.data) };
     this.prepared.set(ctx, p);
     return p;
   }

@@ -116,7 +116,8 @@ export interface LimeResult {
   /**
    * Bytes of model input handed to onnxruntime for this explanation (what crosses to a GPU): with
    * `'native'` compositing, evaluations × 3·H·W × 4 (2 for float16); with `'graph'`, evaluations ×
-   * segments, plus the labels (4·H·W), image and background (3·H·W each) once per run.
+   * segments, plus the label map (H·W up to 256 segments, 2·H·W up to 65536), image and background
+   * (3·H·W each) once per run.
    */
   inputBytes: number;
   /**

@@ -279,6 +279,11 @@ export function readExplainSettings(values: FlagValues): ExplainSettings {
     report: values.report === true,
     out: path.resolve(text(values, 'out') ?? 'limeshap-out'),
   };
+  // The library refuses this pair too, but naming its options; a usage error names the flags.
+  if (settings.compositing === 'graph' && settings.inference === 'worker')
+    throw new RangeError(
+      "--compositing graph needs --inference main (the compositing graph runs on the main thread's session): drop --inference worker or use --compositing native",
+    );
   if ((settings.stabilityTarget ?? settings.maxSamples) !== undefined && settings.numSamples !== 'auto')
     throw new RangeError('--stability-target and --max-samples only apply with --samples auto');
   if (settings.stabilityTarget !== undefined && settings.stabilityTarget > 1)

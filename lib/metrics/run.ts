@@ -198,7 +198,10 @@ function readResult(result: unknown, classes: number | undefined) {
  * then `explainOptions`, then what the metric sets (seed; the result's segmentation and classes).
  */
 function againOptions(
-  plan: Pick<ReturnType<typeof readResult>, 'method' | 'numSamples' | 'sampler' | 'algorithm' | 'features' | 'maxEvals' | 'background' | 'pixels'>,
+  plan: Pick<
+    ReturnType<typeof readResult>,
+    'method' | 'numSamples' | 'sampler' | 'algorithm' | 'features' | 'maxEvals' | 'background' | 'pixels'
+  >,
   explainOptions: Record<string, unknown>,
   set: { seed: number; segmentation?: Segmentation; labels?: number[] },
 ): LimeOptions | ShapOptions {

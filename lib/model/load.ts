@@ -77,6 +77,18 @@ export interface ResolvedModelOptions {
  * await model.dispose();
  */
 export async function loadModel(model: string | Uint8Array, options?: LoadModelOptions): Promise<Model> {
+  return (await loadModelWithBytes(model, options)).model;
+}
+
+/**
+ * @internal {@link loadModel}, also returning the bytes the session was made from (the file as read
+ * once, or `model` itself), so that a rewrite of the model (`compositing: 'graph'`) starts from the
+ * very bytes loaded rather than from a second read of a file that may have changed in between.
+ */
+export async function loadModelWithBytes(
+  model: string | Uint8Array,
+  options?: LoadModelOptions,
+): Promise<{ model: Model; bytes: Uint8Array }> {
   const o = checkOptions('options', options, [
     'executionProviders',
     'intraOpNumThreads',
@@ -130,9 +142,9 @@ export async function loadModel(model: string | Uint8Array, options?: LoadModelO
   const resolved: ResolvedModelOptions = { providers, threads, softmax: softmaxOption, batchSize: batchOption, labels };
   if (inference === 'worker') {
     threads.intraOpNumThreads ??= defaultWorkerIntraOpThreads();
-    return startWorkerModel(bytes, what, resolved);
+    return { model: await startWorkerModel(bytes, what, resolved), bytes };
   }
-  return openModel(bytes, what, resolved);
+  return { model: await openModel(bytes, what, resolved), bytes };
 }
 
 /** Default of {@link LoadModelOptions.inference}. */

@@ -196,7 +196,7 @@ class OnnxModel extends DescribedModel implements Model {
     if (graph === undefined || this.session === undefined) throw new Error(`Model ${this.what} has been disposed`);
     const { inputs } = graph;
     const constant = {
-      [inputs.labels]: new ort.Tensor('int32', b.labels, [b.height * b.width]),
+      [inputs.labels]: new ort.Tensor('uint8', b.labels, [b.labels.length / (b.height * b.width), b.height * b.width]),
       [inputs.image]: new ort.Tensor('uint8', b.image, [b.height, b.width, 3]),
       [inputs.background]: new ort.Tensor('uint8', b.background, [b.height, b.width, 3]),
     };

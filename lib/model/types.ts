@@ -158,8 +158,11 @@ export interface GraphBatch {
   masks: Uint8Array;
   count: number;
   segments: number;
-  /** The segment of every pixel, `height × width`, each in [0, segments). */
-  labels: Int32Array;
+  /**
+   * The segment of every pixel as byte planes (`labelPlanes` in lib/onnx/prepend-compositing.ts):
+   * `K × height × width` bytes, plane k holding byte k of each label.
+   */
+  labels: Uint8Array;
   /** The model-sized 8-bit RGB image and what hidden segments show, `height × width × 3` each. */
   image: Uint8Array;
   background: Uint8Array;

@@ -6,11 +6,18 @@
  *
  * The rewritten graph takes four inputs in place of the image input (names in {@link GraphInputs}):
  * - `masks`, uint8 `[N, M]`: 1 keeps a segment, 0 hides it (LIME's and SHAP's coalitions as they are);
- * - `labels`, int32 `[H·W]`: the segment of every pixel (row-major);
+ * - `labels`, uint8 `[K, H·W]`: the segment of every pixel (row-major) as K little-endian byte
+ *   planes (plane k holds byte k of each label; K = {@link labelByteCount}: 1 for up to 256 segments,
+ *   2 for up to 65536), so a superpixel label map costs H·W bytes per run rather than int32's 4·H·W.
+ *   One uint8 input of variable K rather than a uint8/uint16/int32 input per case: an ONNX input has
+ *   one element type, and one rewritten model (one session) then serves every segment count. Gather
+ *   takes int32/int64 indices only, so the graph widens the planes (Cast to int32) and adds them up
+ *   (`p0 + 256·p1 + 65536·p2 + 16777216·p3`, missing planes read as zero) before its Gather;
  * - `image` and `background`, uint8 `[H, W, 3]`: the model-sized 8-bit RGB picture and what hidden
  *   segments show (LIME's `hide`, SHAP's `masker`), once per run.
  * and computes
- *   pixel[n, p] = masks[n, labels[p]]                        (Cast to bool, Gather on axis 1, Reshape)
+ *   label[p]    = Σ_k labels[k, p] · 256^k                    (Cast, Concat zero planes, Gather, Mul, Add)
+ *   pixel[n, p] = masks[n, label[p]]                         (Cast to bool, Gather on axis 1, Reshape)
  *   input[n]    = where(pixel[n], pre(image), pre(background)) (Where, broadcast over channels)
  * which feeds the original image input by its own name, so the rest of the graph is untouched.
  *
@@ -29,9 +36,12 @@
  * are also a quarter of the bytes of preprocessed float32 planes.
  *
  * With default-domain opset >= 9 the select is one Where node; opsets 7 and 8 (no Where; e.g. the
- * float16 SqueezeNet 1.1 of the ONNX model zoo) get `m·img + (1 − m)·bg`, which with m in {0, 1}
- * is exact as well (up to the sign of a zero). Older opsets (no multidirectional broadcasting) are
- * refused with a RangeError naming `compositing`.
+ * SqueezeNet 1.1 of the ONNX model zoo) get `m·img + (1 − m)·bg`, which with m in {0, 1} is exact
+ * as well (up to the sign of a zero) as long as every table value is finite: 0·Inf is NaN where the
+ * native kernel writes Inf. A table with a non-finite value (a tiny `std`, or float16 overflow:
+ * scale 1 and std 0.001 give 255000, Inf in float16) is therefore refused at those opsets with a
+ * RangeError naming `preprocess`. Older opsets (no multidirectional broadcasting) are refused with a
+ * RangeError naming `compositing`.
  *
  * @packageDocumentation
  */
@@ -70,6 +80,39 @@ export const MIN_COMPOSITING_OPSET = 7;
 
 /** From this opset on, the select is one Where node; below it, the exact arithmetic form. */
 const WHERE_OPSET = 9;
+
+/** Most byte planes of the `labels` input: int32 labels (segments < 2^31) fit in 4. */
+const MAX_LABEL_PLANES = 4;
+
+/**
+ * Bytes per pixel of the `labels` input for a label map of `segments` segments (labels in
+ * [0, segments)): 1 up to 256 segments, 2 up to 65536, 3 up to 2^24, else 4.
+ */
+export function labelByteCount(segments: number): number {
+  let k = 1;
+  while (k < MAX_LABEL_PLANES && segments > 256 ** k) k++;
+  return k;
+}
+
+/**
+ * The `labels` input for a label map: `labelByteCount(segments)` planes of H·W bytes, plane k
+ * holding byte k of each label (little-endian). Labels must be in [0, segments).
+ */
+export function labelPlanes(labels: ArrayLike<number>, segments: number): Uint8Array {
+  const k = labelByteCount(segments);
+  const n = labels.length;
+  const out = new Uint8Array(k * n);
+  for (let p = 0; p < n; p++) {
+    let v = labels[p];
+    for (let j = 0; j < k; j++, v >>>= 8) out[j * n + p] = v & 255;
+  }
+  return out;
+}
+
+/** Whether a table entry (float32 value, or float16 bits) is finite. */
+function finiteEntry(lut: Float32Array | Uint16Array, i: number): boolean {
+  return lut instanceof Float32Array ? Number.isFinite(lut[i]) : (lut[i] & 0x7c00) !== 0x7c00;
+}
 
 /**
  * The preprocessing table: `lut[256·c + v]` is tensor channel c's value for 8-bit value v, computed
@@ -122,7 +165,8 @@ function defaultOpset(model: { opset_import?: { domain?: string; version?: bigin
  * @param spec - its image input and the preprocessing in force.
  * @returns the rewritten bytes and the names of the four new inputs.
  * @throws RangeError naming `compositing` when the model has no input `spec.inputName` or imports a
- *   default-domain opset below {@link MIN_COMPOSITING_OPSET}.
+ *   default-domain opset below {@link MIN_COMPOSITING_OPSET}; RangeError naming `preprocess` when a
+ *   model below opset 9 would get a non-finite table value (see the file's header).
  */
 export function prependCompositing(bytes: Uint8Array, spec: CompositingGraphSpec): { bytes: Uint8Array; inputs: GraphInputs } {
   const model = decodeModel(bytes);
@@ -149,13 +193,30 @@ export function prependCompositing(bytes: Uint8Array, spec: CompositingGraphSpec
   const initializers: TensorProto[] = [];
   const node = (op: string, input: string[], output: string, attribute: NodeProto['attribute'] = []) =>
     nodes.push({ input, output: [output], name: fresh(`${op.toLowerCase()}_${nodes.length}`), op_type: op, attribute });
-  const constant = (base: string, dataType: number, values: Int32Array | BigInt64Array | Float32Array | Uint16Array) => {
+  const constant = (
+    base: string,
+    dataType: number,
+    values: Int32Array | BigInt64Array | Float32Array | Uint16Array,
+    dims: readonly number[] = [values.length],
+  ) => {
     const name = fresh(base);
-    initializers.push(makeTensor(name, dataType, [values.length], values));
+    initializers.push(makeTensor(name, dataType, dims, values));
     return name;
   };
 
-  const lut = constant('lut', valueType, preprocessTable(spec));
+  const table = preprocessTable(spec);
+  if (opset < WHERE_OPSET)
+    for (let i = 0; i < table.length; i++)
+      if (!finiteEntry(table, i)) {
+        const [c, v] = [Math.floor(i / 256), i % 256];
+        throw new RangeError(
+          `compositing 'graph' on a model of opset ${opset} (no Where: the select is m·img + (1 − m)·bg) needs finite preprocessed values, ` +
+            `but preprocess (scale ${spec.scale}, mean ${spec.mean[c]}, std ${spec.std[c]}) maps value ${v} of channel ${c} to ` +
+            `${spec.inputType === 'float16' ? 'a non-finite float16' : 'a non-finite float32'} (0·Inf would be NaN): ` +
+            `use a larger std or compositing 'native'`,
+        );
+      }
+  const lut = constant('lut', valueType, table);
   const offsets = constant('channel_offsets', DataType.INT32, Int32Array.of(0, 256, 512));
   const bgrOrder = spec.channels === 'bgr' ? constant('bgr_order', DataType.INT32, Int32Array.of(2, 1, 0)) : undefined;
   /** pre(picture): the uint8 [H, W, 3] input preprocessed to [3, H, W] (NCHW) or [H, W, 3] (NHWC). */
@@ -179,10 +240,35 @@ export function prependCompositing(bytes: Uint8Array, spec: CompositingGraphSpec
   const image = preprocessed(inputs.image);
   const background = preprocessed(inputs.background);
 
+  // The label of each pixel from its K byte planes: widen, pad with zero planes so that planes 0..3
+  // exist whatever K is (zeros made from the input itself, so no H·W initializer), add them up.
+  const planes = fresh('label_planes');
+  node('Cast', [inputs.labels], planes, [attrInt('to', DataType.INT32)]);
+  const zeros = fresh('label_zeros');
+  node('Sub', [planes, planes], zeros);
+  const padded = fresh('label_planes_padded');
+  node('Concat', [planes, ...Array<string>(MAX_LABEL_PLANES - 1).fill(zeros)], padded, [attrInt('axis', 0)]);
+  let label = '';
+  for (let k = 0; k < MAX_LABEL_PLANES; k++) {
+    const plane = fresh(`label_plane_${k}`);
+    node('Gather', [padded, constant(`plane_index_${k}`, DataType.INT32, Int32Array.of(k))], plane, [attrInt('axis', 0)]);
+    let term = plane;
+    if (k > 0) {
+      term = fresh(`label_term_${k}`);
+      node('Mul', [plane, constant(`plane_weight_${k}`, DataType.INT32, Int32Array.of(256 ** k), [])], term);
+    }
+    if (k === 0) label = term;
+    else {
+      const sum = fresh(`label_sum_${k}`);
+      node('Add', [label, term], sum);
+      label = sum;
+    }
+  }
+  // label is [1, H·W]; the Gather below gives [N, 1, H·W], which the Reshape makes an image.
   const keep = fresh('keep');
   node('Cast', [inputs.masks], keep, [attrInt('to', DataType.BOOL)]);
   const pixelKeep = fresh('pixel_keep');
-  node('Gather', [keep, inputs.labels], pixelKeep, [attrInt('axis', 1)]);
+  node('Gather', [keep, label], pixelKeep, [attrInt('axis', 1)]);
   const shape = constant(
     'mask_shape',
     DataType.INT64,
@@ -211,7 +297,7 @@ export function prependCompositing(bytes: Uint8Array, spec: CompositingGraphSpec
   graph.input = [
     ...(graph.input ?? []).slice(0, at),
     tensorInput(inputs.masks, DataType.UINT8, ['limeshap_samples', 'limeshap_segments']),
-    tensorInput(inputs.labels, DataType.INT32, [H * W]),
+    tensorInput(inputs.labels, DataType.UINT8, ['limeshap_label_bytes', H * W]),
     tensorInput(inputs.image, DataType.UINT8, [H, W, 3]),
     tensorInput(inputs.background, DataType.UINT8, [H, W, 3]),
     ...(graph.input ?? []).slice(at + 1),

@@ -230,7 +230,7 @@ describe('limeshap segment --model / --evaluate (the quality sweep)', function (
       [['--model', model, '--size', '96'], /--size cannot go with --model.*--size 96/],
       [['--model', model, '--samples', '50'], /--samples sets how LIME explains: it needs --evaluate, got --samples 50/],
       [['--model', model, '--evaluate', 'deletion,bogus'], /--evaluate must list metrics among .*got "bogus"/],
-      [['--model', model, '--evaluate', 'deletion', '--kernel-width', '0'], /--kernel-width expects a number > 0, got "0"/],
+      [['--model', model, '--evaluate', 'deletion', '--kernel-width', '0'], /--kernel-width expects a number > 0 and <= 1e\+150, got "0"/],
       [['--preset', 'inception'], /--preset needs --model/],
       [['--kernel-size=-1'], /for kernelSize but received -1/],
     ];

@@ -4,22 +4,27 @@
 // models with exact answers and on the shared MobileNetV2-int8 and float16 SqueezeNet (opset 7);
 // the bytes each mode hands onnxruntime; the option's checks.
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import fsPromises from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { createExplainer, segment, type ExplainerOptions, type LimeResult, type ShapResult } from '../../lib';
 import { maskEvaluator } from '../../lib/evaluate';
 import { loadModel } from '../../lib/model';
 import { readExplainSettings } from '../../lib/cli/explain-flags';
 import { decodeModel, encodeModel } from '../../lib/onnx';
-import { prependCompositing, preprocessTable } from '../../lib/onnx/prepend-compositing';
+import { labelByteCount, labelPlanes, prependCompositing, preprocessTable } from '../../lib/onnx/prepend-compositing';
 import { float16Model, linearModel } from '../helpers/onnx-builder';
 import { identityPreprocess } from '../helpers/fixtures';
 import { requireShared, shared } from '../helpers/shared';
 
 const H = 16,
   W = 16;
-function testImage(): { data: Uint8Array; width: number; height: number; channels: 3 } {
-  const data = new Uint8Array(H * W * 3);
+function testImage(h = H, w = W): { data: Uint8Array; width: number; height: number; channels: 3 } {
+  const data = new Uint8Array(h * w * 3);
   for (let i = 0; i < data.length; i++) data[i] = (i * 37 + ((i * i) % 101)) % 256;
-  return { data, width: W, height: H, channels: 3 };
+  return { data, width: w, height: h, channels: 3 };
 }
 
 /** Runs `explain` with each compositing mode on the same model bytes and options. */
@@ -157,7 +162,7 @@ describe("compositing: 'graph'", function () {
   });
 
   describe('bytes handed to onnxruntime (result.inputBytes)', () => {
-    it('native: evaluations × 3·H·W × 4; graph: evaluations × segments + runs × (4·H·W + 2 × 3·H·W)', async () => {
+    it('native: evaluations × 3·H·W × 4; graph: evaluations × segments + runs × (H·W + 2 × 3·H·W) (1-byte labels up to 256 segments)', async () => {
       const model = linearModel({ height: H, width: W, classes: 3, seed: 4 });
       const seg = await segment(image, { method: 'grid', rows: 4, cols: 4 });
       const r = await bothModes(model.bytes, { preprocess: identityPreprocess(H, W), softmax: false, batchSize: 16 }, (e) =>
@@ -167,9 +172,78 @@ describe("compositing: 'graph'", function () {
       assert.equal(r.graph.evaluations, n);
       assert.equal(r.native.inputBytes, n * 3 * H * W * 4);
       const runs = Math.ceil(n / 16);
-      assert.equal(r.graph.inputBytes, n * seg.count + runs * (4 * H * W + 2 * 3 * H * W));
+      assert.equal(r.graph.inputBytes, n * seg.count + runs * (H * W + 2 * 3 * H * W));
       assert.ok(r.graph.inputBytes < r.native.inputBytes / 4, `${r.graph.inputBytes} vs ${r.native.inputBytes}`);
       assert.equal(r.graph.timings.composite, 0, 'compositing happens inside the model run');
+    });
+
+    it('over 256 segments the label map is 2 bytes a pixel, and pixel-level SHAP (1024 pixels) still gives native outputs', async () => {
+      const h = 32,
+        w = 32;
+      const big = testImage(h, w);
+      const model = linearModel({ height: h, width: w, classes: 2, seed: 6 });
+      const r = await bothModes(model.bytes, { preprocess: identityPreprocess(h, w), softmax: false, batchSize: 8 }, (e) =>
+        e.shap(big, { algorithm: 'partition', features: 'pixels', maxEvals: 64, topLabels: 1 }),
+      );
+      assertSameShap(r.graph, r.native, F32);
+      const n = r.graph.evaluations;
+      // Partition hands the engine its evaluations in several requests; each request's last run may be partial.
+      const masks = n * h * w;
+      const perRun = 2 * h * w + 2 * 3 * h * w;
+      assert.equal((r.graph.inputBytes - masks) % perRun, 0, `${r.graph.inputBytes - masks} is not a whole number of ${perRun}-byte runs`);
+      assert.ok(r.graph.inputBytes - masks >= Math.ceil(n / 8) * perRun);
+    });
+
+    it('labelByteCount and labelPlanes: 1 byte up to 256 segments, 2 up to 65536, 3 up to 2^24; little-endian planes', () => {
+      assert.deepEqual([1, 256, 257, 65536, 65537, 2 ** 24, 2 ** 24 + 1, 2 ** 31 - 1].map(labelByteCount), [1, 1, 2, 2, 3, 3, 4, 4]);
+      assert.deepEqual([...labelPlanes(Int32Array.of(0, 255), 256)], [0, 255]);
+      assert.deepEqual([...labelPlanes(Int32Array.of(0x1234, 7), 65536)], [0x34, 7, 0x12, 0]);
+      assert.deepEqual([...labelPlanes(Int32Array.of(0x10203), 70000)], [3, 2, 1]);
+    });
+
+    it('a float16 model at batch 1 (graph 7·H·W + 1 bytes a run at least, native 6·H·W) is refused, naming compositing and both counts', async () => {
+      for (const options of [{ batch: 1 }, { batch: 'dynamic' as const }]) {
+        const model = float16Model({ height: H, width: W, classes: 2, seed: 3, ...options });
+        await assert.rejects(
+          createExplainer(model.bytes, {
+            preprocess: identityPreprocess(H, W),
+            compositing: 'graph',
+            ...(options.batch === 'dynamic' ? { batchSize: 1 } : {}),
+          }),
+          (e: Error) =>
+            e instanceof RangeError &&
+            /compositing/.test(e.message) &&
+            e.message.includes(`${1 + 7 * H * W} bytes`) &&
+            e.message.includes(`native's ${6 * H * W}`),
+        );
+      }
+      // At batch 2 graph mode pays (7·H·W + 2 < 12·H·W) and is accepted.
+      const model = float16Model({ height: H, width: W, classes: 2, seed: 3, batch: 2 });
+      const ok = await createExplainer(model.bytes, { preprocess: identityPreprocess(H, W), compositing: 'graph' });
+      await ok.dispose();
+    });
+
+    it('per image: a segment count that makes a graph run cost native bytes is refused, naming compositing', async () => {
+      const explainer = await createExplainer(linearModel({ height: H, width: W, classes: 2, seed: 1 }).bytes, {
+        preprocess: identityPreprocess(H, W),
+        compositing: 'graph',
+        batchSize: 2,
+      });
+      try {
+        const rgb = { data: image.data, width: W, height: H };
+        // Native: 2 × 3·H·W × 4 = 6144 bytes a run. Graph: 2 × segments + 2·H·W (2-byte labels) + 6·H·W:
+        // 6048 at 2000 segments (accepted), 6248 at 2100 (refused).
+        const labels = new Int32Array(H * W);
+        const fine = maskEvaluator(explainer.model, explainer.preprocess, rgb, rgb, labels, 2000, { dedupe: false });
+        assert.equal((await fine.evaluate(new Uint8Array(2000), 1)).length, 2);
+        const costly = maskEvaluator(explainer.model, explainer.preprocess, rgb, rgb, labels, 2100, { dedupe: false });
+        await assert.rejects(
+          costly.evaluate(new Uint8Array(2100), 1),
+          (e: Error) => e instanceof RangeError && /compositing/.test(e.message) && /6248 bytes/.test(e.message) && /6144/.test(e.message),
+        );
+      } finally {
+        await explainer.dispose();
+      }
     });
   });
 
@@ -195,7 +269,7 @@ describe("compositing: 'graph'", function () {
           masks: Uint8Array.of(1, 0),
           count: 2,
           segments: 1,
-          labels: new Int32Array(H * W),
+          labels: labelPlanes(new Int32Array(H * W), 1),
           image: image.data,
           background,
           height: H,
@@ -210,7 +284,7 @@ describe("compositing: 'graph'", function () {
       }
     });
 
-    it("keeps the model's own names apart: an input already called limeshap_masks is not clobbered", () => {
+    it("keeps the model's own names apart: an input already called limeshap_masks is not clobbered, and the model runs", async () => {
       const model = linearModel({ height: H, width: W, classes: 2, seed: 1 });
       const decoded = decodeModel(model.bytes);
       for (const node of decoded.graph!.node!) node.input = node.input!.map((n) => (n === 'input' ? 'limeshap_masks' : n));
@@ -224,9 +298,81 @@ describe("compositing: 'graph'", function () {
         mean: [0, 0, 0] as const,
         std: [1, 1, 1] as const,
       };
-      const { inputs } = prependCompositing(encodeModel(decoded), spec);
+      const renamed = encodeModel(decoded);
+      const { bytes, inputs } = prependCompositing(renamed, spec);
       assert.notEqual(inputs.masks, 'limeshap_masks');
       assert.equal(new Set(Object.values(inputs)).size, 4);
+      // onnxruntime loads the rewritten model and runs it: the composited value feeds the model's
+      // own 'limeshap_masks' consumers, the new masks input is another value.
+      const loaded = await loadModel(renamed, { softmax: false });
+      try {
+        const graph = await loaded.loadCompositingGraph!(bytes, inputs);
+        const background = new Uint8Array(H * W * 3).fill(9);
+        const y = await graph.run({
+          masks: Uint8Array.of(0, 1),
+          count: 2,
+          segments: 1,
+          labels: labelPlanes(new Int32Array(H * W), 1),
+          image: image.data,
+          background,
+          height: H,
+          width: W,
+        });
+        const nchw = (rgb: Uint8Array) => {
+          const out = new Float32Array(3 * H * W);
+          for (let p = 0; p < H * W; p++) for (let c = 0; c < 3; c++) out[c * H * W + p] = rgb[3 * p + c] / 255;
+          return out;
+        };
+        const expected = [...model.reference(nchw(background), 1), ...model.reference(nchw(image.data), 1)];
+        assert.ok(relativeGap(y, expected) < 1e-5, `${[...y]} vs ${expected}`);
+      } finally {
+        await loaded.dispose();
+      }
+    });
+
+    it('label maps of 1 to 4 bytes a pixel select the right segments (labels up to 2^24 + 9)', async () => {
+      const model = linearModel({ height: H, width: W, classes: 2, seed: 5, layout: 'nhwc' });
+      const spec = {
+        inputName: 'input',
+        inputType: 'float32' as const,
+        height: H,
+        width: W,
+        ...identityPreprocess(H, W),
+        layout: 'nhwc' as const,
+        mean: [0, 0, 0] as const,
+        std: [1, 1, 1] as const,
+      };
+      const { bytes, inputs } = prependCompositing(model.bytes, spec);
+      const loaded = await loadModel(model.bytes, { softmax: false });
+      try {
+        const graph = await loaded.loadCompositingGraph!(bytes, inputs);
+        const background = Uint8Array.from(image.data, (v) => 255 - v);
+        for (const segments of [200, 1000, 70000, 2 ** 24 + 10]) {
+          // Labels spread over the whole range, so that every byte plane matters.
+          const labels = Int32Array.from({ length: H * W }, (_, p) => (p * 2654435761) % segments);
+          labels[0] = segments - 1;
+          const masks = new Uint8Array(segments);
+          // A hashed pattern: a periodic one can agree on labels that differ only in a high byte.
+          for (let i = 0; i < segments; i++) masks[i] = (Math.imul(i, 2654435761) >>> 16) & 1;
+          const y = await graph.run({
+            masks,
+            count: 1,
+            segments,
+            labels: labelPlanes(labels, segments),
+            image: image.data,
+            background,
+            height: H,
+            width: W,
+          });
+          const composed = new Float32Array(H * W * 3);
+          for (let p = 0; p < H * W; p++)
+            for (let c = 0; c < 3; c++) composed[3 * p + c] = (masks[labels[p]] ? image.data : background)[3 * p + c] / 255;
+          const expected = model.reference(composed, 1);
+          assert.ok(relativeGap(y, expected) < 1e-5, `${segments} segments: ${[...y]} vs ${[...expected]}`);
+        }
+      } finally {
+        await loaded.dispose();
+      }
     });
 
     it("the lookup table holds the native kernel's float32 values (float64 arithmetic, one rounding)", () => {
@@ -259,6 +405,86 @@ describe("compositing: 'graph'", function () {
         () => readExplainSettings({ model: 'm.onnx', compositing: 'gpu' }),
         (e: Error) => e instanceof RangeError && /--compositing/.test(e.message),
       );
+    });
+
+    it('limeshap explain --compositing graph --inference worker: a usage error naming both flags', () => {
+      assert.throws(
+        () => readExplainSettings({ model: 'm.onnx', compositing: 'graph', inference: 'worker' }),
+        (e: Error) => e instanceof RangeError && /--compositing/.test(e.message) && /--inference/.test(e.message),
+      );
+      assert.equal(readExplainSettings({ model: 'm.onnx', compositing: 'native', inference: 'worker' }).inference, 'worker');
+    });
+
+    it('below opset 9 (the Mul/Add select) a non-finite table value is refused naming preprocess; from opset 9 (Where) it is kept', () => {
+      const decoded = decodeModel(float16Model({ height: H, width: W, classes: 2, seed: 1 }).bytes);
+      // scale 1, std 0.001: 255 → 255000, Inf in float16; 0·Inf would be NaN where native writes Inf.
+      const spec = {
+        inputName: 'input',
+        inputType: 'float16' as const,
+        height: H,
+        width: W,
+        ...identityPreprocess(H, W),
+        scale: 1,
+        mean: [0, 0, 0] as const,
+        std: [0.001, 1, 1] as const,
+      };
+      for (const opset of [7n, 8n]) {
+        decoded.opset_import = [{ version: opset }];
+        assert.throws(
+          () => prependCompositing(encodeModel(decoded), spec),
+          (e: Error) =>
+            e instanceof RangeError &&
+            /preprocess/.test(e.message) &&
+            /std 0\.001/.test(e.message) &&
+            /value 66 of channel 0/.test(e.message),
+        );
+      }
+      // float16's largest finite value is 65504: std 0.004 keeps 255 → 63750 finite, accepted at opset 7.
+      decoded.opset_import = [{ version: 7n }];
+      assert.doesNotThrow(() => prependCompositing(encodeModel(decoded), { ...spec, std: [0.004, 1, 1] }));
+      decoded.opset_import = [{ version: 9n }];
+      assert.doesNotThrow(() => prependCompositing(encodeModel(decoded), spec));
+    });
+
+    it('a model path is read once: a file replaced after loading does not become the compositing graph', async () => {
+      const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'limeshap-graph-'));
+      const file = path.join(dir, 'model.onnx');
+      const first = linearModel({ height: H, width: W, classes: 3, seed: 21 });
+      const second = linearModel({ height: H, width: W, classes: 3, seed: 22 });
+      fs.writeFileSync(file, first.bytes);
+      // The module object itself (a default import under esModuleInterop): lib/ reads through it at each call.
+      const promises = fsPromises as { readFile: typeof fsp.readFile };
+      const readFile = promises.readFile;
+      let reads = 0;
+      // Each read of the model returns what is there, then replaces the file with another model.
+      promises.readFile = (async (...args: Parameters<typeof fsp.readFile>) => {
+        const out = await readFile(...args);
+        if (args[0] === file) {
+          reads++;
+          fs.writeFileSync(file, second.bytes);
+        }
+        return out;
+      }) as typeof fsp.readFile;
+      const options = { preprocess: identityPreprocess(H, W), softmax: false } as const;
+      const seg = await segment(image, { method: 'grid', rows: 4, cols: 4 });
+      const explain = (e: Awaited<ReturnType<typeof createExplainer>>) =>
+        e.lime(image, { segmentation: seg, hide: 'black', numSamples: 50, labels: [0, 1, 2], seed: 4 });
+      let graph: LimeResult;
+      try {
+        const explainer = await createExplainer(file, { ...options, compositing: 'graph' });
+        try {
+          graph = await explain(explainer);
+        } finally {
+          await explainer.dispose();
+        }
+      } finally {
+        promises.readFile = readFile;
+        await fsp.rm(dir, { recursive: true, force: true });
+      }
+      // The graph explains the model that was loaded (the first), not the file's later content.
+      const native = await bothModes(first.bytes, options, explain);
+      assertSameLime(graph, native.native, F32);
+      assert.equal(reads, 1, 'the model file is read once');
     });
 
     it('a model older than opset 7 is refused with a RangeError naming compositing', () => {
@@ -315,13 +541,23 @@ describe("compositing: 'graph'", function () {
       assert.equal(r.native.lime.inputBytes, r.native.lime.evaluations * 3 * 224 * 224 * 4);
     });
 
-    it('float16 SqueezeNet 1.1 (opset 7: the exact Mul/Add select, float16 end to end) gives native outputs', async () => {
-      const file = shared('models', 'squeezenet1.1-fp16.onnx');
-      const bytes = new Uint8Array(await import('node:fs').then((fs) => fs.readFileSync(file)));
-      const r = await bothModes(bytes, { preprocess: 'imagenet' }, (e) =>
+    it('SqueezeNet 1.1 float32, dynamic batch (opset 7: the exact Mul/Add select) gives native outputs', async () => {
+      const bytes = new Uint8Array(fs.readFileSync(shared('models', 'squeezenet1.1-fp32.onnx')));
+      const r = await bothModes(bytes, { preprocess: 'imagenet', batchSize: 8 }, (e) =>
         e.lime(shared('images', 'coffee.png'), { numSamples: 24, seed: 2 }),
       );
       assertSameLime(r.graph, r.native, F32);
+      // Per run of 8 at 224²: masks + 50176 label bytes + 301056 image and background bytes.
+      const runs = Math.ceil(r.graph.evaluations / 8);
+      assert.equal(r.graph.inputBytes, r.graph.evaluations * r.graph.segmentation.count + runs * 7 * 224 * 224);
+    });
+
+    it('float16 SqueezeNet 1.1, fixed batch 1: graph mode (at least 351233 bytes a run) is refused against native (301056)', async () => {
+      await assert.rejects(
+        createExplainer(shared('models', 'squeezenet1.1-fp16.onnx'), { compositing: 'graph' }),
+        (e: Error) =>
+          e instanceof RangeError && /compositing/.test(e.message) && /351233 bytes/.test(e.message) && /301056/.test(e.message),
+      );
     });
   });
 });
