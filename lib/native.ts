@@ -99,15 +99,28 @@ export interface NativeBinding {
   /**
    * Test hook: how quickshift's density pass runs — 'pairs' (default: each symmetric pair's term once,
    * exact sums only where a comparison needs them), 'exact' (scikit-image's sums everywhere) or
-   * 'check-all' (every comparison through the exact redo); returns the mode and the number of exact
-   * densities computed so far by 'pairs' and 'check-all' calls, and the largest error of a pair density
-   * that 'check-all' calls measured, as a fraction of its certified bound. Labels are the same in every mode.
+   * 'check-all' (every comparison through the exact redo) — and the scale of its tie-break noise
+   * (default 1e-5, scikit-image's; 0 makes a flat image's densities exact ties). Returns the settings,
+   * the number of exact densities computed so far by 'pairs' and 'check-all' calls, the number of
+   * 'pairs' calls that ran the exact pass instead (their bound too wide to pay off), and the largest
+   * error of a pair density that 'check-all' calls measured, as a fraction of its certified bound.
+   * Labels are the same in every mode; they equal scikit-image's only at noise scale 1e-5.
    */
-  quickshiftDensityMode(mode?: 'pairs' | 'exact' | 'check-all'): {
+  quickshiftDensityMode(
+    mode?: 'pairs' | 'exact' | 'check-all',
+    noiseScale?: number,
+  ): {
     mode: 'pairs' | 'exact' | 'check-all';
+    noiseScale: number;
     exactDensities: number;
+    exactFallbacks: number;
     worstDensityError: number;
   };
+  /**
+   * Test hook: the AVX-512 exp of quickshift's pair density pass (into `fast`) and std::exp (into
+   * `libm`) of every x (x <= 0); false, writing nothing, on a CPU without AVX-512.
+   */
+  quickshiftPairExp(x: Float64Array, fast: Float64Array, libm: Float64Array): boolean;
   /** CIE Lab of every pixel (3 doubles each), as skimage.color.rgb2lab of the 8-bit image; synchronous. */
   rgbToLab(rgb: Uint8Array, width: number, height: number, out: Float64Array): void;
   /** Writes masks.length / segments perturbed, preprocessed samples into out, starting at sample `offset`. */

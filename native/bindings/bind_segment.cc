@@ -13,7 +13,9 @@
 #include "bindings/napi_util.h"
 #include "segment/color.h"
 #include "segment/quickshift.h"
+#include "segment/quickshift_kernels.h"
 #include "segment/slic.h"
+#include "simd/cpu.h"
 #include "util/numpy_random.h"
 
 namespace limeshap {
@@ -117,10 +119,12 @@ Napi::Value RgbToLabBinding(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// quickshiftDensityMode(mode?): a test hook. Sets how quickshift's density pass runs ('pairs', the
-// default; 'exact', scikit-image's sums everywhere; 'check-all', every comparison through the exact
-// redo — see QsDensityMode) and returns { mode, exactDensities, worstDensityError } (exact densities
-// computed so far; the largest error of a pair density seen in 'check-all' calls, relative to its bound).
+// quickshiftDensityMode(mode?, noiseScale?): a test hook. Sets how quickshift's density pass runs
+// ('pairs', the default; 'exact', scikit-image's sums everywhere; 'check-all', every comparison through
+// the exact redo — see QsDensityMode) and the scale of its tie-break noise (1e-5, scikit-image's, unless
+// set), and returns { mode, noiseScale, exactDensities, exactFallbacks, worstDensityError } (exact
+// densities computed so far; 'pairs' calls that ran the exact pass instead; the largest error of a
+// pair density seen in 'check-all' calls, relative to its bound).
 Napi::Value QuickshiftDensityModeBinding(const Napi::CallbackInfo& info) {
   static const std::pair<const char*, QsDensityMode> kModes[] = {
       {"pairs", QsDensityMode::kPairs}, {"exact", QsDensityMode::kExact}, {"check-all", QsDensityMode::kCheckAll}};
@@ -136,12 +140,36 @@ Napi::Value QuickshiftDensityModeBinding(const Napi::CallbackInfo& info) {
     }
     if (!found) throw ArgError{true, "mode must be 'pairs', 'exact' or 'check-all', got '" + mode + "'"};
   }
+  if (info.Length() > 1 && !info[1].IsUndefined()) SetQuickshiftNoiseScale(CheckNumber(info[1], "noiseScale", 0, 1));
   Napi::Object o = Napi::Object::New(info.Env());
   for (const auto& m : kModes)
     if (m.second == QuickshiftDensityMode()) o.Set("mode", m.first);
+  o.Set("noiseScale", QuickshiftNoiseScale());
   o.Set("exactDensities", static_cast<double>(QuickshiftExactDensityCount()));
+  o.Set("exactFallbacks", static_cast<double>(QuickshiftExactFallbackCount()));
   o.Set("worstDensityError", QuickshiftWorstDensityError());
   return o;
+}
+
+// quickshiftPairExp(x: Float64Array, fast: Float64Array, libm: Float64Array): a test hook. Writes the
+// AVX-512 pair density's exp of each x (x <= 0; quickshift_kernels.h) into fast and std::exp into libm
+// and returns true; returns false, writing nothing, when the CPU has no AVX-512. Synchronous, and no
+// argument read runs JS, so writing in place is safe.
+Napi::Value QuickshiftPairExpBinding(const Napi::CallbackInfo& info) {
+  if (info.Length() < 3) throw ArgError{false, "expected (x: Float64Array, fast: Float64Array, libm: Float64Array)"};
+  if (!info[0].IsTypedArray()) throw ArgError{false, "x must be a Float64Array, got " + ShowType(info[0])};
+  const size_t n = ViewOf(info[0]).length;
+  const Napi::Value x = ArrayArg<double>(info[0], "x", n);
+  const Napi::Value fast = ArrayArg<double>(info[1], "fast", n);
+  const Napi::Value libm = ArrayArg<double>(info[2], "libm", n);
+  const double* in = DataOf<double>(x, "x", n);
+  for (size_t i = 0; i < n; ++i)
+    if (!(in[i] <= 0)) throw ArgError{true, "x must hold values <= 0, got " + ShowNumber(in[i])};
+  if (DetectedSimd() != SimdLevel::kAvx512) return Napi::Boolean::New(info.Env(), false);
+  QsPairExpAvx512(in, DataOf<double>(fast, "fast", n), static_cast<long>(n));
+  double* out = DataOf<double>(libm, "libm", n);
+  for (size_t i = 0; i < n; ++i) out[i] = std::exp(in[i]);
+  return Napi::Boolean::New(info.Env(), true);
 }
 
 }  // namespace
@@ -152,6 +180,7 @@ void RegisterSegmentation(Napi::Env env, Napi::Object exports) {
   Export<NumpyNormalBinding>(env, exports, "numpyNormal");
   Export<RgbToLabBinding>(env, exports, "rgbToLab");
   Export<QuickshiftDensityModeBinding>(env, exports, "quickshiftDensityMode");
+  Export<QuickshiftPairExpBinding>(env, exports, "quickshiftPairExp");
 }
 
 }  // namespace limeshap

@@ -63,9 +63,6 @@ double UlpsFromRoot(double x, double y) {
 double CbrtNearest(double x) {
   double y = std::cbrt(x);  // within one ulp of the true root; move to the nearest double
   if (!std::isfinite(y) || y == 0) return y;
-  // Fast certificate for normal values: y is the nearest double when the root is well within half
-  // an ulp of it, its neighbour when well within (0.5, 1.5) ulps on that side. Close calls (and powers
-  // of two, whose neighbours are unevenly spaced) take the exact midpoint tests below.
   // Fast certificate (positive normal x): c is t ulps from y; the double k = round(t) ulps from y is
   // the nearest when t is well within half an ulp of k and y + k ulps is inside y's binade (both of its
   // neighbours one ulp away). Close calls and binade edges take the exact midpoint tests below.

@@ -19,16 +19,6 @@ struct QuickshiftParams {
   uint64_t seed = 42;       // seed of the tie-break noise (numpy.random.default_rng(seed))
 };
 
-/// Wall time of each pass of one Quickshift call, in milliseconds (for benchmarks), and how many pixels
-/// needed their exact density (see quickshift.cc).
-struct QuickshiftTimings {
-  double features = 0;  // RGB -> Lab (and smoothing), padded planes, noise
-  double density = 0;   // the density pass
-  double parent = 0;    // the parent pass
-  double link = 0;      // cutting, root finding, relabelling
-  long exactDensities = 0;
-};
-
 /// How the density pass runs (quickshift.cc). kPairs (default): each symmetric pair's term once, exact
 /// densities only where a comparison needs them; kExact: scikit-image's sums for every pixel (the
 /// reference the tests compare kPairs with); kCheckAll: kPairs with every comparison treated as too
@@ -39,6 +29,14 @@ void SetQuickshiftDensityMode(QsDensityMode mode);
 QsDensityMode QuickshiftDensityMode();
 /// Exact densities computed by kPairs / kCheckAll calls since the process started (for tests).
 long QuickshiftExactDensityCount();
+/// kPairs calls that ran the exact density pass instead because their certified tolerance was too wide
+/// to pay off (quickshift.cc, kMaxPairTolerance), since the process started (for tests).
+long QuickshiftExactFallbackCount();
+/// The scale of the tie-break noise: 1e-5 (scikit-image's) unless a test sets another. A test hook:
+/// with 0, a flat image has exactly tied densities, which only the certified bound keeps from being
+/// ordered by the rounding of the pair sums. Labels equal scikit-image's only at 1e-5. Process-wide.
+void SetQuickshiftNoiseScale(double scale);
+double QuickshiftNoiseScale();
 /// The largest |exact density - pair density| seen by kCheckAll calls, as a fraction of the certified
 /// bound E (quickshift.cc, DensityTolerance): must stay below 1.
 double QuickshiftWorstDensityError();
@@ -46,8 +44,6 @@ double QuickshiftWorstDensityError();
 /// Segments an RGB image (HWC, row-major, 3 channels) into `labels` (height*width, 0..n-1, numbered by
 /// the row-major position of each segment's root) and returns n. Throws std::invalid_argument on bad
 /// sizes or parameters.
-/// `timings`, when not null, receives the time of each pass.
-int Quickshift(const uint8_t* rgb, int height, int width, const QuickshiftParams& params, int32_t* labels,
-               QuickshiftTimings* timings = nullptr);
+int Quickshift(const uint8_t* rgb, int height, int width, const QuickshiftParams& params, int32_t* labels);
 
 }  // namespace limeshap

@@ -94,6 +94,16 @@ void QsDensityAvx512(const QsPlanes& p, const double* noise, int r0, int r1) {
 void QsPairDensityAvx512(const QsPlanes& p, int r0, int r1, double* acc) {
   PairDensityRows<Avx512ApproxExp, 2>(p, r0, r1, acc, Avx512ApproxExp());
 }
+void QsPairExpAvx512(const double* x, double* out, long n) {
+  const Avx512ApproxExp v;
+  alignas(64) double lane[8];
+  for (long i = 0; i < n; i += 8) {
+    const long m = n - i < 8 ? n - i : 8;
+    for (long j = 0; j < 8; ++j) lane[j] = j < m ? x[i + j] : 0.0;
+    _mm512_store_pd(lane, v.Exp(_mm512_load_pd(lane)));
+    for (long j = 0; j < m; ++j) out[i + j] = lane[j];
+  }
+}
 void QsParentAvx512(const QsPlanes& p, int r0, int r1, double tolerance, int64_t* parent, double* dist,
                     uint8_t* uncertain) {
   ParentRows<Avx512>(p, r0, r1, tolerance, parent, dist, uncertain);

@@ -36,7 +36,7 @@ void QsDensityAvx512(const QsPlanes& p, const double* noise, int r0, int r1);
 /// The exact density of one pixel (the scalar sum above).
 double QsExactDensity(const QsPlanes& p, const double* noise, int r, int c);
 
-/// Approximate density, each symmetric pair's kernel term computed once (quickshift_density.cc):
+/// Approximate density, each symmetric pair's kernel term computed once (quickshift.cc, PairDensity):
 /// for every pixel (r, c) of rows [r0, r1) and every "forward" window offset (dr, dc) (dr > 0, or
 /// dr == 0 and dc > 0) with r + dr < height, t = exp(inv * d2) is added both at (r, c) and at
 /// (r + dr, c + dc) of `acc`, a plane with QsPlanes' column layout whose row 0 is image row r0 and
@@ -46,12 +46,17 @@ void QsPairDensityScalar(const QsPlanes& p, int r0, int r1, double* acc);
 void QsPairDensityAvx2(const QsPlanes& p, int r0, int r1, double* acc);
 void QsPairDensityAvx512(const QsPlanes& p, int r0, int r1, double* acc);
 
-/// Largest relative difference between a pair kernel's exp and libm's exp (see exp_fast_avx512.h).
+/// Largest relative difference between the AVX-512 pair kernel's exp and libm's exp (exp_fast_avx512.h);
+/// the scalar and AVX2 pair kernels use an exp identical to libm's.
 constexpr double kQsExpRelError = 4e-15;
+
+/// out[i] = the AVX-512 pair kernel's exp of x[i] (x[i] <= 0), for i < n. A test hook (the error bound
+/// above is measured by test/segment/quickshift-fast.test.ts); call only when AVX-512 is detected.
+void QsPairExpAvx512(const double* x, double* out, long n);
 
 /// parent[i] = flat index of the nearest strictly denser neighbour (i itself when none), and
 /// dist[i] = its distance (sqrt of d2; +inf when none), for rows [r0, r1). Outputs are unpadded H×W.
-/// `tolerance` > 0: densities are approximate within tolerance / 2 each; a neighbour counts as denser
+/// `tolerance` > 0: densities are approximate within tolerance / 4 each; a neighbour counts as denser
 /// when its density exceeds the pixel's by more than `tolerance`, and a pixel that met a neighbour
 /// within `tolerance` gets uncertain[i] = 1 (its result must be redone with exact densities), else 0.
 /// tolerance == 0: exact densities, plain comparisons, uncertain is not written.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // ExpFastAvx512: exp of 8 doubles x <= 0, within 4e-15 (relative) of libm's exp — not bit-identical.
 //
-// Why: quickshift's pair density pass (quickshift_density.cc) only needs densities within a known
+// Why: quickshift's pair density pass (segment/quickshift.cc, PairDensity) only needs densities within a known
 // bound, which it widens by this error; exp's share of that pass halves against the bit-exact
 // ExpAvx512 (no double-double table rebuild, no special-case checks).
 //
@@ -14,7 +14,8 @@
 // and an exact scaling (_mm512_scalef_pd) for normal results. Total < 1.5e-15 relative to e^x, plus
 // libm's own <= 0.52 ulp: kQsExpRelError = 4e-15 leaves a factor 2.5. Results below 2^-1022
 // (x < -708) lose relative precision but are < 2.3e-308 in absolute value, far below any density bound.
-// test/segment/quickshift-fast.test.ts measures the largest relative difference against libm.
+// test/segment/quickshift-fast.test.ts measures the largest relative difference against libm (through
+// QsPairExpAvx512, quickshift_avx512.cc).
 //
 // Only include this header from a translation unit compiled with -mavx512f -mavx512dq.
 #pragma once

@@ -41,13 +41,19 @@ function adversarial(): [string, RawImage][] {
   ];
 }
 
-async function labelsIn(mode: Mode, img: RawImage, options: Record<string, number>): Promise<Int32Array> {
-  binding.quickshiftDensityMode(mode);
+const NOISE = 1e-5; // scikit-image's tie-break noise scale
+
+async function labelsIn(mode: Mode, img: RawImage, options: Record<string, number>, noiseScale = NOISE): Promise<Int32Array> {
+  binding.quickshiftDensityMode(mode, noiseScale);
   try {
     return (await segment(img, options)).labels;
   } finally {
-    binding.quickshiftDensityMode('pairs');
+    binding.quickshiftDensityMode('pairs', NOISE);
   }
+}
+
+function segmentCount(labels: Int32Array): number {
+  return new Set(labels).size;
 }
 
 describe('quickshift pair densities: labels identical to the exact densities', () => {
@@ -56,13 +62,51 @@ describe('quickshift pair densities: labels identical to the exact densities', (
   afterEach(() => {
     concurrency(threads);
     simdLevel(simd);
-    binding.quickshiftDensityMode('pairs');
+    binding.quickshiftDensityMode('pairs', NOISE);
   });
 
   it("defaults to 'pairs' and rejects unknown modes", () => {
     assert.equal(binding.quickshiftDensityMode().mode, 'pairs');
+    assert.equal(binding.quickshiftDensityMode().noiseScale, NOISE);
     assert.throws(() => binding.quickshiftDensityMode('fast' as Mode), /mode must be 'pairs', 'exact' or 'check-all', got 'fast'/);
+    assert.throws(() => binding.quickshiftDensityMode('pairs', -1), RangeError);
+    assert.throws(() => binding.quickshiftDensityMode('pairs', '0' as unknown as number), TypeError);
     assert.equal(binding.quickshiftDensityMode().mode, 'pairs');
+    assert.equal(binding.quickshiftDensityMode().noiseScale, NOISE);
+  });
+
+  describe('exact ties (no tie-break noise): only the certified bound keeps the pair densities from ordering them', () => {
+    // Without noise, every pixel whose window the image does not clip has the same exact density, bit
+    // for bit (the same terms, summed in the same order: on a flat image, and on a checkerboard, whose
+    // two colours see the same pattern of differences), so none is strictly denser than another and
+    // each is its own segment. Their pair densities differ by the rounding of the pair sums (an ulp or
+    // a few): a bound of 0, or one a hundred times too small, lets those differences make parents.
+    // kernelSize 0.3 and 0.5 (windows of 3x3 and 5x5) make the bound only a few ulps of the density.
+    const ties: [string, RawImage][] = [
+      ['flat', image(64, 48, () => 90)],
+      ['checkerboard', image(64, 48, (r, c) => ((r + c) % 2 ? 200 : 201))],
+    ];
+    for (const [name, img] of ties) {
+      it(name, async () => {
+        const levels = simdLevel().detected === 'scalar' ? (['scalar'] as const) : (['scalar', simdLevel().detected] as const);
+        let redone = 0;
+        for (const level of levels) {
+          simdLevel(level);
+          for (const kernelSize of [0.3, 0.5, 1, 2]) {
+            const options = { kernelSize, maxDist: 1000 };
+            const kw = Math.ceil(3 * kernelSize);
+            const exact = await labelsIn('exact', img, options, 0);
+            const interior = (img.height - 2 * kw) * (img.width - 2 * kw);
+            assert.ok(segmentCount(exact) >= interior, `${level}, kernelSize ${kernelSize}: the unclipped pixels are not all roots`);
+            const before = binding.quickshiftDensityMode().exactDensities;
+            const pairs = await labelsIn('pairs', img, options, 0);
+            redone += binding.quickshiftDensityMode().exactDensities - before;
+            assert.equal(countDiff(pairs, exact), 0, `${level}, kernelSize ${kernelSize}`);
+          }
+        }
+        assert.ok(redone > 0, 'no comparison was a close call: the ties were not exercised');
+      });
+    }
   });
 
   describe('near-tie images, kernelSize 1, 2, 4 and 12, seeds 0 and 7, scalar and SIMD', () => {
@@ -85,7 +129,7 @@ describe('quickshift pair densities: labels identical to the exact densities', (
   });
 
   it('redoes close calls exactly (a large flat image with a wide kernel makes some) and stays identical', async () => {
-    // kernelSize 8: 2401 terms per density, so the bound (~5e-9) is a visible fraction of the noise
+    // kernelSize 8: 2401 terms per density, so the bound (~9e-10) is a visible fraction of the noise
     // (1e-5); the pixels whose whole window is inside the flat image differ only by the noise, so
     // some of their comparisons are too close to call from the pair densities.
     const flat = image(112, 112, () => 77);
@@ -95,6 +139,21 @@ describe('quickshift pair densities: labels identical to the exact densities', (
     assert.ok(redone > 0, 'no exact density was computed: the redo path was not exercised');
     assert.ok(redone < 112 * 112, `${redone}: every pixel needed its exact density`);
     assert.equal(countDiff(pairs, await labelsIn('exact', flat, { kernelSize: 8, seed: 3 })), 0);
+  });
+
+  it('runs the exact pass instead when the bound is too wide to pay off (kernelSize 64 on 64x64), and only then', async () => {
+    // The bound grows with the window's terms times its flat density (~16000 x 15500 here: ~2e-7, over
+    // 1e-7 = noise / 100); at kernelSize 4 it is ~6e-11.
+    const img = image(64, 64, (r, c, ch) => 80 + ((r * 3 + c * 5 + ch) % 7));
+    const before = binding.quickshiftDensityMode().exactFallbacks;
+    await labelsIn('pairs', img, { kernelSize: 4 });
+    const mid = binding.quickshiftDensityMode();
+    assert.equal(mid.exactFallbacks, before);
+    const pairs = await labelsIn('pairs', img, { kernelSize: 64 });
+    const after = binding.quickshiftDensityMode();
+    assert.equal(after.exactFallbacks, before + 1);
+    assert.equal(after.exactDensities, mid.exactDensities, 'the exact pass needs no redo');
+    assert.equal(countDiff(pairs, await labelsIn('exact', img, { kernelSize: 64 })), 0);
   });
 
   it('keeps every pair density within its certified bound (measured in check-all mode)', async () => {
@@ -119,7 +178,7 @@ describe('quickshift pair densities: labels identical to the exact densities', (
         const before = binding.quickshiftDensityMode().exactDensities;
         const seg = await segment(img, { seed: json.params.random_seed as number });
         const redone = binding.quickshiftDensityMode().exactDensities - before;
-        binding.quickshiftDensityMode('pairs');
+        binding.quickshiftDensityMode('pairs', NOISE);
         assert.equal(redone, json.height * json.width, 'every pixel goes through the exact redo');
         assert.equal(countDiff(seg.labels, readInt32(shared('reference', 'quickshift', `${base}.labels.i32`))), 0);
       });
