@@ -20,7 +20,7 @@
 import * as path from 'node:path';
 import { createExplainer } from '../lib';
 import { backgroundImage, resolveBackground } from '../lib/background';
-import { maskEvaluator } from '../lib/evaluate';
+import { maskEvaluator } from '../lib/mask-evaluator';
 import { mean, pearson } from '../lib/metrics/stats';
 import { Rng } from '../lib/rng';
 import { environment, envInt, fmt, PHOTOS, QUALITY_REFERENCE_SEED, SHARED, writeResults } from './harness';

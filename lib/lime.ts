@@ -7,7 +7,7 @@
  * surrogate per explained class. Sampling comes from `seed`; results echo it.
  */
 import { performance } from 'node:perf_hooks';
-import { maskEvaluator } from './evaluate';
+import { maskEvaluator } from './mask-evaluator';
 import type { Compositing } from './engine';
 import { backgroundImage, DEFAULT_BLUR_SIZE, resolveBackground, type Background, type BackgroundSpec } from './background';
 import type { RgbImage } from './image';

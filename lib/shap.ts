@@ -7,7 +7,7 @@
  * (segments of `segment()`; for Partition, a hierarchy merging adjacent segments by colour).
  */
 import { performance } from 'node:perf_hooks';
-import { maskEvaluator } from './evaluate';
+import { maskEvaluator } from './mask-evaluator';
 import type { Compositing } from './engine';
 import { backgroundImage, resolveBackground, type Background, type BackgroundSpec } from './background';
 import type { RgbImage } from './image';

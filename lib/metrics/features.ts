@@ -7,7 +7,7 @@
  */
 import { descendingOrder } from '../rank';
 import { backgroundImage, type Background } from '../background';
-import { maskEvaluator } from '../evaluate';
+import { maskEvaluator } from '../mask-evaluator';
 import type { RgbImage } from '../image';
 import type { Model } from '../model';
 import type { ResolvedPreprocess } from '../preprocess';

@@ -4,7 +4,7 @@
  * defaults and checks, read by validation before any model call) and `run`, which measures every
  * explained class of one result from the shared {@link MetricContext}.
  */
-import type { MaskEvaluator } from '../evaluate';
+import type { MaskEvaluator } from '../mask-evaluator';
 import type { Model } from '../model';
 
 /** One option of a metric: checked (TypeError/RangeError naming it) or defaulted before any model call. */

@@ -10,7 +10,7 @@ import fsPromises from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createExplainer, segment, type ExplainerOptions, type LimeResult, type ShapResult } from '../../lib';
-import { maskEvaluator } from '../../lib/evaluate';
+import { maskEvaluator } from '../../lib/mask-evaluator';
 import { loadModel } from '../../lib/model';
 import { readExplainSettings } from '../../lib/cli/explain-flags';
 import { decodeModel, encodeModel } from '../../lib/onnx';

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { createExplainer, segment, concurrency, simdLevel } from '../../lib';
 import { engineFor, type BatchEngine } from '../../lib/engine';
-import { maskEvaluator } from '../../lib/evaluate';
+import { maskEvaluator } from '../../lib/mask-evaluator';
 import { segmentMeanImage } from '../../lib/hide';
 import { Rng } from '../../lib/rng';
 import { float16Model, linearModel, nanModel } from '../helpers/onnx-builder';

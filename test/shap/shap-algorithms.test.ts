@@ -2,7 +2,7 @@
 // The SHAP algorithms (lib/shap/{exact,kernel,permutation}.ts) on closed-form games, plus one game
 // played through a real ONNX model (interactionModel) against its documented Shapley values.
 import assert from 'node:assert/strict';
-import { maskEvaluator } from '../../lib/evaluate';
+import { maskEvaluator } from '../../lib/mask-evaluator';
 import { solidImage } from '../../lib/hide';
 import { loadModel } from '../../lib/model';
 import { resolvePreprocess } from '../../lib/preprocess';

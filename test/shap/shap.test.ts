@@ -3,7 +3,7 @@
 // the whole pipeline, the real-model deletion test, pictures and bad input.
 import assert from 'node:assert/strict';
 import { createExplainer, renderShap, segment } from '../../lib';
-import { maskEvaluator } from '../../lib/evaluate';
+import { maskEvaluator } from '../../lib/mask-evaluator';
 import { segmentMeanImage } from '../../lib/hide';
 import { Rng } from '../../lib/rng';
 import { linearModel } from '../helpers/onnx-builder';
