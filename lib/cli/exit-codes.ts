@@ -5,7 +5,7 @@ export const EXIT = {
   OK: 0,
   /** Some images failed; each is in failures.jsonl. */
   SOME_FAILED: 1,
-  /** Bad usage: an unknown flag or a bad value, a missing model. */
+  /** Bad usage: an unknown flag or a bad value, a missing model, a glob or folder without images, --out naming a file. */
   USAGE: 2,
   /** Outputs cannot be written, not even a failure record (a full disk, a read-only folder): the run stopped. */
   CANNOT_WRITE: 3,

@@ -24,6 +24,7 @@ import { FailureLog } from './failures';
 import { explainFingerprints, hashFile, outputState, shapFeatures, type Fingerprint } from './fingerprint';
 import { collectInputs, outputNames, shardOf, type InputNotes } from './inputs';
 import { acquireLock, LockHeldError, type Lock } from './lock';
+import { makeOutFolder } from './out-folder';
 import { ProgressDisplay } from './progress';
 import { printable } from './terminal';
 
@@ -101,28 +102,48 @@ function message(err: unknown): string {
 
 /** Runs `limeshap explain`; returns the exit code (see EXIT and the usage text). */
 export async function explainCommand(argv: string[], log: (line: string) => void = console.log): Promise<number> {
-  const { values, positionals } = parseFlags(EXPLAIN_FLAGS, argv);
+  const { values, positionals } = parseFlags(EXPLAIN_FLAGS, argv, 'explain');
   if (values.help) {
     log(EXPLAIN_USAGE);
     return EXIT.OK;
   }
-  if (!values.model || (positionals.length === 0 && !values.manifest)) {
+  if (argv.length === 0) {
     log(EXPLAIN_USAGE);
+    return EXIT.USAGE;
+  }
+  // Say what is missing, in two lines, rather than the whole usage.
+  const missing = !values.model
+    ? '--model is required: the ONNX image classifier to explain'
+    : positionals.length === 0 && !values.manifest
+      ? 'no inputs: give images, directories or globs (or --manifest FILE)'
+      : undefined;
+  if (missing !== undefined) {
+    console.error(
+      `limeshap explain: ${missing}\n  e.g. limeshap explain --model classifier.onnx photos/ ("limeshap explain --help" lists the flags)`,
+    );
     return EXIT.USAGE;
   }
   const s = readExplainSettings(values);
   const { method, out, shard } = s;
+  // Inputs: expanded, sorted and named before sharding, so every shard agrees on names and shares;
+  // before the output folder is made, so a glob that matches nothing (exit 2) leaves no folder behind.
+  const notes: InputNotes = { loops: [], duplicates: [] };
+  const all = collectInputs(positionals, s.manifest, notes);
 
   let lock: Lock;
   try {
-    fs.mkdirSync(out, { recursive: true });
+    makeOutFolder(out);
     lock = acquireLock(out, shard);
   } catch (err) {
+    if (err instanceof RangeError) {
+      console.error(`limeshap: ${err.message}`); // a file where the folder should be: another --out is needed
+      return EXIT.USAGE;
+    }
     if (err instanceof LockHeldError) {
       console.error(`limeshap: ${printable(err.message)}`);
       return EXIT.LOCKED;
     }
-    // A read-only or full disk, a file where the folder should be: not a usage error.
+    // A read-only or full disk: not a usage error (a file in the folder's way was one, above).
     console.error(`limeshap: cannot write the output folder ${printable(out)}: ${printable(message(err))}`);
     return EXIT.CANNOT_WRITE;
   }
@@ -136,9 +157,6 @@ export async function explainCommand(argv: string[], log: (line: string) => void
   }
 
   async function run(): Promise<number> {
-    // Inputs: expanded, sorted and named before sharding, so every shard agrees on names and shares.
-    const notes: InputNotes = { loops: [], duplicates: [] };
-    const all = collectInputs(positionals, s.manifest, notes);
     for (const loop of notes.loops) log(`skipped ${printable(loop)}: a link back into a folder already being walked (loop)`);
     for (const [dropped, kept] of notes.duplicates) log(`${printable(dropped)}: the same file as ${printable(kept)}, explained once`);
     const names = outputNames(all);

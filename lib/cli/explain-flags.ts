@@ -186,8 +186,8 @@ Writes per image DIR/NAME.lime.json, .lime.png, .lime-heatmap.png (LIME) and DIR
 run from DIR/failures/). One run writes a folder at a time (DIR/.limeshap.lock; shards of one job
 array each lock their own share). Directory inputs are walked recursively, following links (loops
 are reported and skipped).
-Exit codes: 0 all explained, 1 some failed (see failures.jsonl), 2 bad usage, 3 outputs cannot be
-written (disk full or read-only: not even the failure could be recorded), 4 the output folder is in
+Exit codes: 0 all explained, 1 some failed (see failures.jsonl), 2 bad usage (an unknown flag, no
+--model, a glob or folder without images, --out naming a file), 3 outputs cannot be written (disk full or read-only: not even the failure could be recorded), 4 the output folder is in
 use by another run, 5 --resume found outputs of other settings (use --force), 130 interrupted.`;
 
 /** The checked settings of one `explain` run; undefined means the library's default. */

@@ -5,6 +5,7 @@
  * usage are the library's own constants, never restated here.
  */
 import { parseArgs } from 'node:util';
+import { nearest } from './suggest';
 
 /** One flag of a command. */
 export interface Flag {
@@ -22,11 +23,46 @@ export interface Flag {
 /** Parsed flags: a string (or true) per flag given, undefined otherwise. */
 export type FlagValues = Record<string, string | boolean | undefined>;
 
-/** Parses `argv` against the table; unknown flags and missing values throw parseArgs' TypeError. */
-export function parseFlags(flags: readonly Flag[], argv: string[]): { values: FlagValues; positionals: string[] } {
-  const options = Object.fromEntries(flags.map((f) => [f.name, { type: f.type, ...(f.short ? { short: f.short } : {}) }]));
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options });
-  return { values: values as FlagValues, positionals };
+/**
+ * Parses `argv` against the table. An unknown flag throws a RangeError that names it and suggests
+ * the command's nearest flag ({@link nearest}); a missing value throws parseArgs' own TypeError.
+ *
+ * @param command - the command's name for messages, e.g. 'explain' (default: none).
+ */
+export function parseFlags(flags: readonly Flag[], argv: string[], command?: string): { values: FlagValues; positionals: string[] } {
+  const options = optionsOf(flags);
+  try {
+    const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options });
+    return { values: values as FlagValues, positionals };
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw err;
+    throw unknownFlagError(flags, argv, command, err as Error);
+  }
+}
+
+/** The table in parseArgs' form. */
+function optionsOf(flags: readonly Flag[]) {
+  return Object.fromEntries(flags.map((f) => [f.name, { type: f.type, ...(f.short ? { short: f.short } : {}) }]));
+}
+
+/** The error for the first flag of `argv` the table lacks: its name, the nearest flag, where help is. */
+function unknownFlagError(flags: readonly Flag[], argv: string[], command: string | undefined, cause: Error): RangeError {
+  const options = optionsOf(flags);
+  // Lenient parse, to read which option token parseArgs refused (the raw token keeps its dashes).
+  const { tokens } = parseArgs({ args: argv, allowPositionals: true, options, strict: false, tokens: true });
+  const token = tokens.find((t) => t.kind === 'option' && !flags.some((f) => f.name === t.name || f.short === t.name));
+  const given = token?.kind === 'option' ? token.rawName : undefined;
+  if (given === undefined) return new RangeError(cause.message, { cause });
+  const where = command ? `limeshap ${command}` : 'limeshap';
+  const guess = nearest(
+    given.replace(/^-+/, ''),
+    flags.map((f) => f.name),
+  );
+  return new RangeError(
+    `unknown flag ${given} for ${where}${guess ? `; did you mean --${guess}?` : ''}
+(${where} --help lists its flags)`,
+    { cause },
+  );
 }
 
 /** The usage lines of a table: `  --name ARG` padded to a column, then the help text. */

@@ -124,14 +124,20 @@ function isDir(p: string): boolean {
  * @param manifest - a file with one input per line, relative to its own folder; optional.
  * @param notes - filled with what was left out (loops) or merged (duplicates); optional.
  * @returns the sorted input paths.
- * @throws Error when the manifest cannot be read.
+ * @throws Error when the manifest cannot be read; RangeError naming every glob or folder (given or
+ *   listed in the manifest) that matches no image file.
  */
 export function collectInputs(args: string[], manifest?: string, notes: InputNotes = newNotes()): string[] {
   const files: string[] = [];
+  // Globs and folders that gave no image: a typo or the wrong folder, never a run that does nothing and succeeds.
+  const empty: string[] = [];
   const add = (input: string) => {
-    if (/[*?[]/.test(input)) files.push(...glob(input, notes));
-    else if (isDir(input)) files.push(...glob(path.join(input, '**', '*'), notes));
-    else files.push(input);
+    let found: string[];
+    if (/[*?[]/.test(input)) found = glob(input, notes);
+    else if (isDir(input)) found = glob(path.join(input, '**', '*'), notes);
+    else found = [input];
+    if (found.length === 0) empty.push(input);
+    files.push(...found);
   };
   args.forEach(add);
   if (manifest !== undefined) {
@@ -148,6 +154,11 @@ export function collectInputs(args: string[], manifest?: string, notes: InputNot
       if (t && !t.startsWith('#')) add(path.isAbsolute(t) ? t : path.join(base, t));
     }
   }
+  if (empty.length)
+    throw new RangeError(
+      `no images found in ${empty.map((e) => `"${e}"`).join(', ')}: ${empty.length > 1 ? 'these globs or folders match' : 'this glob or folder matches'} ` +
+        `no file named ${IMAGE_EXTENSIONS.map((e) => `*${e}`).join(', ')}`,
+    );
   const sorted = [...new Set(files.map((f) => path.normalize(f)))].sort();
   const seen = new Map<string, string>();
   const out: string[] = [];

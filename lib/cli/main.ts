@@ -3,11 +3,18 @@
 /** The `limeshap` command. */
 import { explainCommand, EXPLAIN_USAGE } from './explain-command';
 import { segmentCommand, SEGMENT_USAGE } from './segment-command';
+import { nearest } from './suggest';
+import { printable } from './terminal';
+import { VERSION } from '../version';
+
+const COMMANDS = ['explain', 'segment'];
 
 const USAGE = `Usage: limeshap <command> [options]
+       limeshap --version
 
 Commands:
-  explain    classify images and explain them with LIME (JSON + pictures per image)
+  explain    classify images and explain them with LIME and/or SHAP (--method lime, shap or both;
+             JSON + pictures per image)
   segment    compare segmentation parameters on images (table, CSV/JSON, overlays, contact sheets);
              with --model M --evaluate …, rank them by the quality of the explanations they give
 
@@ -29,9 +36,15 @@ async function main(argv: string[]): Promise<number> {
     case '--help':
       console.log(USAGE);
       return command === undefined ? 2 : 0;
-    default:
-      console.error(`limeshap: unknown command "${command}"\n\n${USAGE}`);
+    case '-v':
+    case '--version':
+      console.log(VERSION);
+      return 0;
+    default: {
+      const guess = nearest(command.replace(/^-+/, ''), COMMANDS);
+      console.error(`limeshap: unknown command "${printable(command)}"${guess ? `; did you mean ${guess}?` : ''}\n\n${USAGE}`);
       return 2;
+    }
   }
 }
 
@@ -40,7 +53,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: Error) => {
-    console.error(`limeshap: ${err.message}`);
+    // Messages may quote what was typed (a flag, a glob): made terminal-safe line by line.
+    console.error(`limeshap: ${err.message.split('\n').map(printable).join('\n')}`);
     process.exitCode = 2;
   },
 );

@@ -9,7 +9,6 @@
  * gets. With `--evaluate` as well, every image is explained with LIME on each combination's
  * segmentation and measured, and the combinations are ranked (sweep-quality.ts).
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeAtomic } from '../atomic-write';
 import { createExplainer } from '../explainer';
@@ -32,6 +31,7 @@ import { numberList, parseSize, stem } from './args';
 import { EXPLAIN_FLAGS, limeOptionsOf, readExplainSettings } from './explain-flags';
 import { flagUsage, numberFlag, parseFlags, text, type Flag, type FlagValues } from './flags';
 import { collectInputs } from './inputs';
+import { makeOutFolder } from './out-folder';
 import {
   csvLine,
   explainAndEvaluate,
@@ -103,7 +103,8 @@ export const SEGMENT_USAGE = `Usage: limeshap segment <images or directories…>
 
 Runs every combination of the listed parameter values on every image (folders are walked
 recursively; globs such as 'photos/**/*.jpg' are expanded). Exit code: 0 done, 1 an image (or an
-image's explanation on a combination) failed, 2 bad usage.
+image's explanation on a combination) failed, 2 bad usage (an unknown flag, a glob or folder
+without images, --out naming a file).
 ${flagUsage(SEGMENT_FLAGS)}
 Writes DIR/segments.csv, DIR/segments.json (a row per image and combination), DIR/NAME.<params>.png
 overlays and DIR/NAME.sheet.png. With --model the image is the model-sized one explain explains;
@@ -202,10 +203,16 @@ function sizes(labels: Int32Array, count: number): { min: number; median: number
 
 /** Runs the command; returns the process exit code. */
 export async function segmentCommand(argv: string[], log: (line: string) => void = console.log): Promise<number> {
-  const { values, positionals } = parseFlags(SEGMENT_FLAGS, argv);
-  if (values.help || positionals.length === 0) {
+  const { values, positionals } = parseFlags(SEGMENT_FLAGS, argv, 'segment');
+  if (values.help || argv.length === 0) {
     log(SEGMENT_USAGE);
     return values.help ? 0 : 2;
+  }
+  if (positionals.length === 0) {
+    console.error(
+      'limeshap segment: no inputs: give images, directories or globs\n  e.g. limeshap segment photos/ --kernel-size 2,4,6 ("limeshap segment --help" lists the flags)',
+    );
+    return 2;
   }
   const methods = (text(values, 'method') ?? SWEPT[0].name).split(',') as SegmentMethod[];
   for (const m of methods) {
@@ -231,8 +238,11 @@ export async function segmentCommand(argv: string[], log: (line: string) => void
   // depend on the image (a grid's rows) fail that image's row only.
   for (const method of methods) for (const combo of grids[method]) resolveSegmentOptions({ method, seed, ...combo } as SegmentOptions);
   const tags = new Map([...SWEPT_PARAMS].map(([name, { param }]) => [name, param.sweep?.tag ?? name]));
+  // The same expansion as explain: folders recursively, globs, one entry per file; a glob or folder
+  // without images is bad usage (exit 2) before any output is made.
+  const inputs = collectInputs(positionals);
   const out = path.resolve(text(values, 'out') ?? 'limeshap-segment');
-  fs.mkdirSync(out, { recursive: true });
+  makeOutFolder(out);
 
   const rows: SegmentRow[] = [];
   let failures = 0;
@@ -245,8 +255,7 @@ export async function segmentCommand(argv: string[], log: (line: string) => void
       );
     const head = ['image', 'method', 'params', 'segments', 'min', 'median', 'max', 'ms'];
     log((evaluating ? [...head, 'explain_s', 'evaluate_s', ...(mode?.evaluate?.metrics ?? [])] : head).join('\t'));
-    // The same expansion as explain: folders recursively, globs, one entry per file.
-    for (const file of collectInputs(positionals)) {
+    for (const file of inputs) {
       let rgb: RgbImage;
       try {
         rgb = explainer ? await explainer.prepare(file) : await loadImage(file, resize);

@@ -247,11 +247,12 @@ describe('limeshap explain: batch bookkeeping', function () {
       ['.limeshap.shard-0-of-2.lock'],
       'the stale shard lock is left; our own is released',
     );
-    // An output folder that cannot be made is exit 3 (cannot write), not 2 (bad usage).
+    // A file where the output folder (or a folder above it) should be is bad usage (exit 2, another --out
+    // is needed), named as such; a folder that cannot be written for other reasons stays exit 3.
     fs.writeFileSync(path.join(dir, 'a-file'), '');
     r = explain(dir, model, ['in/img0.png', '--out', 'a-file/out']);
-    assert.equal(r.status, 3, r.stdout + r.stderr);
-    assert.match(r.stderr, /cannot write the output folder .*a-file\/out: ENOTDIR/);
+    assert.equal(r.status, 2, r.stdout + r.stderr);
+    assert.match(r.stderr, /--out .*a-file\/out cannot be created: .*a-file is a file, not a folder/);
   });
 
   it('the same file by another path or a link is explained once; folder links are followed, loops reported; a folder named x.png fails', async () => {
