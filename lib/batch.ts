@@ -11,6 +11,7 @@ import { loadImage, MAX_INPUT_BYTES, type ImageInput } from './image';
 import type { LimeOptions, LimeResult } from './lime';
 import type { EvaluateOptions, EvaluationResult } from './metrics/run';
 import type { ShapOptions, ShapResult } from './shap';
+import { RUN_CONTROL_KEYS } from './run-control';
 import { checkChoice, checkOptions, optionalNumber, typeError } from './validate';
 
 /** Progress of a batch, reported after every image. */
@@ -77,12 +78,13 @@ export type BatchItem =
 /**
  * The options an explanation was made with, as `evaluate()`'s `explainOptions`: stability explains
  * again with the same settings (kernel width, regressor…), which the result does not all record.
- * What the metric sets itself (seed, segmentation, labels) and unset options are left out.
+ * What the metric sets itself (seed, segmentation, labels), unset options and the run controls
+ * (`signal`, `onProgress`: they do not change a result) are left out.
  */
 export function explainedWith(options: LimeOptions | ShapOptions | undefined): LimeOptions | ShapOptions {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(options ?? {}))
-    if (v !== undefined && !['seed', 'segmentation', 'labels', 'topLabels'].includes(k)) out[k] = v;
+    if (v !== undefined && !['seed', 'segmentation', 'labels', 'topLabels', ...RUN_CONTROL_KEYS].includes(k)) out[k] = v;
   return out;
 }
 

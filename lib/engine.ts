@@ -19,6 +19,7 @@ import { performance } from 'node:perf_hooks';
 import type { RgbImage } from './image';
 import type { Model } from './model';
 import { binding, type NativeCompositeParams } from './native';
+import { abortReason } from './run-control';
 
 /** One image's compositing inputs (all model-sized). */
 export interface ImageContext {
@@ -45,11 +46,21 @@ export const COMPOSITING_MODES = ['native', 'graph'] as const;
  */
 export type Compositing = (typeof COMPOSITING_MODES)[number];
 
+/**
+ * How one request is steered: aborting `signal` rejects it with the signal's reason once the batch in
+ * progress returns (its other samples are never run; other requests are unaffected); `onRows` is
+ * told of every share of its rows that comes back (if it throws, the request rejects with that error).
+ */
+export interface RequestControl {
+  signal?: AbortSignal;
+  onRows?: (rows: number) => void;
+}
+
 /** What turns one image's masks into model outputs: the native {@link BatchEngine} or the graph's. */
 export interface MaskEngine {
   readonly compositing: Compositing;
   /** Outputs (n × classes) for n masks over `ctx.segments` segments (1 = keep, 0 = hide). */
-  evaluate(ctx: ImageContext, masks: Uint8Array, n: number, stats: RequestStats): Promise<Float32Array>;
+  evaluate(ctx: ImageContext, masks: Uint8Array, n: number, stats: RequestStats, control?: RequestControl): Promise<Float32Array>;
 }
 
 interface Request {
@@ -60,6 +71,9 @@ interface Request {
   finished: number; // samples whose outputs arrived
   out?: Float32Array;
   stats: RequestStats;
+  onRows?: (rows: number) => void;
+  /** Set once resolved or rejected: a request aborted during a run gets none of that run's outputs. */
+  settled: boolean;
   resolve(y: Float32Array): void;
   reject(err: Error): void;
 }
@@ -108,10 +122,34 @@ export class BatchEngine implements MaskEngine {
   }
 
   /** Outputs (n × classes) for n masks over `ctx.segments` segments (1 = keep, 0 = hide). */
-  evaluate(ctx: ImageContext, masks: Uint8Array, n: number, stats: RequestStats): Promise<Float32Array> {
+  evaluate(ctx: ImageContext, masks: Uint8Array, n: number, stats: RequestStats, control: RequestControl = {}): Promise<Float32Array> {
+    const { signal, onRows } = control;
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
     if (n === 0) return Promise.resolve(new Float32Array(0));
     return new Promise((resolve, reject) => {
-      this.queue.push({ ctx, masks, n, assigned: 0, finished: 0, stats, resolve, reject });
+      // Leaving the queue is all an abort needs: fill() takes no more of its samples, and the loop
+      // runs no batch piece of a request that is no longer queued (see `live`).
+      const onAbort = () => this.fail(request, abortReason(signal as AbortSignal) as Error);
+      const request: Request = {
+        ctx,
+        masks,
+        n,
+        assigned: 0,
+        finished: 0,
+        stats,
+        onRows,
+        settled: false,
+        resolve: (y) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(y);
+        },
+        reject: (err) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(err);
+        },
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.queue.push(request);
       if (!this.running) void this.loop();
     });
   }
@@ -170,6 +208,8 @@ export class BatchEngine implements MaskEngine {
   }
 
   private fail(request: Request, err: Error): void {
+    if (request.settled) return;
+    request.settled = true;
     const i = this.queue.indexOf(request);
     if (i >= 0) this.queue.splice(i, 1);
     request.reject(err);
@@ -180,13 +220,24 @@ export class BatchEngine implements MaskEngine {
     const K = y.length / rows;
     for (const p of pieces) {
       const r = p.request;
+      if (r.settled) continue; // aborted (or failed) while the batch ran
       r.out ??= new Float32Array(r.n * K);
       r.out.set(y.subarray((p.offset - first) * K, (p.offset - first + p.count) * K), p.from * K);
       r.finished += p.count;
       r.stats.inferMs += (inferMs * p.count) / rows;
       r.stats.compositeMs += (batch.compositeMs * p.count) / batch.count;
       r.stats.inputBytes += p.count * this.sampleSize * batch.buffer.BYTES_PER_ELEMENT;
+      if (r.onRows) {
+        try {
+          r.onRows(p.count);
+        } catch (err) {
+          this.fail(r, err as Error);
+          continue;
+        }
+        if (r.settled) continue; // onRows aborted the request's signal
+      }
       if (r.finished === r.n) {
+        r.settled = true;
         this.queue.splice(this.queue.indexOf(r), 1);
         r.resolve(r.out);
       }
@@ -228,6 +279,7 @@ export class BatchEngine implements MaskEngine {
           // A shared batch failed (a NaN output, say): run each image's samples on their own, still in
           // the buffer, so only the image that caused it fails and the others go on.
           for (const p of live) {
+            if (p.request.settled) continue;
             const t1 = performance.now();
             try {
               const y = await this.model.run(
@@ -243,7 +295,7 @@ export class BatchEngine implements MaskEngine {
         }
       }
     } catch (err) {
-      for (const r of this.queue.splice(0)) r.reject(err as Error);
+      for (const r of this.queue.slice()) this.fail(r, err as Error);
     } finally {
       this.clock.activeMs += performance.now() - started;
       this.running = false;

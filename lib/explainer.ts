@@ -15,6 +15,7 @@ import { loadModelWithBytes } from './model/load';
 import { DEFAULT_PRESET, fitToModel, resolvePreprocess, toTensorData, type PreprocessSpec, type ResolvedPreprocess } from './preprocess';
 import { topK } from './rank';
 import { withOwnSegmentation } from './segment';
+import { splitRunControl, throwIfAborted } from './run-control';
 import { checkChoice, checkNumber, checkOptions, rangeError } from './validate';
 import { COMPOSITING_MODES, type Compositing } from './engine';
 import { checkGraphPays, useGraphCompositing } from './graph-engine';
@@ -132,9 +133,12 @@ export class Explainer {
    * console.log(explanations[0].label, explanations[0].ranking.slice(0, 5));
    */
   async lime(image: ImageInput, options?: LimeOptions): Promise<LimeResult> {
-    const own = withOwnSegmentation(options);
+    // signal and onProgress steer the run; the rest are the result's settings.
+    const { settings, control } = splitRunControl(options);
+    throwIfAborted(control.signal);
+    const own = withOwnSegmentation(settings);
     const rgb = await this.prepare(image);
-    return runLime(this.model, this.preprocess, rgb, own, (i) => this.label(i));
+    return runLime(this.model, this.preprocess, rgb, own, (i) => this.label(i), control);
   }
 
   /**
@@ -154,9 +158,12 @@ export class Explainer {
    * const { explanations } = await explainer.shap('cat.jpg', { algorithm: 'partition', maxEvals: 500 });
    */
   async shap(image: ImageInput, options?: ShapOptions): Promise<ShapResult> {
-    const own = withOwnSegmentation(options);
+    // signal and onProgress steer the run; the rest are the result's settings.
+    const { settings, control } = splitRunControl(options);
+    throwIfAborted(control.signal);
+    const own = withOwnSegmentation(settings);
     const rgb = await this.prepare(image);
-    return runShap(this.model, this.preprocess, rgb, own, (i) => this.label(i));
+    return runShap(this.model, this.preprocess, rgb, own, (i) => this.label(i), control);
   }
 
   /**

@@ -17,11 +17,12 @@
  * whenever the image needs at least the batch size of samples (LIME: 1000).
  */
 import { performance } from 'node:perf_hooks';
-import { setEngine, type ImageContext, type MaskEngine, type RequestStats } from './engine';
+import { setEngine, type ImageContext, type MaskEngine, type RequestControl, type RequestStats } from './engine';
 import type { Model } from './model';
 import type { CompositingGraph, GraphBatch } from './model/types';
 import type { NativeCompositeParams } from './native';
 import { labelByteCount, labelPlanes } from './onnx/prepend-compositing';
+import { abortReason, throwIfAborted } from './run-control';
 
 /** Bytes one graph run sends: the masks, the labels, the image and the background. */
 export function graphBatchBytes(b: Pick<GraphBatch, 'masks' | 'labels' | 'image' | 'background'>): number {
@@ -86,10 +87,11 @@ export class GraphEngine implements MaskEngine {
     private readonly params: NativeCompositeParams,
   ) {}
 
-  evaluate(ctx: ImageContext, masks: Uint8Array, n: number, stats: RequestStats): Promise<Float32Array> {
+  evaluate(ctx: ImageContext, masks: Uint8Array, n: number, stats: RequestStats, control: RequestControl = {}): Promise<Float32Array> {
+    if (control.signal?.aborted) return Promise.reject(abortReason(control.signal));
     if (n === 0) return Promise.resolve(new Float32Array(0));
     // One request at a time (session.run runs one batch at a time anyway), in call order.
-    const result = this.chain.then(() => this.run(ctx, masks, n, stats));
+    const result = this.chain.then(() => this.run(ctx, masks, n, stats, control));
     this.chain = result.catch(() => undefined);
     return result;
   }
@@ -117,7 +119,7 @@ export class GraphEngine implements MaskEngine {
     return p;
   }
 
-  private async run(ctx: ImageContext, masks: Uint8Array, n: number, stats: RequestStats): Promise<Float32Array> {
+  private async run(ctx: ImageContext, masks: Uint8Array, n: number, stats: RequestStats, control: RequestControl): Promise<Float32Array> {
     const p = this.prepare(ctx);
     const M = ctx.segments;
     if (masks.length !== n * M) throw new RangeError(`masks has ${masks.length} elements, expected ${n} × ${M}`);
@@ -126,6 +128,8 @@ export class GraphEngine implements MaskEngine {
     const B = this.model.batchSize;
     const out: Float32Array[] = [];
     for (let start = 0; start < n; start += B) {
+      // Aborted (also while waiting for earlier requests): stop before the next batch.
+      throwIfAborted(control.signal);
       const count = Math.min(B, n - start);
       const batch: GraphBatch = {
         masks: masks.slice(start * M, (start + count) * M),
@@ -139,6 +143,7 @@ export class GraphEngine implements MaskEngine {
       out.push(await this.graph.run(batch));
       stats.inferMs += performance.now() - t0;
       stats.inputBytes += graphBatchBytes(batch);
+      control.onRows?.(count); // a throw rejects this request only: the chain goes on
     }
     if (out.length === 1) return out[0];
     const y = new Float32Array(out.reduce((a, c) => a + c.length, 0));

@@ -19,13 +19,14 @@ import type { ResolvedPreprocess } from './preprocess';
 import { DEFAULT_SEED } from './rng';
 import { DEFAULT_SAMPLER, drawMasks, SAMPLER_NAMES, type SamplerName } from './samplers/registry';
 import { resolveSegmentation, type Segmentation, type SegmentOptions } from './segment';
+import { throwIfAborted, type RunControl, type RunControlOptions } from './run-control';
 import { checkChoice, checkNumber, checkOptions, optionalNumber, optionalSeed, rangeError, typeError } from './validate';
 
 /** LIME's name for a {@link BackgroundSpec}: what a switched-off segment shows. */
 export type HideSpec = BackgroundSpec;
 
 /** Options of `explainer.lime()`. */
-export interface LimeOptions {
+export interface LimeOptions extends RunControlOptions {
   /** Segmentation options for `segment()` (default quickshift, kernelSize 4, maxDist 200, ratio 0.2), or a ready Segmentation of the model-sized image. */
   segmentation?: SegmentOptions | Segmentation;
   /**
@@ -228,9 +229,11 @@ export async function runLime(
   rgb: RgbImage,
   options: LimeOptions | undefined,
   classNames: (i: number) => string,
+  control: RunControl = {},
 ): Promise<LimeResult> {
   const start = performance.now();
   const o = resolveLimeOptions(options, model.classes ?? Number.MAX_SAFE_INTEGER);
+  throwIfAborted(control.signal);
 
   // 1. Segments of the model-sized image.
   const t0 = performance.now();
@@ -245,7 +248,8 @@ export async function runLime(
 
   // 3. Composite and evaluate.
   const hide = await backgroundImage('hide', o.hide, rgb, seg.labels, M);
-  const evaluator = maskEvaluator(model, pre, rgb, hide, seg.labels, M);
+  // Planned: every sample (with 'auto', the maxSamples limit); duplicates are evaluated once.
+  const evaluator = maskEvaluator(model, pre, rgb, hide, seg.labels, M, { control, planned: () => n });
   const params = {
     kernelWidth: o.kernelWidth,
     regressor: o.regressor,

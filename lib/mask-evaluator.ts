@@ -3,10 +3,12 @@
  * Mask evaluation for LIME and SHAP: turns binary masks over one image's segments into model
  * outputs through the model's batch engine (engine.ts), evaluating identical masks once.
  */
+import { performance } from 'node:perf_hooks';
 import type { RgbImage } from './image';
 import type { Model } from './model';
 import { engineFor, type Compositing, type ImageContext } from './engine';
 import type { ResolvedPreprocess } from './preprocess';
+import { throwIfAborted, type RunControl } from './run-control';
 
 /** What was spent evaluating masks. */
 export interface EvaluationStats {
@@ -38,7 +40,8 @@ export interface MaskEvaluator {
  * An evaluator for one image: `rgb` and `hide` are model-sized 8-bit RGB, `labels` the segment of
  * every pixel (0..segments-1). Evaluations go through the model's shared {@link BatchEngine}.
  * `dedupe` (default true) evaluates equal masks of one call once; turn it off when the caller
- * already deduplicates.
+ * already deduplicates. `control` (default none) aborts the evaluations and reports their progress
+ * (`planned()` gives the progress's `planned` at each report); see run-control.ts.
  */
 export function maskEvaluator(
   model: Model,
@@ -47,9 +50,18 @@ export function maskEvaluator(
   hide: RgbImage,
   labels: Int32Array,
   segments: number,
-  options: { dedupe?: boolean } = {},
+  options: { dedupe?: boolean; control?: RunControl; planned?: () => number } = {},
 ): MaskEvaluator {
   const dedupe = options.dedupe ?? true;
+  const { signal, onProgress } = options.control ?? {};
+  const started = performance.now();
+  let done = 0;
+  const onRows = onProgress
+    ? (rows: number) => {
+        done += rows;
+        onProgress({ evaluations: done, planned: Math.max(options.planned?.() ?? 0, done), elapsedMs: performance.now() - started });
+      }
+    : undefined;
   const engine = engineFor(model);
   const ctx: ImageContext = {
     rgb,
@@ -62,7 +74,9 @@ export function maskEvaluator(
   let classes = model.classes ?? 0;
 
   async function evaluateUnique(masks: Uint8Array, n: number): Promise<Float32Array> {
-    const y = await engine.evaluate(ctx, masks, n, stats);
+    // Checked here too: an abort between two evaluate() calls (LIME rounds, SHAP steps) stops the run.
+    throwIfAborted(signal);
+    const y = await engine.evaluate(ctx, masks, n, stats, { signal, onRows });
     if (n > 0) classes = y.length / n;
     stats.evaluations += n;
     return y;

@@ -22,6 +22,7 @@ import { DEFAULT_TOP_LABELS } from './lime';
 import { topK } from './rank';
 import { DEFAULT_SEED } from './rng';
 import { resolveSegmentation, type Segmentation, type SegmentOptions } from './segment';
+import { throwIfAborted, type RunControl, type RunControlOptions } from './run-control';
 import { checkChoice, checkNumber, checkOptions, optionalNumber, optionalSeed, rangeError, typeError } from './validate';
 
 export { SHAP_ALGORITHMS, type ShapAlgorithm };
@@ -30,7 +31,7 @@ export { SHAP_ALGORITHMS, type ShapAlgorithm };
 export type MaskerSpec = BackgroundSpec;
 
 /** Options of `explainer.shap()`. */
-export interface ShapOptions {
+export interface ShapOptions extends RunControlOptions {
   /** A registered algorithm (lib/shap/registry.ts): 'partition' (default, as shap.Explainer picks for images), 'kernel', 'permutation' or 'exact'. */
   algorithm?: ShapAlgorithm;
   /**
@@ -197,9 +198,11 @@ export async function runShap(
   rgb: RgbImage,
   options: ShapOptions | undefined,
   classNames: (i: number) => string,
+  control: RunControl = {},
 ): Promise<ShapResult> {
   const start = performance.now();
   const { o, algorithm, features, seed, batchSize, background } = resolveShapOptions(options);
+  throwIfAborted(control.signal);
 
   // Features: superpixels (a segmentation) or pixels (each pixel its own player).
   const t0 = performance.now();
@@ -234,7 +237,8 @@ export async function runShap(
     optionalNumber('maxEvals', o.maxEvals, algorithm.defaultMaxEvals(M), { integer: true, min: 2, max: MAX_EVALS });
 
   const hide = await backgroundImage('masker', background, rgb, seg?.labels, M);
-  const evaluator = maskEvaluator(model, pre, rgb, hide, labels, M, { dedupe: false });
+  // Planned: maxEvals (with 'auto', its limit); the image's own row counts too.
+  const evaluator = maskEvaluator(model, pre, rgb, hide, labels, M, { dedupe: false, control, planned: () => maxEvals });
   const game = cachedGame(
     M,
     (m, n) => evaluator.evaluate(m, n),
