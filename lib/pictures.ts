@@ -7,7 +7,33 @@ import type { LimeResult } from './lime';
 import type { ShapResult } from './shap';
 import type { EvaluationResult } from './metrics/run';
 import { type CurvesOptions, type LimeImageOptions, curvesImage, encodePng, heatmap, limeImage, shapPlot } from './render';
-import { checkChoice, checkNumber, checkOptions, rangeError } from './validate';
+import { checkChoice, checkNumber, checkOptions, rangeError, typeError } from './validate';
+
+/**
+ * Refuses anything but a result of `method` with a TypeError naming `result`; a result of the other
+ * method is called what it is, and the function that draws it named. Told apart as evaluate() does:
+ * a SHAP result has an `algorithm`, a LIME one a `sampler` and per-segment `weights`.
+ */
+function checkResultMethod(result: unknown, method: 'lime' | 'shap'): void {
+  const r = typeof result === 'object' && result !== null ? (result as Record<string, unknown>) : undefined;
+  const explanations = r?.explanations;
+  const first = Array.isArray(explanations) ? (explanations[0] as Record<string, unknown> | undefined) : undefined;
+  const actual =
+    r === undefined || first === undefined
+      ? undefined
+      : r.algorithm !== undefined
+        ? 'shap'
+        : first.weights !== undefined
+          ? 'lime'
+          : undefined;
+  if (actual === method) return;
+  const wanted = method === 'lime' ? 'a LIME result (what explainer.lime() returned)' : 'a SHAP result (what explainer.shap() returned)';
+  if (actual !== undefined)
+    throw new TypeError(
+      `Expected ${wanted} for result but received a ${actual.toUpperCase()} result: draw it with ${actual === 'lime' ? 'renderLime' : 'renderShap'}()`,
+    );
+  throw typeError('result', wanted, result);
+}
 
 /** A picture's title for one explained class: its label and probability, as `tabby (71.3%)`. */
 function classTitle(e: { label: string; probability: number }): string {
@@ -34,10 +60,12 @@ export interface RenderLimeOptions extends LimeImageOptions {
  * @param options - see {@link RenderLimeOptions} (default: kind `'lime'`, the first explained class,
  *   positiveOnly true, negativeOnly false, hideRest false, numFeatures 5, minWeight 0).
  * @returns PNG bytes.
- * @throws RangeError naming `classIndex` when that class was not explained; TypeError/RangeError
+ * @throws TypeError naming `result` when it is not a LIME result (a SHAP result is said to be one);
+ *   RangeError naming `classIndex` when that class was not explained; TypeError/RangeError
  *   naming the option for a bad option.
  */
 export async function renderLime(result: LimeResult, options?: RenderLimeOptions): Promise<Buffer> {
+  checkResultMethod(result, 'lime');
   const o = checkOptions('options', options, [
     'kind',
     'classIndex',
@@ -117,8 +145,10 @@ export function limeToJson(result: LimeResult): Record<string, unknown> {
  * @param options - `limit`: a fixed colour limit (> 0) instead of the percentile (default: the
  *   99.9th percentile of |values| over all panels).
  * @returns PNG bytes.
+ * @throws TypeError naming `result` when it is not a SHAP result (a LIME result is said to be one).
  */
 export async function renderShap(result: ShapResult, options?: { limit?: number }): Promise<Buffer> {
+  checkResultMethod(result, 'shap');
   const o = checkOptions('options', options, ['limit']) as { limit?: number };
   const panels = result.explanations.map((e) => ({ title: classTitle(e), values: e.values }));
   return encodePng(
