@@ -121,7 +121,16 @@ void Composite(const PreparedImage& image, const uint8_t* masks, size_t numSampl
         const uint8_t* keep = masks + b * m;
         T* dst = out + b * sampleSize;
         for (size_t r = blockRuns[k]; r < blockRuns[k + 1]; ++r) {
-          std::memset(sel + width3 * runs[r].start, keep[runs[r].label], width3 * runs[r].length);
+          const LabelRun& run = runs[r];
+          uint8_t* to = sel + width3 * run.start;
+          const uint8_t* from = keep + run.label;
+          if (!run.sequential) {
+            std::memset(to, *from, width3 * run.length);
+          } else if (!nhwc) {
+            std::memcpy(to, from, run.length);
+          } else {
+            for (size_t i = 0; i < run.length; ++i) to[3 * i] = to[3 * i + 1] = to[3 * i + 2] = from[i];
+          }
         }
         if (nhwc) {
           select(dst + 3 * q0, kept + 3 * q0, hidden + 3 * q0, sel, 3 * n, stream);
