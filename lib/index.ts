@@ -32,7 +32,7 @@ export type { RandomizationMetric } from './metrics/randomization';
 export { METRIC_NAMES, type MetricName } from './metrics/registry';
 export type { PartitionTree } from './shap/tree';
 export type { BatchOptions, BatchItem, BatchProgress } from './batch';
-export { writeReport, type ReportOptions } from './report';
+export { writeReport, REPORT_PICTURE_MAX_SIDE, type ReportOptions } from './report';
 export {
   toNpy,
   fromNpy,
