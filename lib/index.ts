@@ -32,4 +32,17 @@ export type { RandomizationMetric } from './metrics/randomization';
 export { METRIC_NAMES, type MetricName } from './metrics/registry';
 export type { PartitionTree } from './shap/tree';
 export type { BatchOptions, BatchItem, BatchProgress } from './batch';
-export { writeReport, type ReportOptions } from './report';
+export { writeReport, REPORT_PICTURE_MAX_SIDE, type ReportOptions } from './report';
+export {
+  toNpy,
+  fromNpy,
+  writeNpy,
+  readNpy,
+  parseNpyHeader,
+  MAX_NPY_BYTES,
+  type Npy,
+  type NpyArray,
+  type NpyDtype,
+  type NpyHeader,
+} from './npy';
+export { saveLime, saveShap, limeArrays, shapArrays, type NpyRef } from './save';

@@ -101,7 +101,8 @@ export async function renderLime(result: LimeResult, options?: RenderLimeOptions
 }
 
 /**
- * A LIME result as plain JSON (typed arrays as arrays; the image left out).
+ * A LIME result as plain JSON (typed arrays as arrays; the image and the segmentation's label map
+ * left out: `saveLime()` stores the map beside the JSON in `NAME.lime-segments.npy`).
  * @param result - what `explainer.lime()` returned.
  */
 export function limeToJson(result: LimeResult): Record<string, unknown> {
@@ -157,7 +158,9 @@ export async function renderShap(result: ShapResult, options?: { limit?: number 
 }
 
 /**
- * A SHAP result as plain JSON (typed arrays as arrays; per-pixel values left out for superpixels).
+ * A SHAP result's metadata as plain JSON: per class its label, probability, base value and sum, and
+ * over superpixels the per-segment values and standard errors. The per-pixel values (H × W per class,
+ * megabytes as JSON text) are left out: `saveShap()` stores them beside the JSON in `NAME.shap.npy`.
  * @param result - what `explainer.shap()` returned.
  */
 export function shapToJson(result: ShapResult): Record<string, unknown> {
@@ -182,7 +185,6 @@ export function shapToJson(result: ShapResult): Record<string, unknown> {
       sum: e.values.reduce((a, b) => a + b, 0),
       segmentValues: e.segmentValues ? [...e.segmentValues] : undefined,
       standardErrors: e.standardErrors ? [...e.standardErrors] : undefined,
-      values: e.segmentValues ? undefined : [...e.values],
     })),
   };
 }
