@@ -33,3 +33,4 @@ export { METRIC_NAMES, type MetricName } from './metrics/registry';
 export type { PartitionTree } from './shap/tree';
 export type { BatchOptions, BatchItem, BatchProgress } from './batch';
 export { writeReport, type ReportOptions } from './report';
+export { inspectModel, type ModelInspection, type PreprocessSuggestion } from './inspect';
