@@ -56,7 +56,8 @@ export interface RenderLimeOptions extends LimeImageOptions {
   /**
    * Class index to draw (default: the first explained class, the most probable), or `'all'`: one
    * titled panel per explained class — kind `'lime'` side by side, each titled with its class; kind
-   * `'heatmap'` in shap's `image_plot` layout (the image, then a panel per class, one colour scale).
+   * `'heatmap'` in shap's `image_plot` layout (the image, then a panel per class, one colour scale),
+   * or for a single class the titled heatmap of that class.
    */
   classIndex?: number | 'all';
 }
@@ -100,6 +101,11 @@ export async function renderLime(result: LimeResult, options?: RenderLimeOptions
     minWeight: o.minWeight,
   };
   if (o.classIndex === 'all') {
+    // One class: the single heatmap, which already has its title (and no copy of the image beside it).
+    if (kind === 'heatmap' && result.explanations.length === 1)
+      return encodePng(
+        heatmap(image, pixelWeights(result.explanations[0].weights), { title: classTitle(result.explanations[0]), label: 'LIME weight' }),
+      );
     if (kind === 'heatmap')
       return encodePng(
         shapPlot(

@@ -54,21 +54,21 @@ describe('limeshap explain --labels (command line)', function () {
     assert.ok(!fs.existsSync(r.out), 'no output folder for a usage error');
   });
 
-  it('2,0 with --method both: LIME and SHAP explain classes 2 then 0; the pictures hold one panel per class', async () => {
-    const one = run(['--method', 'both', '--max-evals', '20', '--labels', '2', img]);
+  it('2,0,1 with --method both: LIME and SHAP explain classes 2, 0, 1 in that order; the pictures hold one panel per class', async () => {
+    const one = run(['--method', 'both', '--max-evals', '20', '--labels', '2,0', img]);
     assert.equal(one.status, 0, one.stderr);
-    const two = run(['--method', 'both', '--max-evals', '20', '--labels', '2,0', img]);
+    const two = run(['--method', 'both', '--max-evals', '20', '--labels', '2,0,1', img]);
     assert.equal(two.status, 0, two.stderr);
     for (const method of ['lime', 'shap']) {
       const j = read(path.join(two.out, `a.${method}.json`));
       assert.deepEqual(
         j.explanations.map((e) => e.index),
-        [2, 0],
+        [2, 0, 1],
         method,
       );
-      assert.equal(j.fingerprint.labels, '2,0');
+      assert.equal(j.fingerprint.labels, '2,0,1');
     }
-    // One more class is one more panel: the model-sized image (224) plus the 10 px gap.
+    // A third class is one more panel: the model-sized image (224) plus the 10 px gap.
     for (const picture of ['lime.png', 'lime-heatmap.png', 'shap.png']) {
       const w1 = await width(path.join(one.out, `a.${picture}`));
       const w2 = await width(path.join(two.out, `a.${picture}`));
