@@ -46,3 +46,4 @@ export {
   type NpyHeader,
 } from './npy';
 export { saveLime, saveShap, limeArrays, shapArrays, type NpyRef } from './save';
+export { inspectModel, type ModelInspection, type PreprocessSuggestion } from './inspect';

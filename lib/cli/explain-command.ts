@@ -22,6 +22,7 @@ import { LIME_ARRAYS, LONGEST_SAVED_SUFFIX, saveLime, saveShap, SHAP_ARRAYS } fr
 import { EXIT } from './exit-codes';
 import { EXPLAIN_FLAGS, EXPLAIN_USAGE, limeOptionsOf, readExplainSettings } from './explain-flags';
 import { parseFlags } from './flags';
+import { resolveLabels } from './labels-flag';
 import { FailureLog } from './failures';
 import { explainFingerprints, hashFile, outputState, shapFeatures, type Fingerprint } from './fingerprint';
 import { collectInputs, outputNames, shardOf, type InputNotes } from './inputs';
@@ -126,6 +127,8 @@ export async function explainCommand(argv: string[], log: (line: string) => void
     return EXIT.USAGE;
   }
   const s = readExplainSettings(values);
+  // Names to indices now: an unknown class is a usage error before any folder is made or work done.
+  if (s.labels !== undefined) s.labels = await resolveLabels(s.labels, s.classNames, s.model);
   const { method, out, shard } = s;
   // Inputs: expanded, sorted and named before sharding, so every shard agrees on names and shares;
   // before the output folder is made, so a glob that matches nothing (exit 2) leaves no folder behind.
@@ -270,7 +273,7 @@ export async function explainCommand(argv: string[], log: (line: string) => void
       try {
         const batch = explainer.explainBatch(todo, {
           method,
-          lime: { ...limeOptionsOf(s), topLabels },
+          lime: { ...limeOptionsOf(s), topLabels, labels: s.labels as number[] | undefined },
           shap: {
             algorithm: s.algorithm,
             maxEvals: s.maxEvals,
@@ -279,6 +282,7 @@ export async function explainCommand(argv: string[], log: (line: string) => void
             features: s.features,
             seed: s.seed,
             topLabels,
+            labels: s.labels as number[] | undefined,
             // Pixel features have no segmentation (readExplainSettings refuses --segmentation with SHAP alone then).
             segmentation: shapFeatures(s) === 'superpixels' ? s.segmentation : undefined,
             masker: s.masker,
@@ -297,8 +301,9 @@ export async function explainCommand(argv: string[], log: (line: string) => void
             const meta = { image: file, model: s.model };
             // Pictures first, JSON last: a JSON that parses, with its arrays, means the image is complete (--resume).
             if (item.lime) {
-              writeAtomic(path.join(out, `${name}.lime.png`), await renderLime(item.lime));
-              writeAtomic(path.join(out, `${name}.lime-heatmap.png`), await renderLime(item.lime, { kind: 'heatmap' }));
+              // Every explained class, each panel titled with its class.
+              writeAtomic(path.join(out, `${name}.lime.png`), await renderLime(item.lime, { classIndex: 'all' }));
+              writeAtomic(path.join(out, `${name}.lime-heatmap.png`), await renderLime(item.lime, { kind: 'heatmap', classIndex: 'all' }));
             }
             if (item.shap) writeAtomic(path.join(out, `${name}.shap.png`), await renderShap(item.shap));
             if (curves && item.limeEvaluation)

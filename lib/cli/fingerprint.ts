@@ -112,6 +112,8 @@ export function explainFingerprints(s: ExplainSettings, modelHash: string, class
     seed: s.seed ?? null,
     top: s.top ?? null,
     evaluate: s.evaluate?.join(',') ?? null,
+    // Absent unless set, so outputs made before --labels existed still match; resolved indices by then.
+    ...(s.labels === undefined ? {} : { labels: s.labels.join(',') }),
   };
   const segmentation = s.segmentation === undefined ? null : segmentationKey(s.segmentation);
   return {
