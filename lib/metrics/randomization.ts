@@ -7,7 +7,7 @@
  * the model's learnt output layers are destroyed is not explaining the model. Opt-in (it loads a
  * second model): ask for it in `metrics`.
  */
-import { checkNumber } from '../validate';
+import { checkNumber, rangeError } from '../validate';
 import type { MetricContext, MetricSpec, ModelSource } from './metric';
 import { randomizeModel, type RandomizedModel } from './randomize-model';
 import { spearman } from './stats';
@@ -28,8 +28,13 @@ export interface RandomizationMetric {
 
 /** Rewrites the model before any model call, so a `layers` beyond the model's is refused for free. */
 async function prepare(source: ModelSource | undefined, params: Record<string, unknown>, seed: number): Promise<RandomizedModel> {
+  // No source: the explainer's model is a predict function (createExplainer gives every ONNX model one).
   if (source === undefined)
-    throw new RangeError("metric 'randomization' needs the model's bytes: use an explainer made by createExplainer()");
+    throw rangeError(
+      'metrics',
+      "no 'randomization' with a predict function (the check permutes an ONNX model's weights; a function has none to permute)",
+      'randomization',
+    );
   return randomizeModel(await source.bytes(), params.layers as number, seed);
 }
 
