@@ -140,7 +140,12 @@ export class FunctionModel extends DescribedModel implements Model {
    *   that cannot be read; TypeError / RangeError (likewise named) for scores of the wrong form,
    *   length or class count, or non-finite; the signal's reason once `signal` aborts.
    */
-  async run(data: Float32Array | Uint16Array, count: number, size?: readonly [number, number], signal?: AbortSignal): Promise<Float32Array> {
+  async run(
+    data: Float32Array | Uint16Array,
+    count: number,
+    size?: readonly [number, number],
+    signal?: AbortSignal,
+  ): Promise<Float32Array> {
     if (this.disposal.signal.aborted) throw new Error(`Model ${this.what} has been disposed`);
     if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError('Expected an AbortSignal for signal');
     const { height, width } = checkRunArgs(this, this.what, data, count, size);
@@ -162,7 +167,13 @@ export class FunctionModel extends DescribedModel implements Model {
   }
 
   /** One call of the function on `n` images; its scores, checked (n × classes). */
-  private async call(images: Float32Array, n: number, height: number, width: number, signal: AbortSignal | undefined): Promise<Float32Array> {
+  private async call(
+    images: Float32Array,
+    n: number,
+    height: number,
+    width: number,
+    signal: AbortSignal | undefined,
+  ): Promise<Float32Array> {
     const dims = (this.layout === 'nchw' ? [n, 3, height, width] : [n, height, width, 3]) as [number, number, number, number];
     const number = ++this.calls;
     const batchText = `batch ${number} ([${dims.join(', ')}])`;

@@ -16,7 +16,8 @@ import { describe, rangeError, typeError } from '../validate';
 export const MAX_FUNCTION_CLASSES = 1 << 20;
 
 /** The accepted return forms, for messages. */
-const FORMS = 'a Float32Array or Float64Array of rows × classes scores, an array of such numbers, or an array of rows arrays of classes numbers';
+const FORMS =
+  'a Float32Array or Float64Array of rows × classes scores, an array of such numbers, or an array of rows arrays of classes numbers';
 
 /** A thrown value's message, read without trusting it (a hostile error may throw from its getters). */
 export function errorText(err: unknown): string {
@@ -45,8 +46,7 @@ function guarded<T>(what: string, read: () => T): T {
 function classCount(length: number, rows: number, expected: number | undefined, where: string, value: unknown): number {
   const per = rows === 1 ? 'scores' : `scores (${rows} rows × classes)`;
   if (expected !== undefined) {
-    if (length !== rows * expected)
-      throw rangeError(where, `${rows * expected} ${per.replace('classes', `${expected} classes`)}`, value);
+    if (length !== rows * expected) throw rangeError(where, `${rows * expected} ${per.replace('classes', `${expected} classes`)}`, value);
     return expected;
   }
   const k = length / rows;
@@ -127,7 +127,8 @@ export function readPredictions(
   if (!nested) {
     const k = classCount(length, rows, classes, where, value);
     const scores = new Float32Array(length);
-    for (let i = 0; i < length; i++) scores[i] = i === 0 && hasFirst ? number(first, `[0] of ${where}`) : element(array, i, where, `[${i}]`);
+    for (let i = 0; i < length; i++)
+      scores[i] = i === 0 && hasFirst ? number(first, `[0] of ${where}`) : element(array, i, where, `[${i}]`);
     checkScores(scores, k, where);
     return { scores, classes: k };
   }
@@ -135,7 +136,8 @@ export function readPredictions(
   let scores: Float32Array | undefined;
   for (let r = 0; r < rows; r++) {
     const row = r === 0 ? first : guarded(`[${r}] of ${where}`, () => (array as Record<number, unknown>)[r]);
-    if (!guarded(`[${r}] of ${where}`, () => Array.isArray(row))) throw typeError(`[${r}] of ${where}`, 'an array of scores (one row)', row);
+    if (!guarded(`[${r}] of ${where}`, () => Array.isArray(row)))
+      throw typeError(`[${r}] of ${where}`, 'an array of scores (one row)', row);
     const n = arrayLength(row as object, `[${r}] of ${where}`);
     k = classCount(n, 1, k, `[${r}] of ${where}`, row);
     scores ??= new Float32Array(rows * k);
