@@ -286,7 +286,8 @@ async function loadCompositingGraph(model: Model, pre: ResolvedPreprocess, bytes
  * which permutes an ONNX model's weights (RangeError naming `metrics`). A function that throws,
  * rejects or returns scores of the wrong form fails the explanations in its batch with an error
  * naming it and the batch; the explainer stays usable. One that never settles holds its batch until
- * the `signal` of every explanation in it aborts (e.g. `signal: AbortSignal.timeout(60_000)`).
+ * the `signal` of every explanation in it aborts (e.g. `signal: AbortSignal.timeout(60_000)`), or
+ * until `dispose()`.
  *
  * @param model - path of an .onnx file, its bytes, or a predict function.
  * @param options - `preprocess` (default `'imagenet'`), `executionProviders` (default `['cpu']`;

@@ -28,11 +28,12 @@ export interface RandomizationMetric {
 
 /** Rewrites the model before any model call, so a `layers` beyond the model's is refused for free. */
 async function prepare(source: ModelSource | undefined, params: Record<string, unknown>, seed: number): Promise<RandomizedModel> {
-  // No source: the explainer's model is a predict function (createExplainer gives every ONNX model one).
+  // No source: a predict function's explainer (createExplainer gives every ONNX model one).
   if (source === undefined)
     throw rangeError(
       'metrics',
-      "no 'randomization' with a predict function (the check permutes an ONNX model's weights; a function has none to permute)",
+      "no 'randomization' for this explainer: the check permutes an ONNX model's weights, and it has no model bytes " +
+        '(a predict function, or an explainer not made by createExplainer())',
       'randomization',
     );
   return randomizeModel(await source.bytes(), params.layers as number, seed);

@@ -147,7 +147,7 @@ export class FunctionModel extends DescribedModel implements Model {
     signal?: AbortSignal,
   ): Promise<Float32Array> {
     if (this.disposal.signal.aborted) throw new Error(`Model ${this.what} has been disposed`);
-    if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError('Expected an AbortSignal for signal');
+    if (signal !== undefined && !(signal instanceof AbortSignal)) throw typeError('signal', 'an AbortSignal', signal);
     const { height, width } = checkRunArgs(this, this.what, data, count, size);
     if (count === 0) return new Float32Array(0);
     const perImage = 3 * height * width;
@@ -184,13 +184,15 @@ export class FunctionModel extends DescribedModel implements Model {
     for (const s of sources) s.addEventListener('abort', onAbort, { once: true });
     if (sources.some((s) => s.aborted)) onAbort();
     const batch: PredictBatch = Object.freeze({ data: images, dims: Object.freeze(dims), layout: this.layout, signal: controller.signal });
+    // Called without a `this`: a method passed unbound must not reach this model's internals.
+    const fn = this.fn;
     const t0 = performance.now();
     let value: unknown;
     try {
       // Called in a then(): a synchronous throw becomes a rejection, and a returned thenable is
       // adopted (a hostile one rejects there too).
       value = await untilAborted(
-        Promise.resolve().then(() => this.fn(batch)),
+        Promise.resolve().then(() => Reflect.apply(fn, undefined, [batch]) as unknown),
         controller.signal,
       );
     } catch (err) {

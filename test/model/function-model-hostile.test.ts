@@ -201,6 +201,20 @@ describe('models as functions: hostile predict functions', function () {
     await e.dispose();
   });
 
+  it('is called without a this: an unbound method cannot reach the model it is wrapped in', async () => {
+    const thisValues: unknown[] = [];
+    const e = await createExplainer(
+      function (this: unknown, batch: PredictBatch) {
+        thisValues.push(this);
+        return linear(batch);
+      },
+      { preprocess: identityPreprocess(H, W) },
+    );
+    await e.classify(image);
+    assert.deepEqual(thisValues, [undefined]);
+    await e.dispose();
+  });
+
   it('a Proxy whose every trap throws, as the function: anonymous in messages, still refused cleanly', async () => {
     const e = await createExplainer(poison as never, { preprocess: identityPreprocess(H, W) });
     await assert.rejects(e.classify(image), /^Error: predict function \(anonymous\) failed on batch 1 \(\[1, 3, 16, 16\]\): trap: apply$/);
