@@ -175,8 +175,8 @@ export class FunctionModel extends DescribedModel implements Model {
     signal: AbortSignal | undefined,
   ): Promise<Float32Array> {
     const dims = (this.layout === 'nchw' ? [n, 3, height, width] : [n, height, width, 3]) as [number, number, number, number];
-    const number = ++this.calls;
-    const batchText = `batch ${number} ([${dims.join(', ')}])`;
+    const index = ++this.calls;
+    const batchText = `batch ${index} ([${dims.join(', ')}])`;
     // The function's signal: aborted by the caller's signal or by dispose(), whichever comes first.
     const controller = new AbortController();
     const sources = signal === undefined ? [this.disposal.signal] : [signal, this.disposal.signal];
