@@ -12,11 +12,13 @@ export {
   type ResizeOptions,
 } from './image';
 export { concurrency, simd, simdLevel } from './config';
-export { createExplainer, Explainer, type ExplainerOptions, type Classification } from './explainer';
+export { createExplainer, Explainer, type ExplainerOptions, type FunctionExplainerOptions, type Classification } from './explainer';
+export type { PredictBatch, PredictFunction, PredictOutput } from './model/function-model';
+export { MAX_FUNCTION_CLASSES } from './model/predict-output';
 export { COMPOSITING_MODES, type Compositing } from './engine';
 export type { HideSpec, LimeOptions, LimeResult, LimeExplanation } from './lime';
 export { MAX_SAMPLE_BYTES } from './lime';
-export type { Model, LoadModelOptions, ExecutionProvider } from './model';
+export type { Model, LoadModelOptions, ExecutionProvider, ModelProvider } from './model';
 export type { PreprocessSpec, PreprocessOptions, ResolvedPreprocess } from './preprocess';
 export type { BackgroundSpec } from './background';
 export { renderLime, limeToJson, renderShap, shapToJson, renderCurves, type RenderLimeOptions } from './pictures';
