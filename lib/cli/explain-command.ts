@@ -28,6 +28,7 @@ import { explainFingerprints, hashFile, outputState, shapFeatures, type Fingerpr
 import { collectInputs, outputNames, shardOf, type InputNotes } from './inputs';
 import { acquireLock, LockHeldError, type Lock } from './lock';
 import { makeOutFolder } from './out-folder';
+import { presetWarning } from './preset-check';
 import { ProgressDisplay } from './progress';
 import { printable } from './terminal';
 
@@ -259,6 +260,8 @@ export async function explainCommand(argv: string[], log: (line: string) => void
     };
     let interrupted = false;
     if (fatal === undefined && todo.length) {
+      const warning = await presetWarning(s.model, s.preset);
+      if (warning) log(warning);
       const explainer = await createExplainer(s.model, {
         preprocess: s.preset,
         classNames: s.classNames,

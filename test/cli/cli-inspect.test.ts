@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import sharp from 'sharp';
 import { createExplainer } from '../../lib/explainer';
 import type { ModelInspection } from '../../lib/inspect';
 import { decodeModel, encodeModel, type ModelProto } from '../../lib/onnx';
@@ -339,5 +340,51 @@ describe('limeshap inspect (command line)', function () {
       }
       assert.notEqual((await top1('squeezenet1.1-fp32.onnx', 'imagenet')).index, 281);
     });
+  });
+});
+
+describe('limeshap explain: the preset check', function () {
+  this.timeout(120_000);
+  let dir: string;
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'limeshap-preset-check-'));
+    await sharp(Buffer.alloc(32 * 32 * 3, 90), { raw: { width: 32, height: 32, channels: 3 } })
+      .png()
+      .toFile(path.join(dir, 'img.png'));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const explain = (model: string, ...flags: string[]) =>
+    spawnSync(process.execPath, [CLI, 'explain', '--model', model, '--samples', '30', '--top', '1', ...flags, path.join(dir, 'img.png')], {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+
+  it('warns, naming the suggested preset and its reason, when --preset (or its default) disagrees with inspect; silent when they agree or the suggestion is only a default', () => {
+    // ONNX image metadata says BGR 0..255: caffe-bgr with high confidence.
+    const bgr = tinyModel(path.join(dir, 'bgr.onnx'), {
+      inputShape: ['batch', 3, 224, 224],
+      edit: (p) => {
+        p.metadata_props = [
+          { key: 'Image.BitmapPixelFormat', value: 'Bgr8' },
+          { key: 'Image.NominalPixelRange', value: 'NominalRange_0_255' },
+        ];
+      },
+    });
+    const byDefault = explain(bgr, '--out', path.join(dir, 'o1'));
+    assert.equal(byDefault.status, 0, byDefault.stderr);
+    assert.match(
+      byDefault.stdout + byDefault.stderr,
+      /warning: --preset imagenet \(the default\), but this model looks like it wants --preset caffe-bgr \(high confidence: [^)]*bgr8/i,
+    );
+    const named = explain(bgr, '--preset', 'inception', '--out', path.join(dir, 'o2'));
+    assert.match(named.stdout + named.stderr, /warning: --preset inception, but .* --preset caffe-bgr/);
+    const agreeing = explain(bgr, '--preset', 'caffe-bgr', '--out', path.join(dir, 'o3'));
+    assert.equal(agreeing.status, 0, agreeing.stderr);
+    assert.doesNotMatch(agreeing.stdout + agreeing.stderr, /warning: --preset/);
+    // No evidence at all: the suggestion is imagenet with low confidence, nothing to say.
+    const plain = explain(tinyModel(path.join(dir, 'plain.onnx'), { inputShape: ['batch', 3, 224, 224] }), '--out', path.join(dir, 'o4'));
+    assert.equal(plain.status, 0, plain.stderr);
+    assert.doesNotMatch(plain.stdout + plain.stderr, /warning: --preset/);
   });
 });
