@@ -12,6 +12,7 @@ export {
   type ResizeOptions,
 } from './image';
 export { concurrency, simd, simdLevel } from './config';
+export { nativeAddon, type NativeAddonInfo, type AddonSource } from './native';
 export { createExplainer, Explainer, type ExplainerOptions, type Classification } from './explainer';
 export { COMPOSITING_MODES, type Compositing } from './engine';
 export type { HideSpec, LimeOptions, LimeResult, LimeExplanation } from './lime';
