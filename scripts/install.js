@@ -32,7 +32,14 @@ function decide(root = path.resolve(__dirname, '..'), env = process.env) {
   if (fs.existsSync(path.join(root, 'lib', 'native.ts'))) {
     return { compile: true, reason: 'source checkout', tried: [] };
   }
-  const { prebuiltPackages, locatePrebuilt } = require(path.join(root, 'dist', 'lib', 'prebuilt.js'));
+  let prebuilt;
+  try {
+    prebuilt = require(path.join(root, 'dist', 'lib', 'prebuilt.js'));
+  } catch (err) {
+    // An unbuilt copy (dist/ missing): the source build is the only way left.
+    return { compile: true, reason: `cannot look for a prebuilt addon: ${err.message}`, tried: [] };
+  }
+  const { prebuiltPackages, locatePrebuilt } = prebuilt;
   const { version } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
   const tried = [];
   for (const name of prebuiltPackages()) {

@@ -87,6 +87,19 @@ describe('install script decision', function () {
     assert.doesNotMatch(d.tried[0], /not installed|version/);
   });
 
+  it('compiles when the package has no dist/ to look for a prebuilt addon with', () => {
+    installPlatform(VERSION, BUILT_ADDON);
+    const moduleFile = path.join(installed, 'dist', 'lib', 'prebuilt.js');
+    fs.renameSync(moduleFile, `${moduleFile}.away`);
+    try {
+      const d = decide();
+      assert.equal(d.compile, true);
+      assert.match(d.reason, /^cannot look for a prebuilt addon: /);
+    } finally {
+      fs.renameSync(`${moduleFile}.away`, moduleFile);
+    }
+  });
+
   it('compiles in a source checkout (lib/native.ts present), where developers edit native/', () => {
     installPlatform(VERSION, BUILT_ADDON);
     fs.mkdirSync(path.join(installed, 'lib'), { recursive: true });
