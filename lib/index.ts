@@ -12,6 +12,7 @@ export {
   type ResizeOptions,
 } from './image';
 export { concurrency, simd, simdLevel } from './config';
+export { nativeAddon, type NativeAddonInfo, type AddonSource } from './native';
 export { createExplainer, Explainer, type ExplainerOptions, type FunctionExplainerOptions, type Classification } from './explainer';
 export type { PredictBatch, PredictFunction, PredictOutput } from './model/function-model';
 export { MAX_FUNCTION_CLASSES } from './model/predict-output';
