@@ -13,7 +13,7 @@ import { identityPreprocess } from './helpers/fixtures';
 const H = 16,
   W = 16;
 /** Milliseconds every model run blocks the main thread. */
-const RUN_MS = 50;
+const RUN_MS = 100;
 /** Samples per model run. */
 const BATCH = 16;
 
@@ -77,8 +77,10 @@ describe('timings: own time and waiting with two images in flight', function () 
       // The image's own evaluations: its samples over BATCH per run, RUN_MS each (plus the real model's run and compositing).
       const ownRuns = (r.evaluations / BATCH) * RUN_MS;
       assert.ok(t.evaluate >= ownRuns * 0.95 && t.evaluate < ownRuns + RUN_MS, `evaluate ${t.evaluate} ≈ ${ownRuns}: ${JSON.stringify(t)}`);
-      // Its own total stays near the image alone (within one run), whatever the other image took.
-      assert.ok(Math.abs(t.total - alone.timings.total) < RUN_MS, `own total ${t.total} vs alone ${alone.timings.total}`);
+      // Its own total stays near the image alone, whatever the other image took: the other's runs
+      // (about 4 × RUN_MS) are not in it. Two runs of slack for a loaded machine.
+      assert.ok(t.total < ownRuns + 2 * RUN_MS, `own total ${t.total}: its ${ownRuns} ms of runs and a little`);
+      assert.ok(Math.abs(t.total - alone.timings.total) < 2 * RUN_MS, `own total ${t.total} vs alone ${alone.timings.total}`);
       // Stage waits add up within the call's wait; own + wait is at most the batch's wall time.
       assert.ok(sum(t.wait, ['segment', 'evaluate', 'fit']) <= t.wait.total + 1e-6, JSON.stringify(t));
       assert.ok(t.total + t.wait.total <= wall + 1, `own ${t.total} + wait ${t.wait.total} <= wall ${wall}`);
@@ -109,7 +111,7 @@ describe('timings: own time and waiting with two images in flight', function () 
     for (const r of items) {
       const t = r.timings;
       // The old solve (the algorithm's wall time less its own inference) took in the other image's runs.
-      assert.ok(t.solve < alone.timings.solve + RUN_MS / 2, `solve ${t.solve} vs alone ${alone.timings.solve}: ${JSON.stringify(t)}`);
+      assert.ok(t.solve < alone.timings.solve + RUN_MS, `solve ${t.solve} vs alone ${alone.timings.solve}: ${JSON.stringify(t)}`);
       assert.ok(t.evaluate >= t.infer, JSON.stringify(t));
       assert.ok(sum(t.wait, ['segment', 'evaluate', 'solve']) <= t.wait.total + 1e-6, JSON.stringify(t));
       assert.ok(t.total + t.wait.total <= wall + 1, `own ${t.total} + wait ${t.wait.total} <= wall ${wall}`);
