@@ -180,6 +180,11 @@ export const EXPLAIN_FLAGS: readonly Flag[] = [
     help: `largest image file read (default ${MAX_INPUT_BYTES}, 256 MiB); only regular\nfiles are read (a FIFO, a device or a folder fails that image)`,
   },
   { name: 'report', type: 'boolean', help: 'write DIR/report.html (self-contained) at the end' },
+  {
+    name: 'json',
+    type: 'boolean',
+    help: 'print one JSON summary on stdout at the end (per image: status, output files,\ntop classes, timings; totals); everything else goes to stderr',
+  },
   { name: 'out', type: 'string', arg: 'DIR', help: 'output folder (default ./limeshap-out)' },
   { name: 'help', type: 'boolean', short: 'h', help: 'this text' },
 ];
@@ -240,6 +245,8 @@ export interface ExplainSettings {
   force: boolean;
   maxInputBytes: number | undefined;
   report: boolean;
+  /** --json: the summary document on stdout (json-summary.ts), human output on stderr. */
+  json: boolean;
   out: string;
 }
 
@@ -289,6 +296,7 @@ export function readExplainSettings(values: FlagValues): ExplainSettings {
     force,
     maxInputBytes: numberFlag(values, 'max-input-bytes', { integer: true, min: 1 }),
     report: values.report === true,
+    json: values.json === true,
     out: path.resolve(text(values, 'out') ?? 'limeshap-out'),
   };
   // The library refuses this pair too, but naming its options; a usage error names the flags.
