@@ -15,7 +15,7 @@
  * @packageDocumentation
  */
 import { decodeModel, encodeModel } from '../onnx/codec';
-import { tensorDims } from '../onnx/tensor';
+import { tensorDims, tensorValues } from '../onnx/tensor';
 import { DataType, type ModelProto, type NodeProto, type ValueInfoProto } from '../onnx/types';
 import { Emitter } from './emitter';
 import type { RuleContext } from './rule';
@@ -226,6 +226,10 @@ export function buildGradientModel(
       needs: (i) => ins[i] !== undefined && ins[i] !== '' && a.depends.has(ins[i]),
       dy: (k = 0) => (outs[k] === undefined || outs[k] === '' ? undefined : gradOf(outs[k])),
       shape: shapeOf,
+      constantInts: (name) => {
+        const t = (graph.initializer ?? []).find((x) => x.name === name);
+        return t === undefined ? undefined : Array.from(tensorValues(t) as ArrayLike<number | bigint>, Number);
+      },
       fail: (reason) => new RangeError(`gradients: operator ${node.op_type ?? '?'} (node ${nodeName(node, index)}): ${reason}`),
     };
     const rule = RULES[node.op_type ?? ''];

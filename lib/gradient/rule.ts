@@ -21,6 +21,8 @@ export interface RuleContext {
   dy(k?: number): string | undefined;
   /** The value's shape from the shape probe (batch dimension 1). */
   shape(name: string): number[];
+  /** The integer values of an initializer (e.g. a Reduce's `axes` input), or undefined when `name` is not one. */
+  constantInts(name: string): number[] | undefined;
   /** An Error naming the node and its operator, for what the rule cannot differentiate. */
   fail(reason: string): Error;
 }

@@ -145,20 +145,14 @@ export const POOL_RULES: Readonly<Record<string, Rule>> = {
 function reduceRule(c: RuleContext, mean: boolean): (string | undefined)[] {
   const e = c.e;
   const x = c.shape(c.input(0));
-  // axes: an attribute, or an input from opset 13 (ReduceSum) or 18 (ReduceMean).
+  // axes: an attribute, or an input from opset 13 (ReduceSum) or 18 (ReduceMean), read from its initializer.
   const axesInput = c.input(1);
-  if (axesInput !== '' && c.needs(1)) throw c.fail('axes that depend on the input are not supported');
   let axes = intsAttr(c.node, 'axes');
-  if (axesInput !== '') axes = undefined;
-  const y = c.shape(c.output(0));
-  const keep = intAttr(c.node, 'keepdims', 1) !== 0;
-  if (axes === undefined && axesInput !== '') {
-    // Axes from an input (a constant, checked above): with keepdims they are where the shapes
-    // differ (a size-1 axis reduced or not is the same gradient).
-    if (!keep) throw c.fail('axes given as an input with keepdims 0 are not supported');
-    axes = x.map((_, i) => i).filter((i) => x[i] !== y[i]);
-    if (axes.length === 0) return [c.dy(), undefined];
+  if (axesInput !== '') {
+    axes = c.constantInts(axesInput);
+    if (axes === undefined) throw c.fail('axes must be an initializer');
   }
+  const keep = intAttr(c.node, 'keepdims', 1) !== 0;
   const all = axes === undefined || axes.length === 0;
   if (all && intAttr(c.node, 'noop_with_empty_axes', 0) !== 0) return [c.dy()];
   const reduced = all ? x.map((_, i) => i) : (axes as number[]).map((a) => normAxis(a, x.length));
