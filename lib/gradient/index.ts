@@ -8,3 +8,4 @@
 export { buildGradientModel, planGradient, type GradientModel, type GradientOptions, type GradientPlan } from './build';
 export { GradientRunner, type GradientBatch, type GradientRunnerOptions, type SessionOpener } from './runner';
 export { SUPPORTED_OPERATORS } from './rules';
+export { integratedGradients, DEFAULT_IG_STEPS, type IntegratedGradients } from './integrated';

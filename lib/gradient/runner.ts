@@ -23,6 +23,8 @@ export interface GradientRunnerOptions extends GradientOptions {
   inputShape?: readonly number[];
   /** Images per run. Default 16. */
   batchSize?: number;
+  /** The model's batch axis is fixed at `batchSize`: a shorter last run is padded with zeros. Default false. */
+  fixedBatch?: boolean;
 }
 
 /** Scores and gradients of `count` images. */
@@ -53,6 +55,7 @@ export class GradientRunner {
     readonly inputShape: readonly number[],
     readonly inputType: 'float32' | 'float64',
     readonly batchSize: number,
+    private readonly fixedBatch: boolean,
     /** Milliseconds spent planning, probing, building and opening. */
     readonly buildMs: number,
   ) {}
@@ -80,7 +83,15 @@ export class GradientRunner {
     }
     const model = buildGradientModel(bytes, shapes, options);
     const session = await open(model.bytes, 'gradient model');
-    return new GradientRunner(session, model, shape, plan.inputType, options.batchSize ?? 16, performance.now() - t0);
+    return new GradientRunner(
+      session,
+      model,
+      shape,
+      plan.inputType,
+      options.batchSize ?? 16,
+      options.fixedBatch === true,
+      performance.now() - t0,
+    );
   }
 
   /** Number of classes. */
@@ -110,17 +121,26 @@ export class GradientRunner {
     let runMs = 0;
     for (let start = 0; start < count; start += this.batchSize) {
       const n = Math.min(this.batchSize, count - start);
+      // A fixed batch larger than what is left: zeros after the last image, dropped after.
+      const runN = this.fixedBatch ? this.batchSize : n;
+      const part = (all: Float32Array | Float64Array, width: number) => {
+        const view = all.subarray(start * width, (start + n) * width);
+        if (runN === n) return view;
+        const padded = new Array_(runN * width);
+        padded.set(view);
+        return padded;
+      };
       const t0 = performance.now();
       const out = await this.session.run(
         {
-          [image]: { type: this.inputType, data: img.subarray(start * per, (start + n) * per), dims: [n, ...this.inputShape] },
-          [wName]: { type: this.inputType, data: w.subarray(start * k, (start + n) * k), dims: [n, k] },
+          [image]: { type: this.inputType, data: part(img, per), dims: [runN, ...this.inputShape] },
+          [wName]: { type: this.inputType, data: part(w, k), dims: [runN, k] },
         },
         [sName, gradient],
       );
       runMs += performance.now() - t0;
-      scores.set(out[sName].data as Float32Array, start * k);
-      gradients.set(out[gradient].data as Float32Array, start * per);
+      scores.set((out[sName].data as Float32Array).subarray(0, n * k), start * k);
+      gradients.set((out[gradient].data as Float32Array).subarray(0, n * per), start * per);
     }
     return { scores, gradients, runMs };
   }
