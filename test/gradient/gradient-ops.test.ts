@@ -169,17 +169,40 @@ describe('gradients of Conv, pooling and friends (float32, against float64 finit
     await check(bytes, [3, 6, 6], 3);
   });
 
-  it('an opset-10 model (Pad, ReduceSum, Split with attributes): padded ceil_mode MaxPool, Softmax over [N, K, 1, 1]', async () => {
+  it('LeakyRelu, HardSigmoid, HardSwish, Neg, Sum of three, GlobalMaxPool', async () => {
+    const bytes = cnn({
+      c: 3,
+      h: 5,
+      w: 5,
+      k: 3,
+      nodes: [
+        ['Conv', ['x', 'w1'], ['c1'], { kernel_shape: ints(1, 1) }],
+        ['LeakyRelu', ['c1'], ['l'], { alpha: { float: 0.2 } }],
+        ['HardSigmoid', ['c1'], ['hs'], { alpha: { float: 0.3 }, beta: { float: 0.4 } }],
+        ['HardSwish', ['c1'], ['hw']],
+        ['Neg', ['hw'], ['n']],
+        ['Sum', ['l', 'hs', 'n'], ['s']],
+        ['GlobalMaxPool', ['s'], ['gm']],
+        ['Mul', ['s', 'gm'], ['out']],
+      ],
+      weights: { w1: [3, 3, 1, 1] },
+    });
+    await check(bytes, [3, 5, 5], 2);
+  });
+
+  it('an opset-10 model (Pad, ReduceSum, Split with attributes): padded ceil_mode MaxPool, Concat, Softmax over [N, K, 1, 1]', async () => {
     // Softmax before opset 13 flattens from its axis, as SqueezeNet's last node does.
     const bytes = cnn({
       c: 2,
       h: 7,
       w: 7,
-      k: 2,
+      k: 4,
       opset: 10,
       nodes: [
         ['MaxPool', ['x'], ['p'], { kernel_shape: ints(3, 3), strides: ints(2, 2), pads: ints(1, 1, 1, 1), ceil_mode: int(1) }],
-        ['Softmax', ['p'], ['out'], { axis: int(1) }],
+        ['Relu', ['p'], ['r']],
+        ['Concat', ['p', 'r'], ['cat'], { axis: int(1) }],
+        ['Softmax', ['cat'], ['out'], { axis: int(1) }],
       ],
       weights: {},
     });

@@ -5,7 +5,8 @@
  * float32 differences through a deep network are lost in rounding before the step is small enough
  * to miss its ReLU kinks. In float64 a step of 1e-6 does both. It knows the operators of the test
  * models and of SqueezeNet 1.1 (Conv, MaxPool, AveragePool, GlobalAveragePool, Relu, Clip,
- * Sigmoid, BatchNormalization, Concat, Dropout, Softmax, Flatten, Add, Mul, Sub with broadcasting),
+ * Sigmoid, BatchNormalization, Concat, Dropout, Softmax, Flatten, Add, Mul, Sub with broadcasting, and the
+ * activations LeakyRelu, HardSigmoid, HardSwish, Neg, Sum, GlobalMaxPool),
  * and nothing else: it is a truth for tests, not an engine (naive loops, one image at a time).
  *
  * @packageDocumentation
@@ -238,6 +239,33 @@ export class Float64Model {
           y = { dims: [n, c, ...x.dims.slice(2).map(() => 1)], data };
           break;
         }
+        case 'GlobalMaxPool': {
+          const [n, c] = x.dims;
+          const hw = size(x.dims.slice(2));
+          const data = new Float64Array(n * c).fill(-Infinity);
+          for (let p = 0; p < n * c; p++) for (let q = 0; q < hw; q++) data[p] = Math.max(data[p], x.data[p * hw + q]);
+          y = { dims: [n, c, ...x.dims.slice(2).map(() => 1)], data };
+          break;
+        }
+        case 'LeakyRelu': {
+          const alpha = float(node, 'alpha', 0.01);
+          y = map(x, (v) => (v > 0 ? v : alpha * v));
+          break;
+        }
+        case 'HardSigmoid': {
+          const [alpha, beta] = [float(node, 'alpha', 0.2), float(node, 'beta', 0.5)];
+          y = map(x, (v) => Math.min(1, Math.max(0, alpha * v + beta)));
+          break;
+        }
+        case 'HardSwish':
+          y = map(x, (v) => v * Math.min(1, Math.max(0, v / 6 + 0.5)));
+          break;
+        case 'Neg':
+          y = map(x, (v) => -v);
+          break;
+        case 'Sum':
+          y = (ins as T[]).slice(1).reduce((acc, t) => broadcast(acc, t, (a, b) => a + b), x);
+          break;
         case 'Relu':
           y = map(x, (v) => Math.max(v, 0));
           break;
