@@ -196,6 +196,11 @@ describe('gradients of whole models', function () {
       }
     });
 
+    it('a float16 model (SqueezeNet 1.1 fp16) is refused naming its input and type', () => {
+      const bytes = fs.readFileSync(shared('models', 'squeezenet1.1-fp16.onnx'));
+      assert.throws(() => planGradient(bytes), /gradients need a float32 or float64 model; input "data_0" is FLOAT16/);
+    });
+
     it('a quantized model (MobileNetV2 int8) is refused naming its first quantized operator and node', () => {
       const bytes = fs.readFileSync(shared('models', 'mobilenetv2-12-int8.onnx'));
       assert.throws(
