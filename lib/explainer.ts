@@ -37,6 +37,8 @@ import { checkChoice, checkNumber, checkOptions, rangeError, typeError } from '.
 import { COMPOSITING_MODES, type Compositing } from './engine';
 import { checkGraphPays, useGraphCompositing } from './graph-engine';
 import { prependCompositing } from './onnx/prepend-compositing';
+import { GradientRunner } from './gradient/runner';
+import { runIntegratedGradients, type IntegratedGradientsOptions, type IntegratedGradientsResult } from './gradient/explain-ig';
 
 /** Options of {@link createExplainer}: the model's and its preprocessing. */
 export interface ExplainerOptions extends LoadModelOptions {
@@ -108,6 +110,68 @@ export class Explainer {
      */
     private readonly source?: { model: string | Uint8Array; options: LoadModelOptions },
   ) {}
+
+  /** The gradient model (lib/gradient), built on first use and kept until dispose(). */
+  private gradientRunner: Promise<GradientRunner> | undefined;
+
+  /**
+   * The cached gradient runner: the model's backward graph, built once from its bytes and opened on
+   * the model's provider. Needs an ONNX model on the main thread (an Error otherwise).
+   */
+  private gradients(): Promise<GradientRunner> {
+    const model = this.model;
+    const source = this.modelSource();
+    if (model.openSession === undefined || source === undefined)
+      return Promise.reject(
+        new Error("gradients need an ONNX model loaded with inference 'main' (not a predict function, not inference 'worker')"),
+      );
+    if (this.gradientRunner === undefined) {
+      const [height, width] = this.preprocess.size;
+      const built = (async () =>
+        GradientRunner.create(await source.bytes(), (bytes, what) => model.openSession!(bytes, what), {
+          inputShape: this.preprocess.layout === 'nchw' ? [3, height, width] : [height, width, 3],
+          batchSize: model.batchSize,
+          fixedBatch: model.batch !== 'dynamic',
+          softmax: model.softmax === true,
+        }))();
+      // A failed build is not kept: the next call tries again (and fails the same way, with its message).
+      built.catch(() => {
+        if (this.gradientRunner === built) this.gradientRunner = undefined;
+      });
+      this.gradientRunner = built;
+    }
+    return this.gradientRunner;
+  }
+
+  /**
+   * Explains one image with Integrated Gradients (Sundararajan et al. 2017), computed from the
+   * model's own gradients: lib/gradient writes its backward graph as ONNX nodes and onnxruntime runs
+   * it (built on the first call and cached; see README, "Gradients", for the supported operators).
+   * The path integral from the baseline to the image is the trapezoidal rule over `steps` intervals
+   * (default 50); the result reports the completeness gap Σ attributions − (f(x) − f(baseline)).
+   * Gradients are of what `classify` returns (probabilities after the model's or the library's
+   * softmax, or logits with `softmax: false`).
+   *
+   * @param options - `classIndex` (default: the top class), `baseline` (default `'black'`; any
+   *   `hide`/`masker` spec), `steps` (default 50).
+   * @throws TypeError / RangeError naming a bad option; RangeError naming an operator (and node)
+   *   the gradients do not support, or a quantized model; Error for a predict function or a worker
+   *   model.
+   * @example
+   * const ig = await explainer.integratedGradients('cat.jpg', { steps: 100, baseline: 'blur(16,16)' });
+   * console.log(ig.label, ig.completenessGap);
+   */
+  async integratedGradients(image: ImageInput, options?: IntegratedGradientsOptions): Promise<IntegratedGradientsResult> {
+    const rgb = await this.prepare(image);
+    return runIntegratedGradients(
+      this.model,
+      this.preprocess,
+      rgb,
+      options,
+      (i) => this.label(i),
+      () => this.gradients(),
+    );
+  }
 
   /** The model's source as the metrics read it (undefined without one). */
   private modelSource(): ModelSource | undefined {
@@ -253,6 +317,9 @@ export class Explainer {
 
   /** Releases the model. The explainer cannot be used afterwards. */
   async dispose(): Promise<void> {
+    const gradients = this.gradientRunner;
+    this.gradientRunner = undefined;
+    await gradients?.then((g) => g.dispose()).catch(() => undefined);
     await this.model.dispose();
   }
 }

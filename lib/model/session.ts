@@ -23,6 +23,8 @@ import {
   type CompositingGraph,
   type ExecutionProvider,
   type GraphBatch,
+  type GraphOutput,
+  type GraphSession,
   type GraphInputNames,
   type Model,
   type ModelInfo,
@@ -73,6 +75,32 @@ async function createSession(
   } catch (err) {
     throw fail(err);
   }
+}
+
+/** @internal Opens a {@link GraphSession} on `bytes` with the given providers (CUDA falling back to CPU) and threads. */
+export async function openGraphSession(
+  bytes: Uint8Array,
+  what: string,
+  providers: readonly ExecutionProvider[] = ['cpu'],
+  threads: ResolvedModelOptions['threads'] = {},
+  warn: Warn = emitWarning,
+): Promise<GraphSession> {
+  const { session } = await createSession(bytes, what, providers, threads, warn);
+  return {
+    async run(feeds, outputs) {
+      const input: Record<string, ort.Tensor> = {};
+      for (const [name, f] of Object.entries(feeds)) input[name] = new ort.Tensor(f.type, f.data, [...f.dims]);
+      const result = await session.run(input, [...outputs]);
+      const out: Record<string, GraphOutput> = {};
+      for (const name of outputs) {
+        const t = result[name] as ort.Tensor;
+        // A copy: the tensor's memory belongs to onnxruntime.
+        out[name] = { data: (t.data as GraphOutput['data']).slice(), dims: [...t.dims] };
+      }
+      return out;
+    },
+    release: () => session.release(),
+  };
 }
 
 /**
@@ -173,6 +201,12 @@ class OnnxModel extends DescribedModel implements Model {
     this.session = session;
     this.labels = options.labels;
     if (this.classCount !== undefined) this.checkLabels(this.classCount);
+  }
+
+  async openSession(bytes: Uint8Array, what: string): Promise<GraphSession> {
+    if (this.session === undefined) throw new Error(`Model ${this.what} has been disposed`);
+    // The provider this model actually got (after any CUDA fallback), and its threads.
+    return openGraphSession(bytes, `${this.what} (${what})`, [this.provider], this.options.threads, this.warn);
   }
 
   async loadCompositingGraph(bytes: Uint8Array, inputs: GraphInputNames): Promise<CompositingGraph> {

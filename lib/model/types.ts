@@ -156,6 +156,12 @@ export interface Model extends ModelInfo {
    * checks. Absent on a worker model (`inference: 'worker'`), which does not support it.
    */
   loadCompositingGraph?(bytes: Uint8Array, inputs: GraphInputNames): Promise<CompositingGraph>;
+  /**
+   * @internal Opens a session on other model bytes (the gradient model of lib/gradient) on this
+   * model's execution provider and threads; `what` names it in errors. Absent on a worker model
+   * and a predict function.
+   */
+  openSession?(bytes: Uint8Array, what: string): Promise<GraphSession>;
 }
 
 /** @internal The input names of a rewritten model (lib/onnx/prepend-compositing.ts, `GraphInputs`). */
@@ -187,4 +193,26 @@ export interface GraphBatch {
 /** @internal A loaded compositing graph: {@link GraphBatch} in, `count × classes` scores out (as {@link Model.run}). */
 export interface CompositingGraph {
   run(batch: GraphBatch): Promise<Float32Array>;
+}
+
+/** @internal One input of {@link GraphSession.run}. */
+export interface GraphFeed {
+  type: 'float32' | 'float64';
+  data: Float32Array | Float64Array;
+  dims: readonly number[];
+}
+
+/** @internal One output of {@link GraphSession.run}: its values (a copy) and dims. */
+export interface GraphOutput {
+  data: Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Uint16Array;
+  dims: number[];
+}
+
+/**
+ * @internal A session on any ONNX model with named float inputs and outputs: the gradient model and
+ * its shape probe (lib/gradient), which are not image classifiers of one input.
+ */
+export interface GraphSession {
+  run(feeds: Readonly<Record<string, GraphFeed>>, outputs: readonly string[]): Promise<Record<string, GraphOutput>>;
+  release(): Promise<void>;
 }

@@ -18,7 +18,7 @@ import {
 } from '../../../lib/onnx';
 
 /** Element types the test models use. */
-export type ElementType = 'float32' | 'float16' | 'int64';
+export type ElementType = 'float32' | 'float64' | 'float16' | 'int64';
 
 /** Floating-point element types allowed at an image model's input and output. */
 export type FloatType = 'float32' | 'float16';
@@ -31,6 +31,7 @@ export const DATA_TYPE: Readonly<Record<ElementType, number>> = {
   float32: DataType.FLOAT,
   int64: DataType.INT64,
   float16: DataType.FLOAT16,
+  float64: DataType.DOUBLE,
 };
 
 /** A graph input or output. */
@@ -63,6 +64,7 @@ export interface NodeSpec {
 export type Initializer =
   | { readonly name: string; readonly type: 'float32'; readonly dims: readonly number[]; readonly data: Float32Array }
   | { readonly name: string; readonly type: 'float16'; readonly dims: readonly number[]; readonly data: Uint16Array }
+  | { readonly name: string; readonly type: 'float64'; readonly dims: readonly number[]; readonly data: Float64Array }
   | {
       readonly name: string;
       readonly type: 'int64';
