@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 /**
  * Image input: file paths, encoded bytes (PNG, JPEG, WebP, anything sharp decodes) and raw pixels,
- * all turned into 8-bit RGB (gray replicated, alpha dropped), optionally resized.
+ * all turned into RGB (gray replicated, alpha dropped), optionally resized. 8-bit inputs become
+ * 8-bit RGB; 16-bit PNG/TIFF files and raw Uint16Array/Float32Array pixels also keep their exact
+ * values as floats ({@link RgbImage.values}), which the explanations composite without rounding.
  */
 import sharp from 'sharp';
+import { resizeFloat } from './float-resize';
 import { MAX_INPUT_BYTES, readRegularFile } from './read-file';
 import { checkNumber, optionalNumber, rangeError, typeError } from './validate';
 
@@ -12,9 +15,14 @@ export { MAX_INPUT_BYTES };
 /**
  * Raw pixels as a caller hands them in, row-major, interleaved channels (1 gray, 2 gray+alpha,
  * 3 RGB, 4 RGBA): an input format of {@link loadImage}, which turns it into an {@link RgbImage}.
+ *
+ * `data` is 8-bit (Uint8Array), 16-bit (Uint16Array: value v is read as v/257, so 65535 is 255 and
+ * an 8-bit image scaled by 257 is that 8-bit image exactly) or float (Float32Array: any finite
+ * values, on the 8-bit scale: 0..255 spans what 8 bits do, and the preprocessing's `scale`, 1/255 in
+ * the ImageNet preset, applies as to 8-bit pixels; give `preprocess.scale: 1` for data in 0..1).
  */
 export interface RawImage {
-  data: Uint8Array;
+  data: Uint8Array | Uint8ClampedArray | Uint16Array | Float32Array;
   width: number;
   height: number;
   channels: 1 | 2 | 3 | 4;
@@ -32,6 +40,12 @@ export interface RgbImage {
   data: Uint8Array;
   width: number;
   height: number;
+  /**
+   * Present for 16-bit and float images: the exact pixels (3 per pixel, on the 8-bit scale: 16-bit
+   * v is v/257), of which `data` is the 8-bit view (clamped to 0..255, rounded to nearest). Model
+   * input and hidden features are computed from these; segmentation and pictures use `data`.
+   */
+  values?: Float32Array;
 }
 
 /**
@@ -53,6 +67,34 @@ export function checkRgbImage(name: string, value: unknown): asserts value is Rg
       `length ${(width as number) * (height as number) * 3} (${width} x ${height} x 3)`,
       `length ${data.length}`,
     );
+  const values = (value as Partial<RgbImage>).values;
+  if (values !== undefined) {
+    if (!(values instanceof Float32Array)) throw typeError(`${name}.values`, 'a Float32Array', values);
+    if (values.length !== data.length) throw rangeError(`${name}.values`, `length ${data.length} (as data)`, `length ${values.length}`);
+  }
+}
+
+/**
+ * The 8-bit view of float pixels on the 8-bit scale: each value clamped to 0..255 and rounded to
+ * nearest (halves up).
+ */
+export function eightBitView(values: Float32Array): Uint8Array {
+  const out = new Uint8Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    out[i] = v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
+  }
+  return out;
+}
+
+/** An RGB image of float pixels (3 per pixel, 8-bit scale) with its 8-bit view. */
+export function floatRgbImage(values: Float32Array, width: number, height: number): RgbImage {
+  return { data: eightBitView(values), width, height, values };
+}
+
+/** The float pixels of an image: its `values`, or its 8-bit pixels as floats. */
+export function pixelValues(rgb: RgbImage): Float32Array {
+  return rgb.values ?? Float32Array.from(rgb.data);
 }
 
 /** Resize target; the aspect ratio is not kept (as LIME's reference inputs were made). */
@@ -99,6 +141,23 @@ function checkSize(name: string, width: unknown, height: unknown): void {
   checkPixels(name, width as number, height as number);
 }
 
+/**
+ * Interleaved pixels of 1..4 channels (16-bit or float) as 3 float values per pixel on the 8-bit
+ * scale (each value times `scale`): gray replicated, alpha dropped.
+ */
+function toRgbValues(data: ArrayLike<number>, width: number, height: number, channels: number, scale: number): Float32Array {
+  const n = width * height;
+  const out = new Float32Array(n * 3);
+  for (let i = 0; i < n; i++) {
+    const src = i * channels;
+    for (let c = 0; c < 3; c++) out[3 * i + c] = data[channels <= 2 ? src : src + c] * scale;
+  }
+  return out;
+}
+
+/** Read 16-bit v as v/257: 65535 is 255, and 257·x is the 8-bit x exactly. */
+const SCALE_16 = 1 / 257;
+
 function toRgb(data: Uint8Array, width: number, height: number, channels: number): RgbImage {
   if (channels === 3) return { data: new Uint8Array(data.buffer, data.byteOffset, width * height * 3), width, height };
   const out = new Uint8Array(width * height * 3);
@@ -120,11 +179,14 @@ function toRgb(data: Uint8Array, width: number, height: number, channels: number
  * Decodes or checks an image and returns 8-bit RGB pixels.
  *
  * @param input - a file path, encoded image bytes (PNG, JPEG, WebP, TIFF, GIF…), or raw pixels
- *   `{ data, width, height, channels }` with `data.length === width * height * channels`.
- * @param resize - optional `{ width, height }` to resize to (bilinear, aspect ratio not kept).
+ *   `{ data, width, height, channels }` with `data.length === width * height * channels` (see
+ *   {@link RawImage}: 8-bit, 16-bit or float data). 16-bit PNG/TIFF files and 16-bit or float raw
+ *   pixels give an image with `values` (their exact pixels, 16-bit v as v/257).
+ * @param resize - optional `{ width, height }` to resize to (bilinear, aspect ratio not kept; float
+ *   pixels by float-resize.ts, without rounding).
  * @param options - see {@link LoadImageOptions} (default: `maxInputBytes` 256 MiB).
  * @throws TypeError for an input of the wrong type; RangeError for bad dimensions, a raw buffer
- *   whose length does not match, or more than {@link MAX_PIXELS} pixels; Error for a missing file
+ *   whose length does not match (a detached one included), a NaN or infinite float pixel, or more than {@link MAX_PIXELS} pixels; Error for a missing file
  *   or data that is not a supported image; Error naming the path for a file that is not a regular
  *   file (directory, FIFO, device, socket); RangeError naming `maxInputBytes` for a longer file.
  */
@@ -145,19 +207,17 @@ export async function loadImage(input: ImageInput, resize?: ResizeOptions, optio
   } else if (input instanceof Uint8Array) {
     rgb = await decode(input, 'image buffer');
   } else if (isRawImage(input)) {
-    const { data, width, height, channels } = input;
-    if (!((data as unknown) instanceof Uint8Array) && !((data as unknown) instanceof Uint8ClampedArray))
-      throw typeError('image.data', 'a Uint8Array', data);
-    checkSize('image', width, height);
-    if (channels !== 1 && channels !== 2 && channels !== 3 && channels !== 4) throw rangeError('image.channels', '1, 2, 3 or 4', channels);
-    const expected = width * height * channels;
-    if (data.length !== expected)
-      throw rangeError('image.data', `length ${expected} (${width} x ${height} x ${channels})`, `length ${data.length}`);
-    rgb = toRgb(new Uint8Array(data.buffer, data.byteOffset, data.length), width, height, channels);
+    rgb = rawToRgb(input);
   } else {
     throw typeError('image', 'a file path, an encoded image (Buffer/Uint8Array) or raw pixels { data, width, height, channels }', input);
   }
-  if (resize && (resize.width !== rgb.width || resize.height !== rgb.height)) {
+  if (resize && (resize.width !== rgb.width || resize.height !== rgb.height) && rgb.values) {
+    rgb = floatRgbImage(
+      resizeFloat(rgb.values, rgb.width, rgb.height, 3, resize.width, resize.height, 'linear'),
+      resize.width,
+      resize.height,
+    );
+  } else if (resize && (resize.width !== rgb.width || resize.height !== rgb.height)) {
     const { data, info } = await sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } })
       .resize(resize.width, resize.height, { fit: 'fill', kernel: 'linear' })
       .raw()
@@ -167,10 +227,36 @@ export async function loadImage(input: ImageInput, resize?: ResizeOptions, optio
   return rgb;
 }
 
+/** Checks raw pixels and turns them into RGB (a copy of float data, so later changes do not matter). */
+function rawToRgb(input: RawImage): RgbImage {
+  const { data, width, height, channels } = input;
+  let kind: 8 | 16 | 32;
+  if (data instanceof Uint8Array || data instanceof Uint8ClampedArray) kind = 8;
+  else if (data instanceof Uint16Array) kind = 16;
+  else if (data instanceof Float32Array) kind = 32;
+  else throw typeError('image.data', 'a Uint8Array, Uint16Array or Float32Array', data);
+  checkSize('image', width, height);
+  if (channels !== 1 && channels !== 2 && channels !== 3 && channels !== 4) throw rangeError('image.channels', '1, 2, 3 or 4', channels);
+  const expected = width * height * channels;
+  // A detached buffer reads as length 0: refused here like any other wrong length.
+  if (data.length !== expected)
+    throw rangeError('image.data', `length ${expected} (${width} x ${height} x ${channels})`, `length ${data.length}`);
+  if (kind === 8) return toRgb(new Uint8Array(data.buffer, data.byteOffset, data.length), width, height, channels);
+  if (kind === 32)
+    for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) throw rangeError(`image.data[${i}]`, 'a finite number', data[i]);
+  return floatRgbImage(toRgbValues(data, width, height, channels, kind === 16 ? SCALE_16 : 1), width, height);
+}
+
 async function decode(bytes: Uint8Array, what: string): Promise<RgbImage> {
   if (bytes.length === 0) throw new Error(`Unsupported or corrupt image data in ${what}: it is empty`);
   try {
     const image = sharp(bytes, { limitInputPixels: MAX_PIXELS, failOn: 'error' });
+    // 16-bit PNG/TIFF: decoded at 16 bits (values v/257) rather than cut to 8.
+    if ((await image.metadata()).depth === 'ushort') {
+      const { data, info } = await image.toColourspace('rgb16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
+      const u16 = new Uint16Array(data.buffer, data.byteOffset, data.length / 2);
+      return floatRgbImage(toRgbValues(u16, info.width, info.height, info.channels, SCALE_16), info.width, info.height);
+    }
     const { data, info } = await image.toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
     return toRgb(new Uint8Array(data.buffer, data.byteOffset, data.length), info.width, info.height, info.channels);
   } catch (err) {

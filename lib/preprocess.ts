@@ -7,10 +7,12 @@
  * (only `lib/model.ts` does).
  *
  * Normalisation, per tensor channel `c` (after the channel reorder):
- * `value = (pixel[c] · scale − mean[c]) / std[c]`, with `pixel` the 8-bit value 0..255.
+ * `value = (pixel[c] · scale − mean[c]) / std[c]`, with `pixel` the 8-bit value 0..255 (for 16-bit
+ * and float images, their float value on the same scale: see `RawImage` in image.ts).
  */
 import sharp from 'sharp';
-import { checkPixels, checkRgbImage, type RgbImage } from './image';
+import { resizeFloat } from './float-resize';
+import { checkPixels, checkRgbImage, floatRgbImage, type RgbImage } from './image';
 import { checkChoice, checkNumber, checkOptions, rangeError, typeError } from './validate';
 
 /** The preset names. */
@@ -255,7 +257,11 @@ function rawRgb(data: Buffer, width: number, height: number): RgbImage {
  * - `'stretch'`: resize to `h × w` (aspect ratio not kept).
  * - `'pad'`: fit inside `h × w` keeping the aspect ratio, centred, black borders (sharp `fit: 'contain'`).
  *
- * @param rgb - 8-bit RGB pixels, as {@link loadImage} returns.
+ * An image with float `values` (16-bit, float) is resized the same way on its floats by
+ * float-resize.ts's Lanczos-3 (no rounding; close to, not bit-identical with, sharp's), and keeps
+ * `values`.
+ *
+ * @param rgb - RGB pixels, as {@link loadImage} returns.
  * @param p - a resolved preprocessing ({@link resolvePreprocess}).
  * @returns a new `p.size[1] × p.size[0]` RGB image.
  * @throws TypeError / RangeError for a malformed image.
@@ -263,6 +269,7 @@ function rawRgb(data: Buffer, width: number, height: number): RgbImage {
 export async function fitToModel(rgb: RgbImage, p: ResolvedPreprocess): Promise<RgbImage> {
   checkRgbImage('image', rgb);
   const [h, w] = p.size;
+  if (rgb.values) return fitFloat(rgb as RgbImage & { values: Float32Array }, p);
   if (rgb.width === w && rgb.height === h) return { data: Uint8Array.from(rgb.data), width: w, height: h };
   const input = () => sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } });
   if (p.resize === 'crop') {
@@ -294,9 +301,42 @@ export async function fitToModel(rgb: RgbImage, p: ResolvedPreprocess): Promise<
   return rawRgb(data, info.width, info.height);
 }
 
+/** {@link fitToModel} on float pixels: the same geometry, resampled by {@link resizeFloat}. */
+function fitFloat(rgb: RgbImage & { values: Float32Array }, p: ResolvedPreprocess): RgbImage {
+  const [h, w] = p.size;
+  const { width: W, height: H, values } = rgb;
+  if (W === w && H === h) return floatRgbImage(Float32Array.from(values), w, h);
+  if (p.resize === 'stretch') return floatRgbImage(resizeFloat(values, W, H, 3, w, h), w, h);
+  const out = new Float32Array(w * h * 3);
+  if (p.resize === 'crop') {
+    const tw = Math.round(w * CROP_RESIZE),
+      th = Math.round(h * CROP_RESIZE);
+    const s = Math.max(tw / W, th / H);
+    checkPixels(`image resized for preprocess.resize 'crop' (${W}x${H} to cover ${tw}x${th})`, W * s, H * s);
+    // As sharp's fit 'outside': the side that sets the scale lands exactly on its target.
+    const rw = Math.max(tw, Math.round(W * s)),
+      rh = Math.max(th, Math.round(H * s));
+    const big = resizeFloat(values, W, H, 3, rw, rh);
+    const left = Math.floor((rw - w) / 2);
+    const top = Math.floor((rh - h) / 2);
+    for (let y = 0; y < h; y++) out.set(big.subarray(((top + y) * rw + left) * 3, ((top + y) * rw + left + w) * 3), y * w * 3);
+    return floatRgbImage(out, w, h);
+  }
+  // 'pad': fit inside, centred, black (0) borders.
+  const s = Math.min(w / W, h / H);
+  const rw = Math.min(w, Math.max(1, Math.round(W * s))),
+    rh = Math.min(h, Math.max(1, Math.round(H * s)));
+  const small = resizeFloat(values, W, H, 3, rw, rh);
+  const left = Math.floor((w - rw) / 2);
+  const top = Math.floor((h - rh) / 2);
+  for (let y = 0; y < rh; y++) out.set(small.subarray(y * rw * 3, (y + 1) * rw * 3), ((top + y) * w + left) * 3);
+  return floatRgbImage(out, w, h);
+}
+
 /**
  * The model input tensor for ONE image, in plain TypeScript: the reference for the native batch
- * compositing kernel. Reorders channels, applies `(pixel·scale − mean[c]) / std[c]` in float64, and
+ * compositing kernel, and what float images are composited from (their `values` stand for the 8-bit
+ * pixels). Reorders channels, applies `(pixel·scale − mean[c]) / std[c]` in float64, and
  * lays the values out NCHW (`c·H·W + y·W + x`) or NHWC (`(y·W + x)·3 + c`).
  *
  * @param rgb - the model-sized image ({@link fitToModel}).
@@ -314,12 +354,14 @@ export function toTensorData(rgb: RgbImage, p: ResolvedPreprocess, dtype: InputD
     throw rangeError('image', `a ${w} x ${h} image (the model size; see fitToModel)`, `${rgb.width} x ${rgb.height}`);
   const plane = w * h;
   const out = new Float32Array(3 * plane);
+  // Float pixels (16-bit, float images) where the image has them: the same formula, unrounded input.
+  const pixels: ArrayLike<number> = rgb.values ?? rgb.data;
   for (let c = 0; c < 3; c++) {
     const src = p.channels === 'rgb' ? c : 2 - c;
     const mean = p.mean[c] as number;
     const std = p.std[c] as number;
     for (let i = 0; i < plane; i++) {
-      const v = ((rgb.data[3 * i + src] as number) * p.scale - mean) / std;
+      const v = ((pixels[3 * i + src] as number) * p.scale - mean) / std;
       out[p.layout === 'nchw' ? c * plane + i : 3 * i + c] = v;
     }
   }
