@@ -227,6 +227,10 @@ export async function loadImage(input: ImageInput, resize?: ResizeOptions, optio
   return rgb;
 }
 
+const typedArrayLength = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), 'length')!.get as (
+  this: ArrayBufferView,
+) => number;
+
 /** Checks raw pixels and turns them into RGB (a copy of float data, so later changes do not matter). */
 function rawToRgb(input: RawImage): RgbImage {
   const { data, width, height, channels } = input;
@@ -238,13 +242,17 @@ function rawToRgb(input: RawImage): RgbImage {
   checkSize('image', width, height);
   if (channels !== 1 && channels !== 2 && channels !== 3 && channels !== 4) throw rangeError('image.channels', '1, 2, 3 or 4', channels);
   const expected = width * height * channels;
-  // A detached buffer reads as length 0: refused here like any other wrong length.
-  if (data.length !== expected)
-    throw rangeError('image.data', `length ${expected} (${width} x ${height} x ${channels})`, `length ${data.length}`);
-  if (kind === 8) return toRgb(new Uint8Array(data.buffer, data.byteOffset, data.length), width, height, channels);
+  // The engine's own length (a subclass may override `length`); a detached buffer reads as 0 and is
+  // refused here like any other wrong length.
+  const length = typedArrayLength.call(data);
+  if (length !== expected) throw rangeError('image.data', `length ${expected} (${width} x ${height} x ${channels})`, `length ${length}`);
+  // An own copy, made from the array's internal slots (no getter, iterator or species a subclass
+  // could override runs), so nothing the caller does later reaches the pixels.
+  if (kind === 8) return toRgb(new Uint8Array(data), width, height, channels);
+  const own = kind === 16 ? new Uint16Array(data) : new Float32Array(data);
   if (kind === 32)
-    for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) throw rangeError(`image.data[${i}]`, 'a finite number', data[i]);
-  return floatRgbImage(toRgbValues(data, width, height, channels, kind === 16 ? SCALE_16 : 1), width, height);
+    for (let i = 0; i < own.length; i++) if (!Number.isFinite(own[i])) throw rangeError(`image.data[${i}]`, 'a finite number', own[i]);
+  return floatRgbImage(toRgbValues(own, width, height, channels, kind === 16 ? SCALE_16 : 1), width, height);
 }
 
 async function decode(bytes: Uint8Array, what: string): Promise<RgbImage> {

@@ -303,6 +303,19 @@ describe('16-bit and float images', function () {
       ['channels 0', () => ({ ...base, channels: 0, data: new Float32Array(0) }), /image\.channels.*0/, RangeError],
       ['channels 1000', () => ({ ...base, channels: 1000, data: new Float32Array(P * 1000) }), /image\.channels.*1000/, RangeError],
       [
+        'a subclass whose length lies',
+        () => {
+          class Lying extends Float32Array {
+            override get length() {
+              return P * 3;
+            }
+          }
+          return { ...base, data: new Lying(10) };
+        },
+        /image\.data.*length 10/,
+        RangeError,
+      ],
+      [
         'a Float64Array',
         () => ({ ...base, data: new Float64Array(P * 3) }),
         /Uint16Array or Float32Array for image\.data.*Float64Array/,
