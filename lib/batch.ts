@@ -7,7 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Explainer } from './explainer';
-import { loadImage, MAX_INPUT_BYTES, type ImageInput, type RawImage, type RgbImage } from './image';
+import { loadImage, MAX_INPUT_BYTES, type ImageInput } from './image';
 import type { LimeOptions, LimeResult } from './lime';
 import type { EvaluateOptions, EvaluationResult } from './metrics/run';
 import type { ShapOptions, ShapResult } from './shap';
@@ -92,11 +92,6 @@ function isAsyncIterable(x: unknown): x is AsyncIterable<ImageInput> {
   return typeof x === 'object' && x !== null && Symbol.asyncIterator in x;
 }
 
-/** A decoded image as raw input: its float values when it has them, else its 8-bit pixels. */
-function rawOf(rgb: RgbImage): RawImage {
-  return { data: rgb.values ?? rgb.data, width: rgb.width, height: rgb.height, channels: 3 };
-}
-
 /**
  * Explains images one after another with bounded concurrency; see {@link BatchOptions}.
  * Memory stays bounded: at most `concurrency` images (and their results, until consumed) are held.
@@ -135,9 +130,9 @@ export async function* explainBatch(
   const explainOne = async (index: number, input: ImageInput): Promise<BatchItem> => {
     const t0 = performance.now();
     try {
-      // A path is read and decoded here, once for both methods, under the byte cap; the pixels go on
-      // (a 16-bit file's float values, not its 8-bit view).
-      const image: ImageInput = typeof input === 'string' ? rawOf(await loadImage(input, undefined, { maxInputBytes })) : input;
+      // A path is read and decoded here, once for both methods, under the byte cap; the pixels go on.
+      const image: ImageInput =
+        typeof input === 'string' ? { ...(await loadImage(input, undefined, { maxInputBytes })), channels: 3 } : input;
       const lime = method !== 'shap' ? await explainer.lime(image, o.lime) : undefined;
       const shap = method !== 'lime' ? await explainer.shap(image, o.shap) : undefined;
       const evaluate = (result: LimeResult | ShapResult | undefined, options: LimeOptions | ShapOptions | undefined) =>

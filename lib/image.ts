@@ -26,6 +26,12 @@ export interface RawImage {
   width: number;
   height: number;
   channels: 1 | 2 | 3 | 4;
+  /**
+   * With 8-bit `data` and `channels: 3` only: the exact pixels of which `data` is the 8-bit view,
+   * as an {@link RgbImage} from {@link loadImage} carries them, so that `{ ...rgb, channels: 3 }`
+   * loses nothing (these are used, and `data` only checked). Default: none.
+   */
+  values?: Float32Array;
 }
 
 /** What every function that takes an image accepts: a file path, encoded bytes, or raw pixels. */
@@ -176,7 +182,8 @@ function toRgb(data: Uint8Array, width: number, height: number, channels: number
 }
 
 /**
- * Decodes or checks an image and returns 8-bit RGB pixels.
+ * Decodes or checks an image and returns RGB pixels: 8-bit, with the exact float values as well
+ * for 16-bit and float inputs.
  *
  * @param input - a file path, encoded image bytes (PNG, JPEG, WebP, TIFF, GIF…), or raw pixels
  *   `{ data, width, height, channels }` with `data.length === width * height * channels` (see
@@ -186,8 +193,8 @@ function toRgb(data: Uint8Array, width: number, height: number, channels: number
  *   pixels by float-resize.ts, without rounding).
  * @param options - see {@link LoadImageOptions} (default: `maxInputBytes` 256 MiB).
  * @throws TypeError for an input of the wrong type; RangeError for bad dimensions, a raw buffer
- *   whose length does not match (a detached one included), a NaN or infinite float pixel, or more than {@link MAX_PIXELS} pixels; Error for a missing file
- *   or data that is not a supported image; Error naming the path for a file that is not a regular
+ *   whose length does not match (a detached one included), a NaN or infinite float pixel, or more
+ *   than {@link MAX_PIXELS} pixels; Error for a missing file or data that is not a supported image; Error naming the path for a file that is not a regular
  *   file (directory, FIFO, device, socket); RangeError naming `maxInputBytes` for a longer file.
  */
 export async function loadImage(input: ImageInput, resize?: ResizeOptions, options?: LoadImageOptions): Promise<RgbImage> {
@@ -246,12 +253,23 @@ function rawToRgb(input: RawImage): RgbImage {
   // refused here like any other wrong length.
   const length = typedArrayLength.call(data);
   if (length !== expected) throw rangeError('image.data', `length ${expected} (${width} x ${height} x ${channels})`, `length ${length}`);
+  const values = input.values;
+  if (values !== undefined) {
+    // An RgbImage handed back with its float values: those are the pixels.
+    if (!(values instanceof Float32Array)) throw typeError('image.values', 'a Float32Array', values);
+    if (kind !== 8 || channels !== 3)
+      throw rangeError('image.values', 'absent unless data is 8-bit with 3 channels', `${kind}-bit data with ${channels} channels`);
+    const n = typedArrayLength.call(values);
+    if (n !== expected) throw rangeError('image.values', `length ${expected} (as data)`, `length ${n}`);
+  }
   // An own copy, made from the array's internal slots (no getter, iterator or species a subclass
   // could override runs), so nothing the caller does later reaches the pixels.
-  if (kind === 8) return toRgb(new Uint8Array(data), width, height, channels);
-  const own = kind === 16 ? new Uint16Array(data) : new Float32Array(data);
-  if (kind === 32)
-    for (let i = 0; i < own.length; i++) if (!Number.isFinite(own[i])) throw rangeError(`image.data[${i}]`, 'a finite number', own[i]);
+  if (kind === 8 && values === undefined) return toRgb(new Uint8Array(data), width, height, channels);
+  const own = values !== undefined ? new Float32Array(values) : kind === 16 ? new Uint16Array(data) : new Float32Array(data);
+  if (own instanceof Float32Array) {
+    const what = values !== undefined ? 'image.values' : 'image.data';
+    for (let i = 0; i < own.length; i++) if (!Number.isFinite(own[i])) throw rangeError(`${what}[${i}]`, 'a finite number', own[i]);
+  }
   return floatRgbImage(toRgbValues(own, width, height, channels, kind === 16 ? SCALE_16 : 1), width, height);
 }
 

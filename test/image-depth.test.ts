@@ -99,6 +99,13 @@ describe('16-bit and float images', function () {
       assert.equal(eight.values, undefined);
     });
 
+    it('a loaded image handed back as raw pixels ({ ...rgb, channels: 3 }) keeps its float values', async () => {
+      const rgb = await loadImage(await png16(sixteenBit()));
+      const again = await loadImage({ ...rgb, channels: 3 });
+      assert.deepEqual(again.values, rgb.values);
+      assert.deepEqual(again.data, rgb.data);
+    });
+
     it('raw Float32Array pixels are copied: changing the caller array afterwards changes nothing', async () => {
       const data = Float32Array.from(eightBit(), (v) => v + 0.25);
       const rgb = await loadImage({ data, width: W, height: H, channels: 3 });
@@ -302,6 +309,24 @@ describe('16-bit and float images', function () {
       ],
       ['channels 0', () => ({ ...base, channels: 0, data: new Float32Array(0) }), /image\.channels.*0/, RangeError],
       ['channels 1000', () => ({ ...base, channels: 1000, data: new Float32Array(P * 1000) }), /image\.channels.*1000/, RangeError],
+      [
+        'values of the wrong length',
+        () => ({ ...base, data: eightBit(), values: new Float32Array(5) }),
+        /length 768 .*image\.values.*length 5/,
+        RangeError,
+      ],
+      [
+        'a NaN in values',
+        () => ({ ...base, data: eightBit(), values: Float32Array.from({ length: P * 3 }, (_, i) => (i === 3 ? NaN : 0)) }),
+        /image\.values\[3\].*NaN/,
+        RangeError,
+      ],
+      [
+        'values beside 16-bit data',
+        () => ({ ...base, data: sixteenBit(), values: new Float32Array(P * 3) }),
+        /image\.values.*16-bit data/,
+        RangeError,
+      ],
       [
         'a subclass whose length lies',
         () => {
