@@ -93,7 +93,13 @@ export async function backgroundImage(
   labels: Int32Array | undefined,
   count: number,
 ): Promise<RgbImage> {
-  if (rgb.values && bg.kind !== 'image') return floatBackground(bg, rgb as RgbImage & { values: Float32Array }, labels, count);
+  if (rgb.values && bg.kind !== 'image') return floatBackground(name, bg, rgb as RgbImage & { values: Float32Array }, labels, count);
+  if ((rgb.bands ?? 3) !== 3 && bg.kind === 'image')
+    throw rangeError(
+      `${name}.background`,
+      `'black', 'mean' or a blur for a ${rgb.bands}-channel model (a background image is RGB)`,
+      'an image',
+    );
   switch (bg.kind) {
     case 'mean':
       return labels ? segmentMeanImage(rgb, labels, count) : segmentMeanImage(rgb, new Int32Array(rgb.width * rgb.height), 1);
@@ -116,16 +122,26 @@ export async function backgroundImage(
 
 /** {@link backgroundImage} of a float image, for the backgrounds computed from the image itself. */
 function floatBackground(
+  name: string,
   bg: Exclude<Background, { kind: 'image' }>,
   rgb: RgbImage & { values: Float32Array },
   labels: Int32Array | undefined,
   count: number,
 ): RgbImage {
+  const B = rgb.bands ?? 3;
   switch (bg.kind) {
     case 'mean':
       return labels ? segmentMeanValues(rgb, labels, count) : segmentMeanValues(rgb, new Int32Array(rgb.width * rgb.height), 1);
     case 'color':
-      return floatRgbImage(pixelValues(solidImage(rgb.width, rgb.height, bg.color)), rgb.width, rgb.height);
+      if (B === 3) return floatRgbImage(pixelValues(solidImage(rgb.width, rgb.height, bg.color)), rgb.width, rgb.height);
+      // A colour is three values: for another channel count only black (0 in every channel) is defined.
+      if (bg.color.some((v) => v !== 0))
+        throw rangeError(
+          `${name}`,
+          `'black', 'mean' or a blur for a ${B}-channel model (a colour has 3 values)`,
+          `{ color: [${bg.color.join(', ')}] }`,
+        );
+      return floatRgbImage(new Float32Array(rgb.width * rgb.height * B), rgb.width, rgb.height, B);
     case 'blur':
       return boxBlurValues(rgb, bg.kx, bg.ky);
   }

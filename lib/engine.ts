@@ -161,7 +161,7 @@ export class BatchEngine implements MaskEngine {
   }
 
   private ensureBuffers(rgb: RgbImage): void {
-    const size = 3 * rgb.width * rgb.height;
+    const size = (rgb.bands ?? 3) * rgb.width * rgb.height;
     if (size === this.sampleSize && this.buffers.length) return;
     this.sampleSize = size;
     const length = this.batchSize * size;
@@ -199,7 +199,7 @@ export class BatchEngine implements MaskEngine {
               ctx.labels,
               ctx.rgb.width,
               ctx.rgb.height,
-              3,
+              ctx.rgb.bands ?? 3,
               ctx.params.layout,
               masks.subarray(from * ctx.segments, (from + k) * ctx.segments),
               ctx.segments,

@@ -33,20 +33,21 @@ export function segmentMeanImage(rgb: RgbImage, labels: Int32Array, count: numbe
  * the float pixels, not truncated (the mean rounded once, to float32).
  */
 export function segmentMeanValues(rgb: RgbImage & { values: Float32Array }, labels: Int32Array, count: number): RgbImage {
-  const sums = new Float64Array(count * 3);
+  const B = rgb.bands ?? 3;
+  const sums = new Float64Array(count * B);
   const sizes = new Float64Array(count);
   const n = rgb.width * rgb.height;
   for (let p = 0; p < n; p++) {
     const l = labels[p];
     sizes[l]++;
-    for (let c = 0; c < 3; c++) sums[3 * l + c] += rgb.values[3 * p + c];
+    for (let c = 0; c < B; c++) sums[B * l + c] += rgb.values[B * p + c];
   }
-  const out = new Float32Array(n * 3);
+  const out = new Float32Array(n * B);
   for (let p = 0; p < n; p++) {
     const l = labels[p];
-    for (let c = 0; c < 3; c++) out[3 * p + c] = sums[3 * l + c] / sizes[l];
+    for (let c = 0; c < B; c++) out[B * p + c] = sums[B * l + c] / sizes[l];
   }
-  return floatRgbImage(out, rgb.width, rgb.height);
+  return floatRgbImage(out, rgb.width, rgb.height, B);
 }
 
 /** An image of one colour. */
@@ -93,7 +94,7 @@ export function roundHalfEven(x: number): number {
  */
 export function boxBlur(rgb: RgbImage, kx: number, ky: number): RgbImage {
   const out = new Uint8Array(rgb.width * rgb.height * 3);
-  boxFilter(rgb.data, out, rgb.width, rgb.height, kx, ky, true);
+  boxFilter(rgb.data, out, rgb.width, rgb.height, kx, ky, true, 3);
   return { data: out, width: rgb.width, height: rgb.height };
 }
 
@@ -103,12 +104,14 @@ export function boxBlur(rgb: RgbImage, kx: number, ky: number): RgbImage {
  * stored unrounded (to float32).
  */
 export function boxBlurValues(rgb: RgbImage & { values: Float32Array }, kx: number, ky: number): RgbImage {
-  const out = new Float32Array(rgb.width * rgb.height * 3);
-  boxFilter(rgb.values, out, rgb.width, rgb.height, kx, ky, false);
-  return floatRgbImage(out, rgb.width, rgb.height);
+  const B = rgb.bands ?? 3;
+  const out = new Float32Array(rgb.width * rgb.height * B);
+  boxFilter(rgb.values, out, rgb.width, rgb.height, kx, ky, false, B);
+  return floatRgbImage(out, rgb.width, rgb.height, B);
 }
 
-// The separable box filter of boxBlur and boxBlurValues; `round`: OpenCV's 8-bit rounding and saturation.
+// The separable box filter of boxBlur and boxBlurValues over B interleaved channels; `round`:
+// OpenCV's 8-bit rounding and saturation.
 function boxFilter(
   src: ArrayLike<number>,
   out: Uint8Array | Float32Array,
@@ -117,8 +120,9 @@ function boxFilter(
   kx: number,
   ky: number,
   round: boolean,
+  B: number,
 ): void {
-  const tmp = new Float64Array(w * h * 3);
+  const tmp = new Float64Array(w * h * B);
   // One pass of a k-wide window along a line of n values at base + i * stride (anchor as OpenCV:
   // the window is [i - k/2, i + (k-1)/2]). Sums of integers stay exact in doubles, so the running
   // sum equals the direct one (for float pixels it differs from the direct sum by rounding only).
@@ -140,7 +144,7 @@ function boxFilter(
       sum += from[base + reflect101(i + k - a, n) * stride] - from[base + reflect101(i - a, n) * stride];
     }
   };
-  for (let r = 0; r < h; r++) for (let ch = 0; ch < 3; ch++) pass(src, tmp, 3 * r * w + ch, 3, w, kx, 1, false);
+  for (let r = 0; r < h; r++) for (let ch = 0; ch < B; ch++) pass(src, tmp, B * r * w + ch, B, w, kx, 1, false);
   const norm = 1 / (kx * ky);
-  for (let c = 0; c < w; c++) for (let ch = 0; ch < 3; ch++) pass(tmp, out, 3 * c + ch, 3 * w, h, ky, norm, true);
+  for (let c = 0; c < w; c++) for (let ch = 0; ch < B; ch++) pass(tmp, out, B * c + ch, B * w, h, ky, norm, true);
 }

@@ -52,6 +52,12 @@ export interface RgbImage {
    * input and hidden features are computed from these; segmentation and pictures use `data`.
    */
   values?: Float32Array;
+  /**
+   * Channels per pixel of `values` (default 3): a model of another channel count (1 grayscale, more
+   * multispectral) is explained on its own channels, and `data` then shows the first channel as gray
+   * (one or two channels) or the first three as RGB. See prepareImage (model-image.ts).
+   */
+  bands?: number;
 }
 
 /**
@@ -73,11 +79,14 @@ export function checkRgbImage(name: string, value: unknown): asserts value is Rg
       `length ${(width as number) * (height as number) * 3} (${width} x ${height} x 3)`,
       `length ${data.length}`,
     );
-  const values = (value as Partial<RgbImage>).values;
+  const { values, bands = 3 } = value as Partial<RgbImage>;
+  checkNumber(`${name}.bands`, bands, { integer: true, min: 1 });
   if (values !== undefined) {
     if (!(values instanceof Float32Array)) throw typeError(`${name}.values`, 'a Float32Array', values);
-    if (values.length !== data.length) throw rangeError(`${name}.values`, `length ${data.length} (as data)`, `length ${values.length}`);
-  }
+    const expected = (data.length / 3) * bands;
+    if (values.length !== expected)
+      throw rangeError(`${name}.values`, `length ${expected} (${bands} per pixel)`, `length ${values.length}`);
+  } else if (bands !== 3) throw rangeError(`${name}.bands`, '3 for an image without values', bands);
 }
 
 /**
@@ -93,9 +102,16 @@ export function eightBitView(values: Float32Array): Uint8Array {
   return out;
 }
 
-/** An RGB image of float pixels (3 per pixel, 8-bit scale) with its 8-bit view. */
-export function floatRgbImage(values: Float32Array, width: number, height: number): RgbImage {
-  return { data: eightBitView(values), width, height, values };
+/**
+ * An image of float pixels (`bands` per pixel, 8-bit scale; default 3, RGB) with its 8-bit RGB view:
+ * the first band as gray for one or two bands, the first three as RGB for more.
+ */
+export function floatRgbImage(values: Float32Array, width: number, height: number, bands = 3): RgbImage {
+  if (bands === 3) return { data: eightBitView(values), width, height, values };
+  const n = width * height;
+  const rgb = new Float32Array(n * 3);
+  for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) rgb[3 * i + c] = values[bands * i + (bands < 3 ? 0 : c)];
+  return { data: eightBitView(rgb), width, height, values, bands };
 }
 
 /** The float pixels of an image: its `values`, or its 8-bit pixels as floats. */
@@ -149,20 +165,20 @@ function checkSize(name: string, width: unknown, height: unknown): void {
 
 /**
  * Interleaved pixels of 1..4 channels (16-bit or float) as 3 float values per pixel on the 8-bit
- * scale (each value times `scale`): gray replicated, alpha dropped.
+ * scale (each value divided by `divisor`): gray replicated, alpha dropped.
  */
-function toRgbValues(data: ArrayLike<number>, width: number, height: number, channels: number, scale: number): Float32Array {
+function toRgbValues(data: ArrayLike<number>, width: number, height: number, channels: number, divisor: number): Float32Array {
   const n = width * height;
   const out = new Float32Array(n * 3);
   for (let i = 0; i < n; i++) {
     const src = i * channels;
-    for (let c = 0; c < 3; c++) out[3 * i + c] = data[channels <= 2 ? src : src + c] * scale;
+    for (let c = 0; c < 3; c++) out[3 * i + c] = data[channels <= 2 ? src : src + c] / divisor;
   }
   return out;
 }
 
 /** Read 16-bit v as v/257: 65535 is 255, and 257·x is the 8-bit x exactly. */
-const SCALE_16 = 1 / 257;
+const DIVISOR_16 = 257;
 
 function toRgb(data: Uint8Array, width: number, height: number, channels: number): RgbImage {
   if (channels === 3) return { data: new Uint8Array(data.buffer, data.byteOffset, width * height * 3), width, height };
@@ -238,21 +254,37 @@ const typedArrayLength = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(U
   this: ArrayBufferView,
 ) => number;
 
+/** The checked type of raw data: 8-bit, 16-bit or float. */
+function rawKind(data: unknown): 8 | 16 | 32 {
+  if (data instanceof Uint8Array || data instanceof Uint8ClampedArray) return 8;
+  if (data instanceof Uint16Array) return 16;
+  if (data instanceof Float32Array) return 32;
+  throw typeError('image.data', 'a Uint8Array, Uint16Array or Float32Array', data);
+}
+
+/**
+ * Checks that `data` holds `width · height · channels` values (the engine's own length: a subclass
+ * may override `length`; a detached buffer reads as 0 and is refused like any other wrong length).
+ */
+function checkRawLength(data: ArrayBufferView, width: number, height: number, channels: number): void {
+  const expected = width * height * channels;
+  const length = typedArrayLength.call(data);
+  if (length !== expected) throw rangeError('image.data', `length ${expected} (${width} x ${height} x ${channels})`, `length ${length}`);
+}
+
+/** Throws a RangeError naming `what[i]` at the first value that is not finite. */
+function checkFinite(what: string, values: Float32Array): void {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) throw rangeError(`${what}[${i}]`, 'a finite number', values[i]);
+}
+
 /** Checks raw pixels and turns them into RGB (a copy of float data, so later changes do not matter). */
 function rawToRgb(input: RawImage): RgbImage {
   const { data, width, height, channels } = input;
-  let kind: 8 | 16 | 32;
-  if (data instanceof Uint8Array || data instanceof Uint8ClampedArray) kind = 8;
-  else if (data instanceof Uint16Array) kind = 16;
-  else if (data instanceof Float32Array) kind = 32;
-  else throw typeError('image.data', 'a Uint8Array, Uint16Array or Float32Array', data);
+  const kind = rawKind(data);
   checkSize('image', width, height);
   if (channels !== 1 && channels !== 2 && channels !== 3 && channels !== 4) throw rangeError('image.channels', '1, 2, 3 or 4', channels);
+  checkRawLength(data, width, height, channels);
   const expected = width * height * channels;
-  // The engine's own length (a subclass may override `length`); a detached buffer reads as 0 and is
-  // refused here like any other wrong length.
-  const length = typedArrayLength.call(data);
-  if (length !== expected) throw rangeError('image.data', `length ${expected} (${width} x ${height} x ${channels})`, `length ${length}`);
   const values = input.values;
   if (values !== undefined) {
     // An RgbImage handed back with its float values: those are the pixels.
@@ -266,11 +298,30 @@ function rawToRgb(input: RawImage): RgbImage {
   // could override runs), so nothing the caller does later reaches the pixels.
   if (kind === 8 && values === undefined) return toRgb(new Uint8Array(data), width, height, channels);
   const own = values !== undefined ? new Float32Array(values) : kind === 16 ? new Uint16Array(data) : new Float32Array(data);
-  if (own instanceof Float32Array) {
-    const what = values !== undefined ? 'image.values' : 'image.data';
-    for (let i = 0; i < own.length; i++) if (!Number.isFinite(own[i])) throw rangeError(`${what}[${i}]`, 'a finite number', own[i]);
-  }
-  return floatRgbImage(toRgbValues(own, width, height, channels, kind === 16 ? SCALE_16 : 1), width, height);
+  if (own instanceof Float32Array) checkFinite(values !== undefined ? 'image.values' : 'image.data', own);
+  return floatRgbImage(toRgbValues(own, width, height, channels, kind === 16 ? DIVISOR_16 : 1), width, height);
+}
+
+/**
+ * Raw pixels of exactly `bands` channels per pixel, kept as they are (no gray replication, no alpha
+ * dropped): the input of a model with that many channels (model-image.ts). An own float copy on the
+ * 8-bit scale (16-bit v as v/257), with an 8-bit RGB view (see {@link floatRgbImage}).
+ * @throws TypeError naming `image` or `image.data` for another type; RangeError naming
+ *   `image.channels` for another channel count, and as {@link loadImage} for sizes, lengths and
+ *   non-finite values.
+ */
+export function rawBands(input: unknown, bands: number): RgbImage {
+  if (!isRawImage(input))
+    throw typeError('image', `raw pixels { data, width, height, channels: ${bands} } (the model's input has ${bands} channels)`, input);
+  const { data, width, height, channels } = input as unknown as RawImage;
+  const kind = rawKind(data);
+  checkSize('image', width, height);
+  if (channels !== bands) throw rangeError('image.channels', `${bands} (the model's input channels)`, channels);
+  checkRawLength(data, width, height, bands);
+  const values = new Float32Array(data); // from the internal slots, as in rawToRgb
+  if (kind === 16) for (let i = 0; i < values.length; i++) values[i] /= DIVISOR_16;
+  if (kind === 32) checkFinite('image.data', values);
+  return floatRgbImage(values, width, height, bands);
 }
 
 async function decode(bytes: Uint8Array, what: string): Promise<RgbImage> {
@@ -281,7 +332,7 @@ async function decode(bytes: Uint8Array, what: string): Promise<RgbImage> {
     if ((await image.metadata()).depth === 'ushort') {
       const { data, info } = await image.toColourspace('rgb16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
       const u16 = new Uint16Array(data.buffer, data.byteOffset, data.length / 2);
-      return floatRgbImage(toRgbValues(u16, info.width, info.height, info.channels, SCALE_16), info.width, info.height);
+      return floatRgbImage(toRgbValues(u16, info.width, info.height, info.channels, DIVISOR_16), info.width, info.height);
     }
     const { data, info } = await image.toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
     return toRgb(new Uint8Array(data.buffer, data.byteOffset, data.length), info.width, info.height, info.channels);

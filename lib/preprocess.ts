@@ -37,8 +37,11 @@ export type ChannelOrder = (typeof CHANNEL_ORDERS)[number];
 /** Element types of a model's image input. */
 export type InputDType = 'float32' | 'float16';
 
-/** A per-channel triple (in the tensor's channel order), or one number used for all three. */
-export type Triple = number | readonly [number, number, number];
+/**
+ * Per-channel values in the tensor's channel order: 3 for an RGB model, C for a model of C channels
+ * (grayscale, multispectral); or one number used for every channel.
+ */
+export type Triple = number | readonly number[];
 
 /**
  * A custom preprocessing. Every field is optional: a field left out takes the value of `preset`
@@ -66,9 +69,9 @@ export interface PreprocessOptions {
   channels?: ChannelOrder;
   /** Multiplies the 0..255 pixel first. Finite, > 0. Default `1/255`. */
   scale?: number;
-  /** Subtracted after scaling, per tensor channel (in `channels` order). Finite. Default `[0, 0, 0]`. */
+  /** Subtracted after scaling, per tensor channel (in `channels` order). Finite. Default 0 for every channel. */
   mean?: Triple;
-  /** Divides last, per tensor channel (in `channels` order). Finite, > 0. Default `[1, 1, 1]`. */
+  /** Divides last, per tensor channel (in `channels` order). Finite, > 0. Default 1 for every channel. */
   std?: Triple;
 }
 
@@ -78,6 +81,12 @@ export type PreprocessSpec = PreprocessPreset | PreprocessOptions;
 /** What {@link resolvePreprocess} needs to know of the model (a loaded `Model` fits). */
 export interface ModelInputInfo {
   layout: Layout;
+  /**
+   * Channels of the model input (default 3). A model of another count (1 for grayscale, more for
+   * multispectral) takes a custom preprocessing only: no preset, no `preset` base, `channels` 'rgb'
+   * (the order is the image's), `mean`/`std` one number or C numbers.
+   */
+  channels?: number;
   /** Fixed input height, or undefined when dynamic. */
   height?: number;
   /** Fixed input width, or undefined when dynamic. */
@@ -92,10 +101,12 @@ export interface ResolvedPreprocess {
   layout: Layout;
   channels: ChannelOrder;
   scale: number;
-  /** Per tensor channel, in `channels` order. */
-  mean: [number, number, number];
-  /** Per tensor channel, in `channels` order. */
-  std: [number, number, number];
+  /** Per tensor channel, in `channels` order (`channelCount` values). */
+  mean: number[];
+  /** Per tensor channel, in `channels` order (`channelCount` values). */
+  std: number[];
+  /** Channels of the model input: 3 for RGB, 1 for grayscale, more for multispectral. */
+  channelCount: number;
 }
 
 /** The largest model side accepted. */
@@ -104,7 +115,7 @@ const MAX_SIDE = 8192;
 /** Crops keep 224/256 of the resized image, the standard ImageNet evaluation ratio (0.875). */
 const CROP_RESIZE = 256 / 224;
 
-interface PresetValues extends Omit<ResolvedPreprocess, 'size' | 'layout'> {
+interface PresetValues extends Omit<ResolvedPreprocess, 'size' | 'layout' | 'channelCount'> {
   size: number;
   layout: Layout;
 }
@@ -135,15 +146,15 @@ export const PRESETS: Readonly<Record<PreprocessPreset, Readonly<PresetValues>>>
 
 const CUSTOM_KEYS = ['preset', 'size', 'resize', 'layout', 'channels', 'scale', 'mean', 'std'] as const;
 
-function checkTriple(name: string, value: unknown, positive: boolean): [number, number, number] {
+function checkTriple(name: string, value: unknown, positive: boolean, count: number): number[] {
   const rule = positive ? { min: 0, minExclusive: true } : {};
   if (typeof value === 'number') {
     const v = checkNumber(name, value, rule);
-    return [v, v, v];
+    return new Array<number>(count).fill(v);
   }
-  if (!Array.isArray(value)) throw typeError(name, 'a number or an array of 3 numbers', value);
-  if (value.length !== 3) throw rangeError(name, 'an array of 3 numbers (one per channel)', value);
-  return [checkNumber(`${name}[0]`, value[0], rule), checkNumber(`${name}[1]`, value[1], rule), checkNumber(`${name}[2]`, value[2], rule)];
+  if (!Array.isArray(value)) throw typeError(name, `a number or an array of ${count} numbers`, value);
+  if (value.length !== count) throw rangeError(name, `an array of ${count} numbers (one per model input channel)`, value);
+  return value.map((v, c) => checkNumber(`${name}[${c}]`, v, rule));
 }
 
 function checkSizeOption(name: string, value: unknown): [number, number] {
@@ -180,6 +191,13 @@ function sizeText([h, w]: readonly [number, number] | readonly (number | undefin
 export function resolvePreprocess(spec: PreprocessSpec, model?: ModelInputInfo): ResolvedPreprocess {
   let base: PresetValues | undefined;
   let custom: PreprocessOptions = {};
+  const C = model?.channels ?? 3;
+  if (C !== 3 && (typeof spec === 'string' || (typeof spec === 'object' && spec !== null && 'preset' in spec)))
+    throw rangeError(
+      typeof spec === 'string' ? 'preprocess' : 'preprocess.preset',
+      `a custom preprocessing { size, scale, mean, std } without a preset: the model's input has ${C} channels and the presets are for 3-channel RGB models`,
+      typeof spec === 'string' ? spec : (spec as PreprocessOptions).preset,
+    );
   if (typeof spec === 'string') {
     base = PRESETS[checkChoice('preprocess', spec, PREPROCESS_PRESETS)];
   } else if (typeof spec === 'object' && spec !== null && !Array.isArray(spec)) {
@@ -227,11 +245,22 @@ export function resolvePreprocess(spec: PreprocessSpec, model?: ModelInputInfo):
     resize: custom.resize === undefined ? (base?.resize ?? 'crop') : checkChoice('preprocess.resize', custom.resize, RESIZE_MODES),
     layout,
     channels:
-      custom.channels === undefined ? (base?.channels ?? 'rgb') : checkChoice('preprocess.channels', custom.channels, CHANNEL_ORDERS),
+      custom.channels === undefined
+        ? (base?.channels ?? 'rgb')
+        : C === 3
+          ? checkChoice('preprocess.channels', custom.channels, CHANNEL_ORDERS)
+          : checkChoice('preprocess.channels', custom.channels, ['rgb'] as const),
     scale:
       custom.scale === undefined ? (base?.scale ?? 1 / 255) : checkNumber('preprocess.scale', custom.scale, { min: 0, minExclusive: true }),
-    mean: custom.mean === undefined ? [...(base?.mean ?? [0, 0, 0])] : checkTriple('preprocess.mean', custom.mean, false),
-    std: custom.std === undefined ? [...(base?.std ?? [1, 1, 1])] : checkTriple('preprocess.std', custom.std, true),
+    mean:
+      custom.mean === undefined
+        ? base
+          ? [...base.mean]
+          : new Array<number>(C).fill(0)
+        : checkTriple('preprocess.mean', custom.mean, false, C),
+    std:
+      custom.std === undefined ? (base ? [...base.std] : new Array<number>(C).fill(1)) : checkTriple('preprocess.std', custom.std, true, C),
+    channelCount: C,
   };
 }
 
@@ -305,9 +334,10 @@ export async function fitToModel(rgb: RgbImage, p: ResolvedPreprocess): Promise<
 function fitFloat(rgb: RgbImage & { values: Float32Array }, p: ResolvedPreprocess): RgbImage {
   const [h, w] = p.size;
   const { width: W, height: H, values } = rgb;
-  if (W === w && H === h) return floatRgbImage(Float32Array.from(values), w, h);
-  if (p.resize === 'stretch') return floatRgbImage(resizeFloat(values, W, H, 3, w, h), w, h);
-  const out = new Float32Array(w * h * 3);
+  const B = rgb.bands ?? 3;
+  if (W === w && H === h) return floatRgbImage(Float32Array.from(values), w, h, B);
+  if (p.resize === 'stretch') return floatRgbImage(resizeFloat(values, W, H, B, w, h), w, h, B);
+  const out = new Float32Array(w * h * B);
   if (p.resize === 'crop') {
     const tw = Math.round(w * CROP_RESIZE),
       th = Math.round(h * CROP_RESIZE);
@@ -316,21 +346,21 @@ function fitFloat(rgb: RgbImage & { values: Float32Array }, p: ResolvedPreproces
     // As sharp's fit 'outside': the side that sets the scale lands exactly on its target.
     const rw = Math.max(tw, Math.round(W * s)),
       rh = Math.max(th, Math.round(H * s));
-    const big = resizeFloat(values, W, H, 3, rw, rh);
+    const big = resizeFloat(values, W, H, B, rw, rh);
     const left = Math.floor((rw - w) / 2);
     const top = Math.floor((rh - h) / 2);
-    for (let y = 0; y < h; y++) out.set(big.subarray(((top + y) * rw + left) * 3, ((top + y) * rw + left + w) * 3), y * w * 3);
-    return floatRgbImage(out, w, h);
+    for (let y = 0; y < h; y++) out.set(big.subarray(((top + y) * rw + left) * B, ((top + y) * rw + left + w) * B), y * w * B);
+    return floatRgbImage(out, w, h, B);
   }
   // 'pad': fit inside, centred, black (0) borders.
   const s = Math.min(w / W, h / H);
   const rw = Math.min(w, Math.max(1, Math.round(W * s))),
     rh = Math.min(h, Math.max(1, Math.round(H * s)));
-  const small = resizeFloat(values, W, H, 3, rw, rh);
+  const small = resizeFloat(values, W, H, B, rw, rh);
   const left = Math.floor((w - rw) / 2);
   const top = Math.floor((h - rh) / 2);
-  for (let y = 0; y < rh; y++) out.set(small.subarray(y * rw * 3, (y + 1) * rw * 3), ((top + y) * w + left) * 3);
-  return floatRgbImage(out, w, h);
+  for (let y = 0; y < rh; y++) out.set(small.subarray(y * rw * B, (y + 1) * rw * B), ((top + y) * w + left) * B);
+  return floatRgbImage(out, w, h, B);
 }
 
 /**
@@ -343,7 +373,7 @@ function fitFloat(rgb: RgbImage & { values: Float32Array }, p: ResolvedPreproces
  * @param p - the resolved preprocessing.
  * @param dtype - `'float32'` (default) → Float32Array; `'float16'` → Uint16Array of IEEE half bit
  *   patterns (round to nearest even), as onnxruntime-node takes float16 data.
- * @returns `3·H·W` values.
+ * @returns `C·H·W` values (C = `p.channelCount`, 3 for RGB).
  * @throws RangeError when the image is not `p.size`.
  */
 export function toTensorData(rgb: RgbImage, p: ResolvedPreprocess, dtype: InputDType = 'float32'): Float32Array | Uint16Array {
@@ -353,16 +383,19 @@ export function toTensorData(rgb: RgbImage, p: ResolvedPreprocess, dtype: InputD
   if (rgb.width !== w || rgb.height !== h)
     throw rangeError('image', `a ${w} x ${h} image (the model size; see fitToModel)`, `${rgb.width} x ${rgb.height}`);
   const plane = w * h;
-  const out = new Float32Array(3 * plane);
+  const C = p.channelCount;
+  if ((rgb.bands ?? 3) !== C)
+    throw rangeError('image', `an image of ${C} channel(s) (the model's; see prepareImage)`, `${rgb.bands ?? 3} channel(s)`);
+  const out = new Float32Array(C * plane);
   // Float pixels (16-bit, float images) where the image has them: the same formula, unrounded input.
   const pixels: ArrayLike<number> = rgb.values ?? rgb.data;
-  for (let c = 0; c < 3; c++) {
+  for (let c = 0; c < C; c++) {
     const src = p.channels === 'rgb' ? c : 2 - c;
     const mean = p.mean[c] as number;
     const std = p.std[c] as number;
     for (let i = 0; i < plane; i++) {
-      const v = ((pixels[3 * i + src] as number) * p.scale - mean) / std;
-      out[p.layout === 'nchw' ? c * plane + i : 3 * i + c] = v;
+      const v = ((pixels[C * i + src] as number) * p.scale - mean) / std;
+      out[p.layout === 'nchw' ? c * plane + i : C * i + c] = v;
     }
   }
   return dtype === 'float16' ? float32ToFloat16(out) : out;

@@ -20,6 +20,7 @@ import { acceptedOutputShape, allDistributions, checkFinite, checkOutputDims, no
 import { checkRunArgs } from './run-args';
 import {
   DEFAULT_BATCH_SIZE,
+  MAX_MODEL_CHANNELS,
   type CompositingGraph,
   type ExecutionProvider,
   type GraphBatch,
@@ -90,8 +91,23 @@ export async function openModel(bytes: Uint8Array, what: string, o: ResolvedMode
 }
 
 /**
- * Checks that the session is an image classifier (one 4-D float32/float16 input with a channel
- * dimension of 3; a first output of shape [N, K] or [N, K, 1, 1]) and describes it.
+ * Where the channel dim of a 4-D input sits, from dims 1 and 3: the one of size 3 (RGB, as before
+ * any other count was accepted); else the fixed one of 1..MAX_MODEL_CHANNELS that is smaller than
+ * the other or whose other is dynamic (`[N, 1, 28, 28]` is NCHW, `[N, 64, 64, 13]` NHWC).
+ */
+function channelLayout(d1: unknown, d3: unknown): 'nchw' | 'nhwc' | undefined {
+  if (d1 === 3) return 'nchw';
+  if (d3 === 3) return 'nhwc';
+  const ok = (d: unknown): d is number => typeof d === 'number' && Number.isInteger(d) && d >= 1 && d <= MAX_MODEL_CHANNELS;
+  if (ok(d1) && (typeof d3 !== 'number' || d1 < d3)) return 'nchw';
+  if (ok(d3) && (typeof d1 !== 'number' || d3 < d1)) return 'nhwc';
+  return undefined;
+}
+
+/**
+ * Checks that the session is an image classifier (one 4-D float32/float16 input with a fixed
+ * channel dimension, 3 for RGB: see channelLayout; a first output of shape [N, K] or [N, K, 1, 1])
+ * and describes it.
  */
 function describeSession(
   session: ort.InferenceSession,
@@ -107,11 +123,12 @@ function describeSession(
     );
   const input = inputs[0] as TensorMeta;
   const shape = input.shape ?? [];
-  const layout = !input.isTensor || shape.length !== 4 ? undefined : shape[1] === 3 ? 'nchw' : shape[3] === 3 ? 'nhwc' : undefined;
+  const layout = !input.isTensor || shape.length !== 4 ? undefined : channelLayout(shape[1], shape[3]);
   if (layout === undefined)
     throw new RangeError(
-      `model input must be a 4-D image tensor [N, 3, H, W] or [N, H, W, 3]; input "${input.name}" of model ${what} has shape ${input.isTensor ? shapeText(shape) : '(not a tensor)'}`,
+      `model input must be a 4-D image tensor [N, C, H, W] or [N, H, W, C] with a fixed C from 1 to ${MAX_MODEL_CHANNELS} (3 for RGB); input "${input.name}" of model ${what} has shape ${input.isTensor ? shapeText(shape) : '(not a tensor)'}`,
     );
+  const channels = (layout === 'nchw' ? shape[1] : shape[3]) as number;
   if (input.type !== 'float32' && input.type !== 'float16')
     throw new RangeError(
       `model input must be float32 or float16; input "${input.name}" of model ${what} is ${input.type ?? 'of unknown type'}`,
@@ -140,6 +157,7 @@ function describeSession(
     outputName: output.name,
     inputType: input.type,
     layout,
+    channels,
     height: typeof hDim === 'number' ? hDim : undefined,
     width: typeof wDim === 'number' ? wDim : undefined,
     batch,
@@ -222,12 +240,13 @@ class OnnxModel extends DescribedModel implements Model {
     if (session === undefined) throw new Error(`Model ${this.what} has been disposed`);
     const expectedType = this.inputType === 'float16' ? Uint16Array : Float32Array;
     const { height, width } = checkRunArgs(this, this.what, data, count, size);
-    const perImage = 3 * height * width;
+    const C = this.channels ?? 3;
+    const perImage = C * height * width;
     if (count === 0) return new Float32Array(0);
     // onnxruntime-node rejects tensors over SharedArrayBuffer memory ("Invalid argument"): copy.
     if (data.buffer instanceof SharedArrayBuffer) data = data.slice();
 
-    const dims = (n: number) => (this.layout === 'nchw' ? [n, 3, height, width] : [n, height, width, 3]) as number[];
+    const dims = (n: number) => (this.layout === 'nchw' ? [n, C, height, width] : [n, height, width, C]) as number[];
     const input = data;
     return this.runChunks(session, count, (start, n, runN) => {
       let slice = input.subarray(start * perImage, (start + n) * perImage);
