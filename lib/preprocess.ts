@@ -26,7 +26,7 @@ export type PreprocessPreset = (typeof PREPROCESS_PRESETS)[number];
 export const RESIZE_MODES = ['crop', 'stretch', 'pad'] as const;
 export type ResizeMode = (typeof RESIZE_MODES)[number];
 
-/** Tensor layouts: `[N, 3, H, W]` or `[N, H, W, 3]`. */
+/** Tensor layouts: `[N, C, H, W]` or `[N, H, W, C]` (C = 3 for RGB models). */
 export const LAYOUTS = ['nchw', 'nhwc'] as const;
 export type Layout = (typeof LAYOUTS)[number];
 

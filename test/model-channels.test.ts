@@ -134,6 +134,25 @@ describe('models of 1 and 4+ input channels (custom preprocessing)', function ()
       }
     });
 
+  for (const resize of ['crop', 'stretch', 'pad'] as const)
+    it(`${resize}: a flat 5-channel image of another size is fitted per channel, values unrounded`, async () => {
+      const m = channelModel(5, 'nhwc', 2);
+      const explainer = await createExplainer(m.bytes, { preprocess: { ...custom(5, 'nhwc'), resize }, softmax: false });
+      try {
+        const level = [1.5, -2.25, 300.125, 0, 77.75];
+        const data = Float32Array.from({ length: 31 * 17 * 5 }, (_, i) => level[i % 5]);
+        const fitted = await explainer.prepare({ data, width: 31, height: 17, channels: 5 } as never);
+        assert.equal(fitted.bands, 5);
+        assert.equal(fitted.values!.length, P * 5);
+        for (let i = 0; i < P * 5; i++) {
+          const v = fitted.values![i];
+          assert.ok(v === Math.fround(level[i % 5]) || (resize === 'pad' && v === 0), `value ${i}: ${v}`);
+        }
+      } finally {
+        await explainer.dispose();
+      }
+    });
+
   it('1 channel (grayscale): a 16-bit grayscale PNG is its own values; an RGB image is its luma', async () => {
     const m = channelModel(1, 'nchw', 5);
     const pre = { ...custom(1), mean: 0.5, std: 0.25 };

@@ -129,7 +129,7 @@ export interface Model extends ModelInfo {
   /**
    * Classifies `count` images laid out back to back in the model's layout and input type.
    *
-   * @param data - `count × 3·H·W` values (Float32Array, or Uint16Array half bits for float16 models).
+   * @param data - `count × C·H·W` values, C the input channels (3 for RGB) (Float32Array, or Uint16Array half bits for float16 models).
    * @param count - number of images, integer >= 0.
    * @param size - `[height, width]`, needed only when the model's height/width are dynamic.
    * @returns `count × classes` scores, row-major: probabilities, or logits with `softmax: false`.
