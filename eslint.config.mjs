@@ -1,4 +1,4 @@
-// ESLint (flat config) for the TypeScript of lib/, test/ and bench/: typescript-eslint's recommended
+// ESLint (flat config) for the TypeScript of lib/, test/ and bench/ and the plain JavaScript of scripts/ and esm/: typescript-eslint's recommended
 // rules plus the few this project relies on. `npm run lint` runs it; `npm test` runs it first.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
@@ -22,5 +22,19 @@ export default tseslint.config(
   {
     files: ['lib/model/session.ts'],
     rules: { 'no-restricted-imports': 'off' },
+  },
+  {
+    // Plain JavaScript run by Node as it is: the install and packaging scripts (CommonJS, since npm runs
+    // the install script before anything is compiled) and the ES module entry esm/index.mjs.
+    files: ['**/*.js', '**/*.cjs', '**/*.mjs'],
+    languageOptions: {
+      ecmaVersion: 2022,
+      globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly', console: 'readonly' },
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

@@ -19,6 +19,8 @@
  *   composite (waiting for a batch's compositing), engine (the loop's own JS), starved (no samples
  *   queued: every image in flight was segmenting, fitting or being set up). Those add up to the
  *   wall time; per-image stage sums overlap each other and are printed apart, as CPU-side work;
+ * - this process's CPU time per image (all threads) in both modes, and the bound it sets on a batch:
+ *   no faster than CPU time ÷ cores per image, whatever the overlap;
  * - bytes composited per second (kernel time in the pipeline, and kernel alone) against the memcpy;
  * - the issue's targets (≤ 50 ms per image in a batch, ≤ 70 ms one at a time, ≥ 80% of memcpy);
  * - Python lime end to end when some Python imports `lime` (else it says so and skips).
@@ -26,6 +28,7 @@
  * LIMESHAP_CEILING_RUNS (default 3): passes over the photos for each mode; medians are printed.
  */
 import { performance } from 'node:perf_hooks';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { createExplainer, type Explainer, type LimeResult, type RgbImage } from '../lib';
 import { engineFor, type BatchEngine } from '../lib/engine';
@@ -122,6 +125,9 @@ function singleRow(photo: string, r: LimeResult): SingleRow {
   };
 }
 
+/** Milliseconds of CPU time (user + system) in a process.cpuUsage() difference. */
+const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
+
 async function main(): Promise<void> {
   const env = environment();
   console.log(
@@ -154,6 +160,7 @@ async function main(): Promise<void> {
 
   // One image at a time.
   const single: SingleRow[] = [];
+  const singleCpu0 = process.cpuUsage();
   for (let run = 0; run < RUNS; run++) {
     for (const { photo, rgb } of images) single.push(singleRow(photo, await explainer.lime(raw(rgb), LIME)));
   }
@@ -177,6 +184,7 @@ async function main(): Promise<void> {
     `${'median'.padEnd(24)} ${fmt(s.total).padStart(7)} ${fmt(s.segment).padStart(8)} ${fmt(s.composite).padStart(10)} ${fmt(s.infer).padStart(6)} ${fmt(s.fit).padStart(6)} ${fmt(s.other).padStart(6)} ${fmt(s.compositeKernel).padStart(10)} ${fmt(s.total / pureMs, 2).padStart(12)}`,
   );
   const singleMs = stats(single.map((r) => r.total)).median;
+  const singleCpuMs = cpuMs(process.cpuUsage(singleCpu0)) / single.length;
 
   // A batch: every photo RUNS times through explainBatch.
   const engine = engineFor(explainer.model) as BatchEngine; // native compositing: the batch engine and its clock
@@ -184,12 +192,14 @@ async function main(): Promise<void> {
   Object.assign(engine.clock, { activeMs: 0, compositeWaitMs: 0, runMs: 0 });
   explainer.model.resetStats();
   const perImage: LimeResult[] = [];
+  const batchCpu0 = process.cpuUsage();
   const t0 = performance.now();
   for await (const item of explainer.explainBatch(inputs, { lime: LIME })) {
     if (!item.ok) throw item.error;
     perImage.push(item.lime as LimeResult);
   }
   const wall = performance.now() - t0;
+  const batchCpu = cpuMs(process.cpuUsage(batchCpu0));
   const c = { ...engine.clock };
   const n = inputs.length;
   const batchMs = wall / n;
@@ -203,6 +213,17 @@ async function main(): Promise<void> {
   );
   console.log(
     `  overlapped CPU-side work per image (not additive): segment ${fmt(sum('segment'))}, compositing kernel ${fmt(sum('composite'))}, fit ${fmt(sum('fit'))}`,
+  );
+
+  // The work itself bounds the wall time: this process's CPU time (all its threads: segmentation,
+  // compositing, onnxruntime, JS) spread over every core can go no faster than CPU ÷ cores, even
+  // with perfect overlap and an otherwise idle machine.
+  const batchCpuPerImage = batchCpu / n;
+  const cores = os.availableParallelism();
+  console.log(
+    `\nCPU time of this process per image (user + system, all threads): one at a time ${fmt(singleCpuMs)} ms, batch ${fmt(batchCpuPerImage)} ms; ` +
+      `on ${cores} cores the batch can be no faster than ${fmt(batchCpuPerImage / cores)} ms per image (CPU ÷ cores), ` +
+      `${fmt(batchCpuPerImage / cores / TARGET_BATCH_MS, 2)} × the ${TARGET_BATCH_MS} ms target`,
   );
 
   // Bytes composited per second in the pipeline (kernel time as the engine measured it).
@@ -246,7 +267,16 @@ async function main(): Promise<void> {
       compositeKernelMs: kernel,
       kernelShareOfMemcpy: kernelShare,
       single: { rows: single, perPhoto, median: s },
-      batch: { images: n, wallMs: wall, perImageMs: batchMs, clock: c, engineOwnMs: engineOwn, starvedMs: starved },
+      batch: {
+        images: n,
+        wallMs: wall,
+        perImageMs: batchMs,
+        clock: c,
+        engineOwnMs: engineOwn,
+        starvedMs: starved,
+        cpuMsPerImage: batchCpuPerImage,
+      },
+      singleCpuMsPerImage: singleCpuMs,
       gbps: { single: singleGbps, batch: batchGbps, kernel: bytes / kernel / 1e6, memcpy: memcpyGbps },
       python: lime ?? { tried, importable: false },
     })}`,

@@ -118,7 +118,10 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const skipped: { config: string; photo: string; reason: string }[] = [];
   const summaries: Record<string, unknown> = {};
+  // LIMESHAP_SHAP_ONLY=text runs only the configurations whose name contains it (e.g. 'pixels').
+  const only = process.env.LIMESHAP_SHAP_ONLY;
   for (const config of CONFIGS) {
+    if (only && !config.name.includes(only)) continue;
     console.log(`\n${config.name}${config.target ? ` (target overhead <= ${TARGET})` : ''}`);
     console.log(
       'image                   M  evals  budget   wall ms  infer ms  pure ms  segment  composite*   solve   other  outside ms  overhead  (÷ infer)',

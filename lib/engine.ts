@@ -120,11 +120,20 @@ export class BatchEngine implements MaskEngine {
   private buffers: (Float32Array | Uint16Array)[] = [];
   private sampleSize = 0;
   private running = false;
+  /**
+   * The model run in progress and the pieces it serves. Its signal is aborted once every one of
+   * their requests has settled (aborted), so a run that never returns — a predict function that
+   * hangs — holds the engine only until the requests waiting for it give up.
+   */
+  private inFlight: { pieces: Piece[]; controller: AbortController } | undefined;
 
   constructor(readonly model: Model) {
     // Fixed-batch models are fed by model.run in their own batch size; compositing still works in
-    // blocks of at least 16 samples so its fixed cost per call stays small.
-    this.batchSize = Math.max(model.batchSize, 16);
+    // blocks of at least 16 samples so its fixed cost per call stays small. A block is a whole
+    // number of model batches, so model.run splits it into full runs (a batch size of 10: blocks
+    // of 20, run as 10 + 10 rather than 10 + 6): a predict function sees batches of its size.
+    const B = model.batchSize;
+    this.batchSize = B >= 16 ? B : Math.ceil(16 / B) * B;
   }
 
   /** Outputs (n × classes) for n masks over `ctx.segments` segments (1 = keep, 0 = hide). */
@@ -233,6 +242,21 @@ export class BatchEngine implements MaskEngine {
     const i = this.queue.indexOf(request);
     if (i >= 0) this.queue.splice(i, 1);
     request.reject(err);
+    const run = this.inFlight;
+    if (run !== undefined && run.pieces.every((p) => p.request.settled))
+      run.controller.abort(new Error('every request of this model run has settled: nobody waits for its outputs'));
+  }
+
+  /** `model.run` on `count` samples of the buffer from slot `offset`, as the run in flight for `pieces`. */
+  private async runPieces(batch: Batch, pieces: Piece[], offset: number, count: number, size: [number, number]): Promise<Float32Array> {
+    const run = { pieces, controller: new AbortController() };
+    this.inFlight = run;
+    try {
+      const data = batch.buffer.subarray(offset * this.sampleSize, (offset + count) * this.sampleSize) as Float32Array | Uint16Array;
+      return await this.model.run(data, count, size, run.controller.signal);
+    } finally {
+      this.inFlight = undefined;
+    }
   }
 
   /** Hands outputs y (`rows` rows, for batch samples from `first` on) to the pieces' requests. */
@@ -283,11 +307,7 @@ export class BatchEngine implements MaskEngine {
         const size: [number, number] = [live[0].request.ctx.rgb.height, live[0].request.ctx.rgb.width];
         const t0 = performance.now();
         try {
-          const y = await this.model.run(
-            batch.buffer.subarray(0, batch.count * this.sampleSize) as Float32Array | Uint16Array,
-            batch.count,
-            size,
-          );
+          const y = await this.runPieces(batch, live, 0, batch.count, size);
           const runMs = performance.now() - t0;
           this.clock.runMs += runMs;
           this.deliver(live, y, 0, batch.count, runMs, batch);
@@ -302,11 +322,7 @@ export class BatchEngine implements MaskEngine {
             if (p.request.settled) continue;
             const t1 = performance.now();
             try {
-              const y = await this.model.run(
-                batch.buffer.subarray(p.offset * this.sampleSize, (p.offset + p.count) * this.sampleSize) as Float32Array | Uint16Array,
-                p.count,
-                size,
-              );
+              const y = await this.runPieces(batch, [p], p.offset, p.count, size);
               this.deliver([p], y, p.offset, p.count, performance.now() - t1, batch);
             } catch (pieceError) {
               this.fail(p.request, pieceError as Error);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /**
  * The entry point for explanations: `createExplainer(model, options)` loads an ONNX image classifier
- * once; the returned Explainer classifies and explains any number of images, then is disposed.
+ * once, or wraps a predict function (model/function-model.ts); the returned Explainer classifies
+ * and explains any number of images, then is disposed.
  */
 import * as fs from 'node:fs/promises';
 import type { ImageInput, RgbImage } from './image';
@@ -12,12 +13,27 @@ import type { ModelSource } from './metrics/metric';
 import { planEvaluation, runEvaluation, type EvaluateOptions, type EvaluationResult } from './metrics/run';
 import { explainBatch, type BatchItem, type BatchOptions } from './batch';
 import { loadModel, type LoadModelOptions, type Model } from './model';
-import { loadModelWithBytes } from './model/load';
-import { DEFAULT_PRESET, resolvePreprocess, toTensorData, type PreprocessSpec, type ResolvedPreprocess } from './preprocess';
+import { loadModelWithBytes, readClassNames, checkBatchSizeOption, checkSoftmaxOption } from './model/load';
+import {
+  FUNCTION_MODEL_KEYS,
+  FunctionModel,
+  ONNX_ONLY_KEYS,
+  refuseOnnxOnly,
+  type FunctionModelOptions,
+  type PredictFunction,
+} from './model/function-model';
+import {
+  checkSizeOption,
+  DEFAULT_PRESET,
+  resolvePreprocess,
+  toTensorData,
+  type PreprocessSpec,
+  type ResolvedPreprocess,
+} from './preprocess';
 import { topK } from './rank';
 import { withOwnSegmentation } from './segment';
 import { splitRunControl, throwIfAborted } from './run-control';
-import { checkChoice, checkNumber, checkOptions, rangeError } from './validate';
+import { checkChoice, checkNumber, checkOptions, rangeError, typeError } from './validate';
 import { COMPOSITING_MODES, type Compositing } from './engine';
 import { checkGraphPays, useGraphCompositing } from './graph-engine';
 import { prependCompositing } from './onnx/prepend-compositing';
@@ -56,6 +72,20 @@ export interface ExplainerOptions extends LoadModelOptions {
   compositing?: Compositing;
 }
 
+/**
+ * Options of `createExplainer(fn, options)` for a predict function: its input size, class names,
+ * softmax and batch size ({@link FunctionModelOptions}) and the preprocessing that makes its input.
+ * The ONNX-only options are refused by name (RangeError): `compositing: 'graph'`,
+ * `inference: 'worker'`, `executionProviders`, `intraOpNumThreads`, `interOpNumThreads`.
+ */
+export interface FunctionExplainerOptions extends FunctionModelOptions {
+  /**
+   * How images become the function's input, as for an ONNX model (default `'imagenet'`); its
+   * `layout` (a custom one, default `'nchw'`) is the layout of the batches the function gets.
+   */
+  preprocess?: PreprocessSpec;
+}
+
 /** One class of a classification. */
 export interface Classification {
   index: number;
@@ -67,13 +97,14 @@ export interface Classification {
 export class Explainer {
   /** @internal Use {@link createExplainer}. */
   constructor(
-    /** The ONNX Runtime model. */
+    /** The model: an ONNX Runtime session, or a predict function (`model.provider === 'function'`). */
     readonly model: Model,
     /** The preprocessing in force (every value resolved). */
     readonly preprocess: ResolvedPreprocess,
     /**
      * Where the model came from (its path or a copy of its bytes) and its load options, for
-     * evaluate()'s randomisation check, which loads a rewritten copy. Absent: that metric is refused.
+     * evaluate()'s randomisation check, which loads a rewritten copy. Absent (a predict function):
+     * that metric is refused.
      */
     private readonly source?: { model: string | Uint8Array; options: LoadModelOptions },
   ) {}
@@ -244,23 +275,85 @@ async function loadCompositingGraph(model: Model, pre: ResolvedPreprocess, bytes
 }
 
 /**
- * Loads an ONNX image classifier for explanation.
+ * Loads an ONNX image classifier for explanation, or wraps a predict function as one.
  *
- * @param model - path of an .onnx file, or its bytes.
+ * An ONNX model: a path of an .onnx file, or its bytes; `options` are {@link ExplainerOptions}.
+ *
+ * A predict function: `fn(batch)` gets `{ data, dims, layout, signal }` — the preprocessed,
+ * perturbed images as a Float32Array with dims `[N, 3, H, W]` (or `[N, H, W, 3]` for an `'nhwc'`
+ * preprocessing), N at most `batchSize`, a copy it may keep — and returns (or resolves to) their
+ * scores: see {@link PredictFunction}. The engine batches it like an ONNX model. `options` are
+ * {@link FunctionExplainerOptions}: `inputSize`, `preprocess`, `classNames`, `softmax`,
+ * `batchSize`. Not with a function: `compositing: 'graph'`, `inference: 'worker'`, onnxruntime's
+ * providers and threads (RangeError naming the option), and evaluate()'s `'randomization'` metric,
+ * which permutes an ONNX model's weights (RangeError naming `metrics`). A function that throws,
+ * rejects or returns scores of the wrong form fails the explanations in its batch with an error
+ * naming it and the batch; the explainer stays usable. One that never settles holds its batch until
+ * the `signal` of every explanation in it aborts (e.g. `signal: AbortSignal.timeout(60_000)`), or
+ * until `dispose()`.
+ *
+ * @param model - path of an .onnx file, its bytes, or a predict function.
  * @param options - `preprocess` (default `'imagenet'`), `executionProviders` (default `['cpu']`;
  *   `['cuda', 'cpu']` falls back to CPU with a warning), `classNames` (file or array), `softmax`
  *   (`'auto'` default), `batchSize`, `intraOpNumThreads`, `interOpNumThreads`, `inference`
  *   (`'main'` default, or `'worker'`: the session in a worker thread; see
  *   {@link LoadModelOptions.inference}), `compositing` (`'native'` default, or `'graph'` for a GPU:
- *   see {@link ExplainerOptions.compositing}).
- * @throws Error for an unreadable model; RangeError for a model without a 4-D image input or a
- *   class-name list of the wrong length; TypeError / RangeError naming `compositing` for a bad
- *   value, for `'graph'` with `inference: 'worker'`, a model older than opset 7, or a model and
- *   batch size at which a graph run would send at least native's bytes (a float16 model at batch
- *   size 1); RangeError naming `preprocess` for `'graph'` on a model below opset 9 when the
- *   preprocessing gives a non-finite value.
+ *   see {@link ExplainerOptions.compositing}); for a function, {@link FunctionExplainerOptions}.
+ * @throws TypeError for a `model` of another type; Error for an unreadable model; RangeError for
+ *   a model without a 4-D image input or a class-name list of the wrong length; TypeError /
+ *   RangeError naming `compositing` for a bad value, for `'graph'` with `inference: 'worker'`, a
+ *   model older than opset 7, or a model and batch size at which a graph run would send at least
+ *   native's bytes (a float16 model at batch size 1); RangeError naming `preprocess` for `'graph'`
+ *   on a model below opset 9 when the preprocessing gives a non-finite value; with a function,
+ *   RangeError naming an ONNX-only option, and `inputSize` / `preprocess.size` when they disagree
+ *   or neither gives a size.
+ * @example
+ * const explainer = await createExplainer('mobilenetv2.onnx', { classNames: 'labels.txt' });
+ * @example
+ * const explainer = await createExplainer(({ data, dims }) => myModel.predict(data, dims), {
+ *   inputSize: 224,
+ *   preprocess: { preset: 'imagenet', layout: 'nhwc' },
+ *   classNames: 'labels.txt',
+ * });
  */
-export async function createExplainer(model: string | Uint8Array, options?: ExplainerOptions): Promise<Explainer> {
+// The ONNX form last: Parameters<typeof createExplainer> (the CLI's option types) reads the last overload.
+export async function createExplainer(model: PredictFunction, options?: FunctionExplainerOptions): Promise<Explainer>;
+export async function createExplainer(model: string | Uint8Array, options?: ExplainerOptions): Promise<Explainer>;
+export async function createExplainer(
+  model: string | Uint8Array | PredictFunction,
+  options?: ExplainerOptions | FunctionExplainerOptions,
+): Promise<Explainer> {
+  if (typeof model === 'function') return createFunctionExplainer(model, options as FunctionExplainerOptions | undefined);
+  if (typeof model !== 'string' && !(model instanceof Uint8Array))
+    throw typeError('model', 'a file path, the bytes of an ONNX model (Uint8Array) or a predict function', model);
+  return createOnnxExplainer(model, options as ExplainerOptions | undefined);
+}
+
+/**
+ * An explainer over a predict function (see {@link createExplainer}): its options checked, the
+ * ONNX-only ones refused, the preprocessing resolved against `inputSize` (whose layout the
+ * function then gets).
+ */
+async function createFunctionExplainer(fn: PredictFunction, options: FunctionExplainerOptions | undefined): Promise<Explainer> {
+  const o = checkOptions('options', options, ['preprocess', ...FUNCTION_MODEL_KEYS, ...ONNX_ONLY_KEYS]);
+  // Each value read once: a getter is not asked twice.
+  const values = new Map(Object.keys(o).map((k) => [k, o[k]]));
+  for (const key of ONNX_ONLY_KEYS) refuseOnnxOnly(key, values.get(key));
+  const inputSize = values.get('inputSize') === undefined ? undefined : checkSizeOption('inputSize', values.get('inputSize'));
+  const batchSize = checkBatchSizeOption(values.get('batchSize'));
+  const softmax = checkSoftmaxOption(values.get('softmax'));
+  const classNames = values.get('classNames');
+  const labels = classNames === undefined ? undefined : await readClassNames(classNames as string | readonly string[]);
+  // inputSize plays an ONNX model's fixed input size; the function takes whichever layout the
+  // preprocessing names (no model layout to agree with).
+  const spec = (values.get('preprocess') ?? DEFAULT_PRESET) as PreprocessSpec;
+  const pre = resolvePreprocess(spec, inputSize === undefined ? undefined : { height: inputSize[0], width: inputSize[1] });
+  const loaded = new FunctionModel({ fn, size: pre.size, layout: pre.layout, batchSize, softmax, labels });
+  return new Explainer(loaded, pre);
+}
+
+/** An explainer over an ONNX model (see {@link createExplainer}). */
+async function createOnnxExplainer(model: string | Uint8Array, options: ExplainerOptions | undefined): Promise<Explainer> {
   const { preprocess = DEFAULT_PRESET, compositing: compositingOption, ...modelOptions } = options ?? {};
   const compositing = compositingOption === undefined ? 'native' : checkChoice('compositing', compositingOption, COMPOSITING_MODES);
   if (compositing === 'graph' && modelOptions.inference === 'worker')

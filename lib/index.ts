@@ -12,11 +12,14 @@ export {
   type ResizeOptions,
 } from './image';
 export { concurrency, simd, simdLevel } from './config';
-export { createExplainer, Explainer, type ExplainerOptions, type Classification } from './explainer';
+export { nativeAddon, type NativeAddonInfo, type AddonSource } from './native';
+export { createExplainer, Explainer, type ExplainerOptions, type FunctionExplainerOptions, type Classification } from './explainer';
+export type { PredictBatch, PredictFunction, PredictOutput } from './model/function-model';
+export { MAX_FUNCTION_CLASSES } from './model/predict-output';
 export { COMPOSITING_MODES, type Compositing } from './engine';
 export type { HideSpec, LimeOptions, LimeResult, LimeExplanation } from './lime';
 export { MAX_SAMPLE_BYTES } from './lime';
-export type { Model, LoadModelOptions, ExecutionProvider } from './model';
+export type { Model, LoadModelOptions, ExecutionProvider, ModelProvider } from './model';
 export type { PreprocessSpec, PreprocessOptions, ResolvedPreprocess } from './preprocess';
 export type { BackgroundSpec } from './background';
 export { renderLime, limeToJson, renderShap, shapToJson, renderCurves, type RenderLimeOptions } from './pictures';
@@ -32,4 +35,18 @@ export type { RandomizationMetric } from './metrics/randomization';
 export { METRIC_NAMES, type MetricName } from './metrics/registry';
 export type { PartitionTree } from './shap/tree';
 export type { BatchOptions, BatchItem, BatchProgress } from './batch';
-export { writeReport, type ReportOptions } from './report';
+export { writeReport, REPORT_PICTURE_MAX_SIDE, type ReportOptions } from './report';
+export {
+  toNpy,
+  fromNpy,
+  writeNpy,
+  readNpy,
+  parseNpyHeader,
+  MAX_NPY_BYTES,
+  type Npy,
+  type NpyArray,
+  type NpyDtype,
+  type NpyHeader,
+} from './npy';
+export { saveLime, saveShap, limeArrays, shapArrays, type NpyRef } from './save';
+export { inspectModel, type ModelInspection, type PreprocessSuggestion } from './inspect';

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 /**
- * Loads the compiled addon (build/Release/limeshap.node, written by `npm install` through cmake-js,
- * or the file named by the environment variable LIMESHAP_ADDON) and describes its exports. Every other module reaches native code through `binding` only.
+ * Loads the compiled addon and describes its exports: the file named by the environment variable
+ * LIMESHAP_ADDON, else a source build (build/Release, written by cmake-js), else the prebuilt addon of
+ * this platform's package (lib/prebuilt.ts). Every other module reaches native code through `binding` only.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { locatePrebuilt, prebuiltPackages } from './prebuilt';
+import { VERSION } from './version';
 
 /** The arguments of `composite` and `compositeSync`. */
 export type CompositeArgs = [
@@ -196,36 +199,87 @@ export interface NativeKernelShapParams {
 
 const root = path.resolve(__dirname, '..', '..');
 
+/** Where an addon file comes from: the LIMESHAP_ADDON variable, a source build, or a platform package. */
+export type AddonSource = 'LIMESHAP_ADDON' | 'source' | 'prebuilt';
+
+/** One addon file to try, or a platform package that cannot be tried and why. */
+export type AddonCandidate =
+  | { readonly source: AddonSource; readonly file: string; readonly package?: string }
+  | { readonly source: 'prebuilt'; readonly package: string; readonly problem: string };
+
 /**
  * The addon files tried, in order: `LIMESHAP_ADDON` (a path to a limeshap.node, e.g. the sanitizer
- * build of `npm run test:sanitize`) when set, else build/Release then build/Debug.
+ * build of `npm run test:sanitize`) alone when set; else build/Release, build/Debug, then this
+ * platform's prebuilt packages. A source build comes first because it exists only when someone built
+ * one: a developer's checkout (whose edits to native/ must not be shadowed by a published binary) or
+ * an install where no prebuilt addon loaded, so the install script compiled.
  */
-export function addonCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
-  if (env.LIMESHAP_ADDON) return [path.resolve(env.LIMESHAP_ADDON)];
-  return [path.join(root, 'build', 'Release', 'limeshap.node'), path.join(root, 'build', 'Debug', 'limeshap.node')];
+export function addonCandidates(env: NodeJS.ProcessEnv = process.env): AddonCandidate[] {
+  if (env.LIMESHAP_ADDON) return [{ source: 'LIMESHAP_ADDON', file: path.resolve(env.LIMESHAP_ADDON) }];
+  const built: AddonCandidate[] = ['Release', 'Debug'].map((config) => ({
+    source: 'source',
+    file: path.join(root, 'build', config, 'limeshap.node'),
+  }));
+  const prebuilt: AddonCandidate[] = prebuiltPackages().map((name) => {
+    const found = locatePrebuilt(name, VERSION);
+    return 'file' in found
+      ? { source: 'prebuilt', file: found.file, package: name }
+      : { source: 'prebuilt', package: name, problem: found.problem };
+  });
+  return [...built, ...prebuilt];
 }
 
-function load(): NativeBinding {
-  const candidates = addonCandidates();
+/** Which addon file was loaded, and from where (see {@link nativeAddon}). */
+export interface NativeAddonInfo {
+  /** Absolute path of the loaded limeshap.node. */
+  readonly file: string;
+  /** `'prebuilt'` (a platform package), `'source'` (compiled by cmake-js) or `'LIMESHAP_ADDON'`. */
+  readonly source: AddonSource;
+  /** The platform package, for a prebuilt addon. */
+  readonly package?: string;
+}
+
+function load(): { binding: NativeBinding; info: NativeAddonInfo } {
   const failures: string[] = [];
-  for (const file of candidates) {
+  for (const candidate of addonCandidates()) {
+    if (!('file' in candidate)) {
+      failures.push(`${candidate.package}: ${candidate.problem}`);
+      continue;
+    }
+    const { file, source } = candidate;
     if (!fs.existsSync(file)) {
       failures.push(`${file}: not found`);
       continue;
     }
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      return require(file) as NativeBinding;
+      const binding = require(file) as NativeBinding;
+      return { binding, info: candidate.package === undefined ? { file, source } : { file, source, package: candidate.package } };
     } catch (err) {
       failures.push(`${file}: ${(err as Error).message}`);
     }
   }
+  const reinstall =
+    prebuiltPackages().length > 0
+      ? 'Reinstall with optional dependencies (`npm install --include=optional limeshap`) to get the prebuilt addon, or build'
+      : `No prebuilt addon exists for ${process.platform}-${process.arch}: build`;
   throw new Error(
     `limeshap: the native addon could not be loaded.\n  ${failures.join('\n  ')}\n` +
-      `Rebuild it with \`npm rebuild limeshap\` (or \`npm run build:native\` in a checkout); ` +
-      `this needs cmake >= 3.15 and a C++17 compiler.`,
+      `${reinstall} it from source with \`npm rebuild limeshap\` (\`npm run build:native\` in a checkout), ` +
+      `which needs cmake >= 3.15 and a C++17 compiler.`,
   );
 }
 
+const loaded = load();
+
+/**
+ * Which native addon this process loaded: its file and whether it came from a platform package
+ * (`'prebuilt'`), a source build (`'source'`) or the `LIMESHAP_ADDON` variable. Loading happens once,
+ * when limeshap is first imported, so this never changes.
+ */
+export function nativeAddon(): NativeAddonInfo {
+  return { ...loaded.info };
+}
+
 /** The loaded addon. Loading happens once, at first import. */
-export const binding: NativeBinding = load();
+export const binding: NativeBinding = loaded.binding;

@@ -6,7 +6,8 @@
 import type { LimeResult } from './lime';
 import type { ShapResult } from './shap';
 import type { EvaluationResult } from './metrics/run';
-import { type CurvesOptions, type LimeImageOptions, curvesImage, encodePng, heatmap, limeImage, shapPlot } from './render';
+import { shortLabel } from './class-names';
+import { type CurvesOptions, type LimeImageOptions, contactSheet, curvesImage, encodePng, heatmap, limeImage, shapPlot } from './render';
 import { checkChoice, checkNumber, checkOptions, rangeError, typeError } from './validate';
 
 /**
@@ -35,9 +36,12 @@ function checkResultMethod(result: unknown, method: 'lime' | 'shap'): void {
   throw typeError('result', wanted, result);
 }
 
-/** A picture's title for one explained class: its label and probability, as `tabby (71.3%)`. */
+/**
+ * A picture's title for one explained class: its label and probability, as `tabby (71.3%)`; a
+ * label listing synonyms (ImageNet's "tabby, tabby cat") shows the first, which fits a panel.
+ */
 function classTitle(e: { label: string; probability: number }): string {
-  return `${e.label} (${(e.probability * 100).toFixed(1)}%)`;
+  return `${shortLabel(e.label)} (${(e.probability * 100).toFixed(1)}%)`;
 }
 
 /**
@@ -49,8 +53,13 @@ function classTitle(e: { label: string; probability: number }): string {
 export interface RenderLimeOptions extends LimeImageOptions {
   /** `'lime'` (default): lime's `get_image_and_mask` + `mark_boundaries` picture; `'heatmap'`: every segment's weight as colour, with a colour bar. */
   kind?: 'lime' | 'heatmap';
-  /** Class index to draw (default: the first explained class, the most probable). */
-  classIndex?: number;
+  /**
+   * Class index to draw (default: the first explained class, the most probable), or `'all'`: one
+   * titled panel per explained class — kind `'lime'` side by side, each titled with its class; kind
+   * `'heatmap'` in shap's `image_plot` layout (the image, then a panel per class, one colour scale),
+   * or for a single class the titled heatmap of that class.
+   */
+  classIndex?: number | 'all';
 }
 
 /**
@@ -58,7 +67,8 @@ export interface RenderLimeOptions extends LimeImageOptions {
  * a colour bar around it (kind `'heatmap'`).
  * @param result - what `explainer.lime()` returned.
  * @param options - see {@link RenderLimeOptions} (default: kind `'lime'`, the first explained class,
- *   positiveOnly true, negativeOnly false, hideRest false, numFeatures 5, minWeight 0).
+ *   positiveOnly true, negativeOnly false, hideRest false, numFeatures 5, minWeight 0);
+ *   `classIndex: 'all'` draws every explained class, each titled.
  * @returns PNG bytes.
  * @throws TypeError naming `result` when it is not a LIME result (a SHAP result is said to be one);
  *   RangeError naming `classIndex` when that class was not explained; TypeError/RangeError
@@ -76,32 +86,58 @@ export async function renderLime(result: LimeResult, options?: RenderLimeOptions
     'minWeight',
   ]) as RenderLimeOptions;
   const kind = o.kind === undefined ? 'lime' : checkChoice('kind', o.kind, ['lime', 'heatmap'] as const);
+  const { image, segmentation } = result;
+  const pixelWeights = (weights: Float64Array) => {
+    const values = new Float64Array(segmentation.labels.length);
+    for (let p = 0; p < values.length; p++) values[p] = weights[segmentation.labels[p]];
+    return values;
+  };
+  const limeOptions = {
+    // Asking for negative segments alone switches lime's positiveOnly default off.
+    positiveOnly: o.positiveOnly ?? (o.negativeOnly ? false : true),
+    negativeOnly: o.negativeOnly,
+    hideRest: o.hideRest,
+    numFeatures: o.numFeatures,
+    minWeight: o.minWeight,
+  };
+  if (o.classIndex === 'all') {
+    // One class: the single heatmap, which already has its title (and no copy of the image beside it).
+    if (kind === 'heatmap' && result.explanations.length === 1)
+      return encodePng(
+        heatmap(image, pixelWeights(result.explanations[0].weights), { title: classTitle(result.explanations[0]), label: 'LIME weight' }),
+      );
+    if (kind === 'heatmap')
+      return encodePng(
+        shapPlot(
+          image,
+          result.explanations.map((e) => ({ title: classTitle(e), values: pixelWeights(e.weights) })),
+          { label: 'LIME weight' },
+        ),
+      );
+    const tiles = result.explanations.map((e) => ({
+      image: limeImage(image, segmentation.labels, e.weights, limeOptions),
+      caption: [classTitle(e)],
+    }));
+    return encodePng(contactSheet(tiles, { columns: tiles.length }));
+  }
   const explanation =
     o.classIndex === undefined
       ? result.explanations[0]
       : result.explanations.find((e) => e.index === checkNumber('classIndex', o.classIndex, { integer: true, min: 0 }));
   if (!explanation)
-    throw rangeError('classIndex', `one of the explained classes (${result.explanations.map((e) => e.index).join(', ')})`, o.classIndex);
-  const { image, segmentation } = result;
-  if (kind === 'heatmap') {
-    const values = new Float64Array(segmentation.labels.length);
-    for (let p = 0; p < values.length; p++) values[p] = explanation.weights[segmentation.labels[p]];
-    return encodePng(heatmap(image, values, { title: classTitle(explanation), label: 'LIME weight' }));
-  }
-  return encodePng(
-    limeImage(image, segmentation.labels, explanation.weights, {
-      // Asking for negative segments alone switches lime's positiveOnly default off.
-      positiveOnly: o.positiveOnly ?? (o.negativeOnly ? false : true),
-      negativeOnly: o.negativeOnly,
-      hideRest: o.hideRest,
-      numFeatures: o.numFeatures,
-      minWeight: o.minWeight,
-    }),
-  );
+    throw rangeError(
+      'classIndex',
+      `'all' or one of the explained classes (${result.explanations.map((e) => e.index).join(', ')})`,
+      o.classIndex,
+    );
+  if (kind === 'heatmap')
+    return encodePng(heatmap(image, pixelWeights(explanation.weights), { title: classTitle(explanation), label: 'LIME weight' }));
+  return encodePng(limeImage(image, segmentation.labels, explanation.weights, limeOptions));
 }
 
 /**
- * A LIME result as plain JSON (typed arrays as arrays; the image left out).
+ * A LIME result as plain JSON (typed arrays as arrays; the image and the segmentation's label map
+ * left out: `saveLime()` stores the map beside the JSON in `NAME.lime-segments.npy`).
  * @param result - what `explainer.lime()` returned.
  */
 export function limeToJson(result: LimeResult): Record<string, unknown> {
@@ -157,7 +193,9 @@ export async function renderShap(result: ShapResult, options?: { limit?: number 
 }
 
 /**
- * A SHAP result as plain JSON (typed arrays as arrays; per-pixel values left out for superpixels).
+ * A SHAP result's metadata as plain JSON: per class its label, probability, base value and sum, and
+ * over superpixels the per-segment values and standard errors. The per-pixel values (H × W per class,
+ * megabytes as JSON text) are left out: `saveShap()` stores them beside the JSON in `NAME.shap.npy`.
  * @param result - what `explainer.shap()` returned.
  */
 export function shapToJson(result: ShapResult): Record<string, unknown> {
@@ -182,7 +220,6 @@ export function shapToJson(result: ShapResult): Record<string, unknown> {
       sum: e.values.reduce((a, b) => a + b, 0),
       segmentValues: e.segmentValues ? [...e.segmentValues] : undefined,
       standardErrors: e.standardErrors ? [...e.standardErrors] : undefined,
-      values: e.segmentValues ? undefined : [...e.values],
     })),
   };
 }

@@ -80,7 +80,11 @@ export type PreprocessSpec = PreprocessPreset | PreprocessOptions;
 
 /** What {@link resolvePreprocess} needs to know of the model (a loaded `Model` fits). */
 export interface ModelInputInfo {
-  layout: Layout;
+  /**
+   * The model's input layout; undefined when the model takes either (a predict function, fed in
+   * the preprocessing's layout).
+   */
+  layout?: Layout;
   /**
    * Channels of the model input (default 3). A model of another count (1 for grayscale, more for
    * multispectral) takes a custom preprocessing only: no preset, no `preset` base, `channels` 'rgb'
@@ -157,7 +161,8 @@ function checkTriple(name: string, value: unknown, positive: boolean, count: num
   return value.map((v, c) => checkNumber(`${name}[${c}]`, v, rule));
 }
 
-function checkSizeOption(name: string, value: unknown): [number, number] {
+/** Checks a size option: one number (square) or `[height, width]`, integers 1..8192. */
+export function checkSizeOption(name: string, value: unknown): [number, number] {
   const rule = { integer: true, min: 1, max: MAX_SIDE };
   if (typeof value === 'number') {
     const v = checkNumber(name, value, rule);
@@ -177,7 +182,8 @@ function sizeText([h, w]: readonly [number, number] | readonly (number | undefin
  *
  * Size: an explicit size (a preset's, or `size` in a custom object) must equal the model's fixed
  * height/width where the model has them; a custom object without `size` takes the model's.
- * Layout: follows the model (a custom `layout` that disagrees is a RangeError).
+ * Layout: follows the model (a custom `layout` that disagrees is a RangeError); a model without a
+ * layout of its own (a predict function) takes the preset's or custom layout, else `'nchw'`.
  *
  * @param spec - a preset name (`'imagenet'`, `'inception'`, `'caffe-bgr'`) or {@link PreprocessOptions}.
  * @param model - the model input (layout and fixed dims); omit to resolve the spec on its own.
@@ -236,7 +242,7 @@ export function resolvePreprocess(spec: PreprocessSpec, model?: ModelInputInfo):
   let layout: Layout = model?.layout ?? base?.layout ?? 'nchw';
   if (custom.layout !== undefined) {
     const wanted = checkChoice('preprocess.layout', custom.layout, LAYOUTS);
-    if (model !== undefined && wanted !== model.layout)
+    if (model?.layout !== undefined && wanted !== model.layout)
       throw rangeError('preprocess.layout', `'${model.layout}' (the model's input layout)`, wanted);
     layout = wanted;
   }

@@ -4,10 +4,15 @@
  * then per image its top classes, pictures, segmentation and timings, then the failures. Every
  * picture is embedded as a data URI and the style is inline, so the page can be mailed, archived
  * or attached to a CI run and still shows everything without the folder beside it.
+ *
+ * The page stays light: pictures are embedded as previews (WebP, at most
+ * {@link REPORT_PICTURE_MAX_SIDE} pixels a side), each linking to its full-size PNG in the folder,
+ * and the numbers behind them (JSON, .npy arrays) are linked, not inlined: on demand, with the folder.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import sharp from 'sharp';
 import { writeAtomic } from './atomic-write';
 import { readRegularFile } from './read-file';
 import { checkOptions, typeError } from './validate';
@@ -18,6 +23,39 @@ import { checkOptions, typeError } from './validate';
  * like an output could otherwise put any file the reader can see (or /dev/zero) into the page.
  */
 export const REPORT_MAX_FILE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The longest side of an embedded picture preview (1024 px: a page column's width on a laptop; SHAP's
+ * plot of five classes is 1414 px wide). Smaller pictures keep their size.
+ */
+export const REPORT_PICTURE_MAX_SIDE = 1024;
+
+/**
+ * WebP quality of the previews: lossy at 85 is 5–15 times smaller than the PNG for these photo-like
+ * pictures with no visible change at page size; the lossless PNG stays in the folder, linked.
+ */
+const PREVIEW_QUALITY = 85;
+
+/**
+ * A picture's preview as a data URI: downscaled to {@link REPORT_PICTURE_MAX_SIDE} and WebP-encoded.
+ * A picture that does not decode (cut short) is embedded as it is, so the browser shows what it can.
+ */
+async function previewUri(png: Buffer): Promise<string> {
+  try {
+    const webp = await sharp(png, { failOn: 'error' })
+      .resize({ width: REPORT_PICTURE_MAX_SIDE, height: REPORT_PICTURE_MAX_SIDE, fit: 'inside', withoutEnlargement: true })
+      .webp({ quality: PREVIEW_QUALITY, smartSubsample: true })
+      .toBuffer();
+    return `data:image/webp;base64,${webp.toString('base64')}`;
+  } catch {
+    return `data:image/png;base64,${png.toString('base64')}`;
+  }
+}
+
+/** A relative link to a file of the folder: its name percent-encoded (no scheme or path can sneak in), then HTML-escaped. */
+function fileHref(name: string): string {
+  return esc(encodeURIComponent(name));
+}
 
 /** Reads a file of the output folder under the rules of {@link REPORT_MAX_FILE_BYTES}. */
 function readOwnFile(file: string): Promise<Buffer> {
@@ -43,8 +81,10 @@ interface Entry {
   name: string;
   lime?: Json;
   shap?: Json;
-  /** Embedded pictures, in display order, only those that exist. */
-  pictures: { caption: string; uri: string }[];
+  /** Embedded pictures, in display order, only those that exist: preview URI and the full-size file's name. */
+  pictures: { caption: string; uri: string; file: string }[];
+  /** The data files beside the pictures (JSON, .npy), linked from the page, only regular files that exist. */
+  data: string[];
 }
 
 interface Failure {
@@ -367,14 +407,19 @@ function qualitySummary(entries: Entry[]): string {
 function section(entry: Entry, i: number): string {
   const figures = entry.pictures
     .map(
-      (p) => `<figure><img src="${p.uri}" alt="${esc(`${entry.name}: ${p.caption}`)}"><figcaption>${esc(p.caption)}</figcaption></figure>`,
+      (p) =>
+        `<figure><a href="${fileHref(p.file)}"><img src="${p.uri}" alt="${esc(`${entry.name}: ${p.caption}`)}"></a><figcaption>${esc(p.caption)}</figcaption></figure>`,
     )
     .join('');
+  const data = entry.data.length
+    ? `<p class="muted">Values (with the folder): ${entry.data.map((f) => `<a href="${fileHref(f)}"><code>${esc(f)}</code></a>`).join(', ')}</p>`
+    : '';
   return (
     `<section id="img-${i}"><h2>${esc(entry.name)}</h2>` +
     runInfo(entry) +
     classesTable(entry) +
     (figures ? `<div>${figures}</div>` : '<p class="muted">no pictures</p>') +
+    data +
     qualityTable(entry) +
     segmentationInfo(entry) +
     timingsTable(entry) +
@@ -429,8 +474,37 @@ function failuresList(failures: Failure[]): string {
 }
 
 /**
+ * The data files of an entry that the page links to: its JSON files and the .npy arrays they name
+ * (plain names only, regular files of the folder, not links).
+ */
+async function dataFiles(outDir: string, entry: Entry, present: Set<string>): Promise<string[]> {
+  const names: string[] = [];
+  for (const [json, suffix] of [
+    [entry.lime, '.lime.json'],
+    [entry.shap, '.shap.json'],
+  ] as const) {
+    if (!json) continue;
+    names.push(`${entry.name}${suffix}`);
+    if (isObject(json.arrays))
+      for (const ref of Object.values(json.arrays)) if (isObject(ref) && typeof ref.file === 'string') names.push(ref.file);
+  }
+  const out: string[] = [];
+  for (const name of names) {
+    if (!present.has(name) || out.includes(name) || name !== path.basename(name)) continue;
+    try {
+      if ((await fs.promises.lstat(path.join(outDir, name))).isFile()) out.push(name);
+    } catch {
+      // Gone since the listing: not linked.
+    }
+  }
+  return out;
+}
+
+/**
  * Writes `outDir/report.html`: one self-contained page (pictures as base64 data URIs, inline CSS,
- * no external resources) over what `limeshap explain` wrote into `outDir`.
+ * no external resources) over what `limeshap explain` wrote into `outDir`. Pictures are previews:
+ * WebP, downscaled to at most {@link REPORT_PICTURE_MAX_SIDE} pixels a side, each a link to its
+ * full-size PNG in the folder; each image's JSON and `.npy` files are linked, never inlined.
  *
  * The page holds a summary table (image, top class and probability, LIME and SHAP evaluations and
  * total milliseconds, links to the sections), then per image the top classes, the LIME picture and
@@ -461,7 +535,7 @@ export async function writeReport(outDir: string, options?: ReportOptions): Prom
   for (const f of files) {
     const m = /^(.*)\.(lime|shap)\.json$/.exec(f);
     if (!m) continue;
-    const entry = byName.get(m[1]) ?? { name: m[1], pictures: [] };
+    const entry = byName.get(m[1]) ?? { name: m[1], pictures: [], data: [] };
     byName.set(m[1], entry);
     const json = await readJson(path.join(outDir, f), unreadable);
     if (m[2] === 'lime') entry.lime = json;
@@ -483,8 +557,9 @@ export async function writeReport(outDir: string, options?: ReportOptions): Prom
       // Browsers draw a cut-off PNG without complaint, so a half-written picture is flagged here.
       if (!completePng(bytes)) unreadable.push({ image: file, error: 'not a complete PNG (truncated or another format)' });
       // base64 never contains characters that need escaping in an attribute, so the URI goes in as it is.
-      e.pictures.push({ caption: p.caption, uri: `data:image/png;base64,${bytes.toString('base64')}` });
+      e.pictures.push({ caption: p.caption, uri: await previewUri(bytes), file });
     }
+  for (const e of entries) e.data = await dataFiles(outDir, e, present);
 
   // The policy pins the one inline script by hash, so should escaping ever miss, injected markup still cannot run or fetch.
   const scriptHash = createHash('sha256').update(SCRIPT).digest('base64');

@@ -6,7 +6,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createExplainer, limeToJson, renderLime, renderShap, shapToJson, writeReport } from '../lib';
+import sharp from 'sharp';
+import { createExplainer, renderLime, renderShap, REPORT_PICTURE_MAX_SIDE, saveLime, saveShap, writeReport } from '../lib';
 import { encodePng, markBoundaries } from '../lib/render';
 import { requireShared, shared } from './helpers/shared';
 
@@ -68,17 +69,11 @@ describe('writeReport', function () {
       for (const [name, file] of inputs) {
         // What explain-command.ts writes, small budgets: the report is under test, not the explanations.
         const lime = await explainer.lime(file, { numSamples: 100, seed: 1, topLabels: 3 });
-        fs.writeFileSync(
-          path.join(out, `${name}.lime.json`),
-          JSON.stringify({ image: file, model: 'mobilenetv2-12-int8.onnx', ...limeToJson(lime) }),
-        );
+        saveLime(lime, out, name, { image: file, model: 'mobilenetv2-12-int8.onnx' });
         fs.writeFileSync(path.join(out, `${name}.lime.png`), await renderLime(lime));
         fs.writeFileSync(path.join(out, `${name}.lime-heatmap.png`), await renderLime(lime, { kind: 'heatmap' }));
         const shap = await explainer.shap(file, { maxEvals: 100, seed: 1, topLabels: 3 });
-        fs.writeFileSync(
-          path.join(out, `${name}.shap.json`),
-          JSON.stringify({ image: file, model: 'mobilenetv2-12-int8.onnx', ...shapToJson(shap) }),
-        );
+        saveShap(shap, out, name, { image: file, model: 'mobilenetv2-12-int8.onnx' });
         fs.writeFileSync(path.join(out, `${name}.shap.png`), await renderShap(shap));
         // The optional segmentation overlay, so the report shows the segments too.
         fs.writeFileSync(path.join(out, `${name}.segments.png`), await encodePng(markBoundaries(lime.image, lime.segmentation.labels)));
@@ -105,8 +100,15 @@ describe('writeReport', function () {
     assert.equal(report, path.join(out, 'report.html'));
     const srcs = [...html.matchAll(/<img\b[^>]*\ssrc="([^"]*)"/g)].map((m) => m[1]);
     assert.equal(srcs.length, pictures, 'one <img> per picture in the folder');
-    for (const s of srcs) assert.match(s, /^data:image\/png;base64,[A-Za-z0-9+/]+=*$/);
-    assert.doesNotMatch(html, /<link\b|\b(?:src|href)="(?!data:|#)/i, 'no external resources, only data URIs and in-page links');
+    for (const s of srcs) assert.match(s, /^data:image\/webp;base64,[A-Za-z0-9+/]+=*$/);
+    assert.doesNotMatch(html, /<link\b|\bsrc="(?!data:)/i, 'no external resources, only data URIs');
+    // Links go to sections of the page or to files of the folder (full-size pictures, the values).
+    const files = new Set(fs.readdirSync(out));
+    for (const [, href] of html.matchAll(/\bhref="([^"]*)"/g))
+      assert.ok(
+        href.startsWith('#') || files.has(decodeURIComponent(href.replace(/&#39;/g, "'"))),
+        `${href}: a section or a file of the folder`,
+      );
     assert.match(html, /Content-Security-Policy/);
   });
 
@@ -152,6 +154,46 @@ describe('writeReport', function () {
     assert.equal(dom.match(/<img\b/gi)?.length, pictures, 'no <img> injected from failures.jsonl');
   });
 
+  it('keeps the page light: previews at most REPORT_PICTURE_MAX_SIDE a side, linked to the full pictures; the values linked, not inlined', async () => {
+    const previews = [...html.matchAll(/<a href="([^"]*)"><img src="data:image\/webp;base64,([^"]*)"/g)];
+    assert.equal(previews.length, pictures);
+    let pngBytes = 0;
+    for (const [, href, b64] of previews) {
+      const full = await sharp(path.join(out, decodeURIComponent(href.replace(/&#39;/g, "'")))).metadata();
+      const preview = await sharp(Buffer.from(b64, 'base64')).metadata();
+      assert.equal(preview.format, 'webp');
+      // The full picture, scaled to fit REPORT_PICTURE_MAX_SIDE (never enlarged), aspect kept.
+      const scale = Math.min(1, REPORT_PICTURE_MAX_SIDE / Math.max(full.width as number, full.height as number));
+      assert.ok(Math.abs((preview.width as number) - Math.round((full.width as number) * scale)) <= 1, `${href} width`);
+      assert.ok(Math.abs((preview.height as number) - Math.round((full.height as number) * scale)) <= 1, `${href} height`);
+      pngBytes += fs.statSync(path.join(out, decodeURIComponent(href.replace(/&#39;/g, "'")))).size;
+    }
+    assert.ok(html.length < pngBytes / 3, `report ${html.length} bytes against ${pngBytes} bytes of PNG`);
+    // Each image's JSON and arrays are linked; no per-segment weight of a JSON appears in the page.
+    for (const f of ['kitten_224.lime.json', 'kitten_224.lime-segments.npy', 'kitten_224.shap.json', 'kitten_224.shap.npy'])
+      assert.ok(html.includes(`<a href="${f}"><code>${f}</code></a>`), f);
+    const weights = JSON.parse(fs.readFileSync(path.join(out, 'kitten_224.lime.json'), 'utf8')).explanations[0].weights as number[];
+    assert.equal(weights.filter((w) => html.includes(String(w))).length, 0, 'no weight inlined');
+  });
+
+  it('downscales a picture wider than REPORT_PICTURE_MAX_SIDE', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'limeshap-report-wide-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'wide.shap.json'), JSON.stringify({ explanations: [] }));
+      const w = 2000,
+        h = 300;
+      const data = new Uint8Array(w * h * 3).map((_, i) => (i * 7) % 251);
+      fs.writeFileSync(path.join(dir, 'wide.shap.png'), await encodePng({ data, width: w, height: h }));
+      const page = fs.readFileSync(await writeReport(dir), 'utf8');
+      const b64 = /<img src="data:image\/webp;base64,([^"]*)"/.exec(page)?.[1] ?? '';
+      const m = await sharp(Buffer.from(b64, 'base64')).metadata();
+      assert.deepEqual([m.width, m.height], [REPORT_PICTURE_MAX_SIDE, Math.round((h * REPORT_PICTURE_MAX_SIDE) / w)]);
+      assert.match(page, /<a href="wide\.shap\.png"><img /);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('lists a cut-off picture among the failures (browsers draw those without complaint)', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'limeshap-report-cut-'));
     try {
@@ -192,7 +234,10 @@ describe('writeReport: what it reads', () => {
       const page = fs.readFileSync(await writeReport(dir), 'utf8');
       assert.ok(!page.includes('TOP-SECRET-CONTENT'), 'nothing read through a link');
       assert.ok(!page.includes(fs.readFileSync(outsidePng).toString('base64')), 'no picture from outside the folder');
-      assert.ok(page.includes(ownPng.toString('base64')), "the folder's own picture is embedded");
+      // The folder's own picture (grey 200) is embedded as a preview; the outside one (grey 9) is not.
+      const b64 = /<img src="data:image\/webp;base64,([^"]*)"/.exec(page)?.[1] ?? '';
+      const { channels } = await sharp(Buffer.from(b64, 'base64')).stats();
+      assert.ok(Math.abs(channels[0].mean - 200) < 3, `the folder's own picture is embedded (mean ${channels[0].mean})`);
       for (const name of ['leak.lime.json', 'real.lime-heatmap.png', 'real.shap.png', 'failures.jsonl'])
         assert.match(page, new RegExp(`${name.replace(/\./g, '\\.')}</td><td class="fail">[^<]*symbolic link`), name);
       assert.equal(page.match(/<img\b/g)?.length, 1);

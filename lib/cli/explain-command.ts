@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
 /**
  * `limeshap explain`: classifies and explains many images with LIME, SHAP or both. Per image it
- * writes NAME.lime.json, NAME.lime.png (lime's picture: top positive segments, the rest dimmed),
- * NAME.lime-heatmap.png (every segment's weight, with a colour bar), NAME.shap.json and NAME.shap.png
- * (shap's image_plot), with --evaluate an `evaluation` field in the JSON and NAME.lime-curves.png /
+ * writes NAME.lime.json and NAME.lime-segments.npy (label map), NAME.lime.png (lime's picture: top
+ * positive segments, the rest dimmed), NAME.lime-heatmap.png (every segment's weight, with a colour
+ * bar), NAME.shap.json, NAME.shap.npy (values; lib/save.ts) and NAME.shap.png (shap's image_plot),
+ * with --evaluate an `evaluation` field in the JSON and NAME.lime-curves.png /
  * NAME.shap-curves.png (deletion/insertion curves); each file atomically (temporary file, then rename), the JSON last, so a JSON
- * that parses marks a finished image. A failing image is recorded (failures.ts) and the run goes
- * on; Ctrl-C stops after the images in flight; --resume skips finished images made with the same
+ * that parses and names complete .npy arrays marks a finished image. A failing image is recorded
+ * (failures.ts) and the run goes on; Ctrl-C stops after the images in flight; --resume skips finished images made with the same
  * model and settings (fingerprint.ts); --shard i/n takes a deterministic 1/n of the inputs for job
  * arrays; one run at a time writes a folder (or a share of it: lock.ts).
  */
@@ -15,23 +16,26 @@ import * as path from 'node:path';
 import { cleanStaleTemporaries, TMP_SUFFIX_MAX, writeAtomic } from '../atomic-write';
 import { createExplainer } from '../explainer';
 import type { EvaluationResult } from '../metrics/run';
-import { limeToJson, renderCurves, renderLime, renderShap, shapToJson } from '../pictures';
+import { renderCurves, renderLime, renderShap } from '../pictures';
 import { writeReport } from '../report';
+import { LIME_ARRAYS, LONGEST_SAVED_SUFFIX, saveLime, saveShap, SHAP_ARRAYS } from '../save';
 import { EXIT } from './exit-codes';
 import { EXPLAIN_FLAGS, EXPLAIN_USAGE, limeOptionsOf, readExplainSettings } from './explain-flags';
 import { parseFlags } from './flags';
+import { resolveLabels } from './labels-flag';
 import { FailureLog } from './failures';
 import { explainFingerprints, hashFile, outputState, shapFeatures, type Fingerprint } from './fingerprint';
 import { collectInputs, outputNames, shardOf, type InputNotes } from './inputs';
 import { acquireLock, LockHeldError, type Lock } from './lock';
 import { makeOutFolder } from './out-folder';
+import { presetWarning } from './preset-check';
 import { ProgressDisplay } from './progress';
 import { printable } from './terminal';
 
 export { EXPLAIN_USAGE };
 
-/** The longest suffix an output name gets (NAME.lime-heatmap.png), before the temporary suffix. */
-const LONGEST_SUFFIX = '.lime-heatmap.png'.length;
+/** The longest suffix an output name gets (NAME.lime-segments.npy), before the temporary suffix. */
+const LONGEST_SUFFIX = Math.max('.lime-heatmap.png'.length, LONGEST_SAVED_SUFFIX);
 /** Bytes in one file name component on Linux, macOS and Windows filesystems. */
 const NAME_MAX = 255;
 
@@ -88,7 +92,7 @@ async function imageState(
   fingerprints: Record<'lime' | 'shap', Fingerprint>,
 ): Promise<'done' | 'todo' | string[]> {
   for (const { file, method } of files.json) {
-    const state = await outputState(file, fingerprints[method]);
+    const state = await outputState(file, fingerprints[method], method === 'lime' ? LIME_ARRAYS : SHAP_ARRAYS);
     if (state === 'missing') return 'todo';
     if (state !== 'done') return state;
   }
@@ -124,6 +128,8 @@ export async function explainCommand(argv: string[], log: (line: string) => void
     return EXIT.USAGE;
   }
   const s = readExplainSettings(values);
+  // Names to indices now: an unknown class is a usage error before any folder is made or work done.
+  if (s.labels !== undefined) s.labels = await resolveLabels(s.labels, s.classNames, s.model);
   const { method, out, shard } = s;
   // Inputs: expanded, sorted and named before sharding, so every shard agrees on names and shares;
   // before the output folder is made, so a glob that matches nothing (exit 2) leaves no folder behind.
@@ -254,6 +260,8 @@ export async function explainCommand(argv: string[], log: (line: string) => void
     };
     let interrupted = false;
     if (fatal === undefined && todo.length) {
+      const warning = await presetWarning(s.model, s.preset);
+      if (warning) log(warning);
       const explainer = await createExplainer(s.model, {
         preprocess: s.preset,
         classNames: s.classNames,
@@ -268,7 +276,7 @@ export async function explainCommand(argv: string[], log: (line: string) => void
       try {
         const batch = explainer.explainBatch(todo, {
           method,
-          lime: { ...limeOptionsOf(s), topLabels },
+          lime: { ...limeOptionsOf(s), topLabels, labels: s.labels as number[] | undefined },
           shap: {
             algorithm: s.algorithm,
             maxEvals: s.maxEvals,
@@ -277,6 +285,7 @@ export async function explainCommand(argv: string[], log: (line: string) => void
             features: s.features,
             seed: s.seed,
             topLabels,
+            labels: s.labels as number[] | undefined,
             // Pixel features have no segmentation (readExplainSettings refuses --segmentation with SHAP alone then).
             segmentation: shapFeatures(s) === 'superpixels' ? s.segmentation : undefined,
             masker: s.masker,
@@ -293,10 +302,11 @@ export async function explainCommand(argv: string[], log: (line: string) => void
           try {
             if (!item.ok) throw item.error;
             const meta = { image: file, model: s.model };
-            // Pictures first, JSON last: a JSON that parses means the image is complete (--resume).
+            // Pictures first, JSON last: a JSON that parses, with its arrays, means the image is complete (--resume).
             if (item.lime) {
-              writeAtomic(path.join(out, `${name}.lime.png`), await renderLime(item.lime));
-              writeAtomic(path.join(out, `${name}.lime-heatmap.png`), await renderLime(item.lime, { kind: 'heatmap' }));
+              // Every explained class, each panel titled with its class.
+              writeAtomic(path.join(out, `${name}.lime.png`), await renderLime(item.lime, { classIndex: 'all' }));
+              writeAtomic(path.join(out, `${name}.lime-heatmap.png`), await renderLime(item.lime, { kind: 'heatmap', classIndex: 'all' }));
             }
             if (item.shap) writeAtomic(path.join(out, `${name}.shap.png`), await renderShap(item.shap));
             if (curves && item.limeEvaluation)
@@ -304,24 +314,9 @@ export async function explainCommand(argv: string[], log: (line: string) => void
             if (curves && item.shapEvaluation)
               writeAtomic(path.join(out, `${name}.shap-curves.png`), await renderCurves(item.shapEvaluation));
             const evaluation = (e: EvaluationResult | undefined) => (e === undefined ? {} : { evaluation: e });
-            if (item.lime)
-              writeAtomic(
-                path.join(out, `${name}.lime.json`),
-                JSON.stringify(
-                  { ...meta, ...limeToJson(item.lime), ...evaluation(item.limeEvaluation), fingerprint: fingerprints.lime },
-                  null,
-                  1,
-                ) + '\n',
-              );
-            if (item.shap)
-              writeAtomic(
-                path.join(out, `${name}.shap.json`),
-                JSON.stringify(
-                  { ...meta, ...shapToJson(item.shap), ...evaluation(item.shapEvaluation), fingerprint: fingerprints.shap },
-                  null,
-                  1,
-                ) + '\n',
-              );
+            // saveLime/saveShap write the .npy arrays, then the JSON that names them.
+            if (item.lime) saveLime(item.lime, out, name, { ...meta, ...evaluation(item.limeEvaluation), fingerprint: fingerprints.lime });
+            if (item.shap) saveShap(item.shap, out, name, { ...meta, ...evaluation(item.shapEvaluation), fingerprint: fingerprints.shap });
             failures.clear(name);
             const first = item.lime ?? item.shap;
             const classes = first ? first.explanations.map((e) => `${e.label} ${(e.probability * 100).toFixed(1)}%`).join(', ') : '';

@@ -142,6 +142,12 @@ export const EXPLAIN_FLAGS: readonly Flag[] = [
   },
   { name: 'top', type: 'string', arg: 'K', help: `classes printed and explained (default ${DEFAULT_TOP_LABELS})` },
   {
+    name: 'labels',
+    type: 'string',
+    arg: 'LIST',
+    help: "explain these classes instead of the top K: indices or names, e.g. 281,285 or tabby\n(a name is a class's first synonym or full name in --class-names, any case)",
+  },
+  {
     name: 'provider',
     type: 'string',
     arg: 'LIST',
@@ -220,6 +226,11 @@ export interface ExplainSettings {
   /** Metrics to measure each explanation with (registry order), when --evaluate is given. */
   evaluate: MetricName[] | undefined;
   top: number | undefined;
+  /**
+   * --labels: the classes to explain, as typed (indices as numbers, names as strings); the command
+   * resolves names to indices (lib/cli/labels-flag.ts) before the run, so a run sees numbers only.
+   */
+  labels: (number | string)[] | undefined;
   providers: ExecutionProvider[] | undefined;
   concurrency: number | undefined;
   inference: (typeof INFERENCE)[number] | undefined;
@@ -268,6 +279,7 @@ export function readExplainSettings(values: FlagValues): ExplainSettings {
     seed: numberFlag(values, 'seed', { integer: true, min: 0, max: MAX_SEED }),
     evaluate: evaluateFlag(values),
     top: numberFlag(values, 'top', { integer: true, min: 1 }),
+    labels: labelsFlag(values),
     providers: providers as ExecutionProvider[] | undefined,
     concurrency: numberFlag(values, 'concurrency', { integer: true, min: 1 }),
     inference: choiceFlag(values, 'inference', INFERENCE),
@@ -290,6 +302,8 @@ export function readExplainSettings(values: FlagValues): ExplainSettings {
     throw new RangeError(`--stability-target must be in (0, 1], got "${settings.stabilityTarget}"`);
   if (settings.method === 'shap' && settings.segmentation !== undefined && shapFeatures(settings) === 'pixels')
     throw new RangeError('--segmentation and --segment-param need superpixels: with --method shap add --features superpixels');
+  if (settings.labels !== undefined && settings.top !== undefined)
+    throw new RangeError('--labels and --top both choose the classes to explain: give one of them');
   checkMethodFlags(values, settings.method);
   checkMaxEvalsAuto(settings);
   return settings;
@@ -341,6 +355,19 @@ function checkMaxEvalsAuto(s: ExplainSettings): void {
   const algorithm = s.algorithm ?? SHAP_ALGORITHMS[0];
   if (s.method !== 'lime' && s.maxEvals === 'auto' && !(ADAPTIVE_ALGORITHMS as readonly string[]).includes(algorithm))
     throw new RangeError(`--max-evals auto needs --algorithm ${ADAPTIVE_ALGORITHMS.join(' or ')} (got ${algorithm})`);
+}
+
+/**
+ * `--labels 281,tabby`: class indices (non-negative integers) and names, in order. A full ImageNet
+ * name holds commas ("tabby, tabby cat"), so the pieces are kept as typed and joined back where
+ * they form one name (lib/cli/labels-flag.ts); here only empty pieces are refused.
+ */
+function labelsFlag(values: FlagValues): (number | string)[] | undefined {
+  const t = text(values, 'labels');
+  if (t === undefined) return undefined;
+  const pieces = t.split(',').map((p) => p.trim());
+  if (pieces.some((p) => p === '')) throw new RangeError(`--labels expects class indices or names separated by commas, got "${t}"`);
+  return pieces.map((p) => (/^\d+$/.test(p) ? Number(p) : p));
 }
 
 /** `--evaluate a,b`: registered metric names (registry order, once each); RangeError naming the flag otherwise. */

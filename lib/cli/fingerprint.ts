@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { readRegularFile } from '../read-file';
+import { savedArraysComplete } from '../save';
 import { SEGMENT_REGISTRY, type SegmentOptions } from '../segment';
 import { resolveParams } from '../segment/method';
 import { SHAP_ALGORITHMS, SHAP_REGISTRY } from '../shap/registry';
@@ -62,10 +63,16 @@ export function differences(expected: Fingerprint, found: unknown): string[] {
 const MAX_OUTPUT_JSON_BYTES = 256 * 1024 * 1024;
 
 /**
- * The state of one output JSON: 'missing' (absent or unreadable: to do), 'done' (parses and
- * matches `expected`), or the list of differing settings.
+ * The state of one output JSON: 'missing' (absent or unreadable, or an array it must name absent or
+ * incomplete: to do), 'done' (parses, matches `expected`, and its arrays are complete), or the list
+ * of differing settings.
+ * @param arrays - the keys the JSON's `arrays` must name, each a complete `.npy` beside it (default none).
  */
-export async function outputState(file: string, expected: Fingerprint): Promise<'missing' | 'done' | string[]> {
+export async function outputState(
+  file: string,
+  expected: Fingerprint,
+  arrays: readonly string[] = [],
+): Promise<'missing' | 'done' | string[]> {
   let json: unknown;
   try {
     json = JSON.parse(
@@ -76,7 +83,9 @@ export async function outputState(file: string, expected: Fingerprint): Promise<
   }
   if (typeof json !== 'object' || json === null) return 'missing';
   const diff = differences(expected, (json as Record<string, unknown>).fingerprint);
-  return diff.length ? diff : 'done';
+  if (diff.length) return diff;
+  // The .npy files are written before the JSON, but a user may have removed or cut one since.
+  return (await savedArraysComplete(file, json as Record<string, unknown>, arrays)) ? 'done' : 'missing';
 }
 
 /** The SHAP features an `explain` run uses: --features, or the algorithm's default. */
@@ -103,6 +112,8 @@ export function explainFingerprints(s: ExplainSettings, modelHash: string, class
     seed: s.seed ?? null,
     top: s.top ?? null,
     evaluate: s.evaluate?.join(',') ?? null,
+    // Absent unless set, so outputs made before --labels existed still match; resolved indices by then.
+    ...(s.labels === undefined ? {} : { labels: s.labels.join(',') }),
   };
   const segmentation = s.segmentation === undefined ? null : segmentationKey(s.segmentation);
   return {

@@ -2,12 +2,13 @@
 // SPDX-License-Identifier: MIT
 /** The `limeshap` command. */
 import { explainCommand, EXPLAIN_USAGE } from './explain-command';
+import { inspectCommand, INSPECT_USAGE } from './inspect-command';
 import { segmentCommand, SEGMENT_USAGE } from './segment-command';
 import { nearest } from './suggest';
 import { printable } from './terminal';
 import { VERSION } from '../version';
 
-const COMMANDS = ['explain', 'segment'];
+const COMMANDS = ['explain', 'segment', 'inspect'];
 
 const USAGE = `Usage: limeshap <command> [options]
        limeshap --version
@@ -17,12 +18,15 @@ Commands:
              JSON + pictures per image)
   segment    compare segmentation parameters on images (table, CSV/JSON, overlays, contact sheets);
              with --model M --evaluate …, rank them by the quality of the explanations they give
+  inspect    show a model's inputs, outputs and metadata and the preprocessing preset it expects
 
 Run "limeshap <command> --help" for a command's options.
 
 ${EXPLAIN_USAGE}
 
-${SEGMENT_USAGE}`;
+${SEGMENT_USAGE}
+
+${INSPECT_USAGE}`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -31,6 +35,8 @@ async function main(argv: string[]): Promise<number> {
       return explainCommand(rest);
     case 'segment':
       return segmentCommand(rest);
+    case 'inspect':
+      return inspectCommand(rest);
     case undefined:
     case '-h':
     case '--help':

@@ -55,7 +55,7 @@ export interface MetricContext {
   original: Float64Array[];
   /** The seed the result was explained with (its recorded `seed`), else `seed`. */
   resultSeed: number;
-  /** The explained model's source; undefined for an explainer not made by createExplainer(). */
+  /** The explained model's source; undefined for a predict function's explainer (it has no ONNX bytes). */
   source?: ModelSource;
 }
 

@@ -7,7 +7,7 @@
  * the model's learnt output layers are destroyed is not explaining the model. Opt-in (it loads a
  * second model): ask for it in `metrics`.
  */
-import { checkNumber } from '../validate';
+import { checkNumber, rangeError } from '../validate';
 import type { MetricContext, MetricSpec, ModelSource } from './metric';
 import { randomizeModel, type RandomizedModel } from './randomize-model';
 import { spearman } from './stats';
@@ -28,8 +28,14 @@ export interface RandomizationMetric {
 
 /** Rewrites the model before any model call, so a `layers` beyond the model's is refused for free. */
 async function prepare(source: ModelSource | undefined, params: Record<string, unknown>, seed: number): Promise<RandomizedModel> {
+  // No source: a predict function's explainer (createExplainer gives every ONNX model one).
   if (source === undefined)
-    throw new RangeError("metric 'randomization' needs the model's bytes: use an explainer made by createExplainer()");
+    throw rangeError(
+      'metrics',
+      "no 'randomization' for this explainer: the check permutes an ONNX model's weights, and it has no model bytes " +
+        '(a predict function, or an explainer not made by createExplainer())',
+      'randomization',
+    );
   return randomizeModel(await source.bytes(), params.layers as number, seed);
 }
 

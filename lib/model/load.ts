@@ -21,7 +21,8 @@ export function defaultWorkerIntraOpThreads(): number {
   return os.availableParallelism();
 }
 
-async function readClassNames(source: string | readonly string[]): Promise<{ names: string[]; from: string }> {
+/** Reads `classNames` (a file of one label per line, or an array of strings); `from` names it in messages. */
+export async function readClassNames(source: string | readonly string[]): Promise<{ names: string[]; from: string }> {
   if (typeof source === 'string') {
     let text: string;
     try {
@@ -42,6 +43,17 @@ async function readClassNames(source: string | readonly string[]): Promise<{ nam
     if (typeof s !== 'string') throw typeError(`classNames[${i}]`, 'a string', s);
   });
   return { names: [...source], from: 'classNames' };
+}
+
+/** Checks {@link LoadModelOptions.softmax} (default `'auto'`): shared by every kind of model. */
+export function checkSoftmaxOption(value: unknown): 'auto' | boolean {
+  if (value === undefined) return 'auto';
+  return typeof value === 'boolean' ? value : checkChoice('softmax', value, ['auto'] as const);
+}
+
+/** Checks {@link LoadModelOptions.batchSize} (undefined: the model's own or the default): shared by every kind of model. */
+export function checkBatchSizeOption(value: unknown): number | undefined {
+  return value === undefined ? undefined : checkNumber('batchSize', value, { integer: true, min: 1, max: 65536 });
 }
 
 /**
@@ -109,11 +121,8 @@ export async function loadModelWithBytes(
     threads.intraOpNumThreads = checkNumber('intraOpNumThreads', o.intraOpNumThreads, { integer: true, min: 0, max: 1024 });
   if (o.interOpNumThreads !== undefined)
     threads.interOpNumThreads = checkNumber('interOpNumThreads', o.interOpNumThreads, { integer: true, min: 0, max: 1024 });
-  const softmaxOption: 'auto' | boolean =
-    o.softmax === undefined || typeof o.softmax === 'boolean'
-      ? (o.softmax ?? 'auto')
-      : checkChoice('softmax', o.softmax, ['auto'] as const);
-  const batchOption = o.batchSize === undefined ? undefined : checkNumber('batchSize', o.batchSize, { integer: true, min: 1, max: 65536 });
+  const softmaxOption = checkSoftmaxOption(o.softmax);
+  const batchOption = checkBatchSizeOption(o.batchSize);
   const inference: InferenceMode =
     o.inference === undefined ? DEFAULT_INFERENCE : checkChoice('inference', o.inference, ['main', 'worker'] as const);
   const labels = o.classNames === undefined ? undefined : await readClassNames(o.classNames);

@@ -69,3 +69,15 @@ export function softmaxRows(out: Float32Array, classes: number): void {
     for (let k = 0; k < classes; k++) out[row + k] = (e[k] as number) / total;
   }
 }
+
+/**
+ * The softmax step of every model's output: applies softmax to each row in place when `decision`
+ * is true; `undefined` (`softmax: 'auto'`, not decided yet) decides it first, from this output:
+ * softmax unless every row is already a distribution within `tolerance`.
+ * @returns the decision, for the model to keep.
+ */
+export function applySoftmax(out: Float32Array, classes: number, decision: boolean | undefined, tolerance: number): boolean {
+  const apply = decision ?? !allDistributions(out, classes, tolerance);
+  if (apply) softmaxRows(out, classes);
+  return apply;
+}

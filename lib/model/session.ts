@@ -16,7 +16,7 @@ import { float16ToFloat32 } from '../preprocess';
 import { rangeError } from '../validate';
 import { DescribedModel } from './info';
 import type { ResolvedModelOptions } from './load';
-import { acceptedOutputShape, allDistributions, checkFinite, checkOutputDims, noClasses, shapeText, softmaxRows } from './output';
+import { acceptedOutputShape, applySoftmax, checkFinite, checkOutputDims, noClasses, shapeText } from './output';
 import { checkRunArgs } from './run-args';
 import {
   DEFAULT_BATCH_SIZE,
@@ -170,6 +170,8 @@ function describeSession(
 
 /** The main-thread model: an onnxruntime session of a checked image classifier. */
 class OnnxModel extends DescribedModel implements Model {
+  /** Always an onnxruntime provider ('function' is a predict function's). */
+  declare readonly provider: ExecutionProvider;
   readonly inference = 'main';
   readonly sharedInput = false;
   private counters: ModelStats = { runs: 0, samples: 0, inferMs: 0 };
@@ -317,11 +319,9 @@ class OnnxModel extends DescribedModel implements Model {
 
   /** Applies (or decides, then applies) softmax to every row in place. */
   private postprocess(out: Float32Array, classes: number): void {
-    if (this.softmaxDecision === undefined) {
-      const tolerance = this.outputIsHalf() ? 1e-2 : 1e-3;
-      this.softmaxDecision = !allDistributions(out, classes, tolerance);
-    }
-    if (this.softmaxDecision) softmaxRows(out, classes);
+    // The tolerance matters only while undecided: the output's metadata is read only then.
+    const tolerance = this.softmaxDecision === undefined && this.outputIsHalf() ? 1e-2 : 1e-3;
+    this.softmaxDecision = applySoftmax(out, classes, this.softmaxDecision, tolerance);
   }
 
   private outputIsHalf(): boolean {

@@ -5,6 +5,11 @@ import type { InputDType, Layout } from '../preprocess';
 /** Execution providers that can be asked for. */
 export const EXECUTION_PROVIDERS = ['cpu', 'cuda'] as const;
 export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
+/**
+ * What runs a model: an onnxruntime execution provider, or `'function'` for a predict function
+ * (function-model.ts), which runs wherever the function runs.
+ */
+export type ModelProvider = ExecutionProvider | 'function';
 
 /**
  * Default number of images per `session.run` for models with a dynamic batch dimension: the fastest
@@ -96,8 +101,8 @@ export interface ModelInfo {
   readonly batch: number | 'dynamic';
   /** Images per `session.run` actually used. */
   readonly batchSize: number;
-  /** The execution provider in use. */
-  readonly provider: ExecutionProvider;
+  /** The execution provider in use, or `'function'` for a predict function. */
+  readonly provider: ModelProvider;
   /** Class labels, when given. */
   readonly classNames: readonly string[] | undefined;
 }
@@ -112,7 +117,13 @@ export interface ModelStats {
   inferMs: number;
 }
 
-/** A loaded image classifier: its {@link ModelInfo} and what changes as it runs. */
+/**
+ * A loaded image classifier: its {@link ModelInfo} and what changes as it runs. This is the one
+ * "model runner" the batch engine, LIME, SHAP and the metrics see; three kinds implement it: the
+ * onnxruntime session on the main thread (session.ts), the same in a worker (worker-proxy.ts), and
+ * a predict function (function-model.ts). What only an ONNX model can do is optional here
+ * (`loadCompositingGraph`) or refused where it is asked for (createExplainer, evaluate()).
+ */
 export interface Model extends ModelInfo {
   /** Number of classes: from the output shape when fixed, else known after the first run. */
   readonly classes: number | undefined;
@@ -132,11 +143,14 @@ export interface Model extends ModelInfo {
    * @param data - `count × C·H·W` values, C the input channels (3 for RGB) (Float32Array, or Uint16Array half bits for float16 models).
    * @param count - number of images, integer >= 0.
    * @param size - `[height, width]`, needed only when the model's height/width are dynamic.
+   * @param signal - gives up waiting once aborted: a predict function's run rejects with the
+   *   signal's reason (the function gets the signal too, to stop its own work); an onnxruntime run
+   *   cannot be interrupted and does not read it. Default: none.
    * @returns `count × classes` scores, row-major: probabilities, or logits with `softmax: false`.
    * @throws TypeError / RangeError for bad arguments; Error for an output of unexpected shape or
    *   type, for NaN/Infinity in the output (naming the output), or when onnxruntime fails.
    */
-  run(data: Float32Array | Uint16Array, count: number, size?: readonly [number, number]): Promise<Float32Array>;
+  run(data: Float32Array | Uint16Array, count: number, size?: readonly [number, number], signal?: AbortSignal): Promise<Float32Array>;
   /** The counters since load or the last {@link Model.resetStats}. */
   stats(): ModelStats;
   /** Zeroes the counters. */

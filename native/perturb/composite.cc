@@ -125,7 +125,18 @@ void Composite(const PreparedImage& image, const uint8_t* masks, size_t numSampl
         const uint8_t* keep = masks + b * m;
         T* dst = out + b * sampleSize;
         for (size_t r = blockRuns[k]; r < blockRuns[k + 1]; ++r) {
-          std::memset(sel + width3 * runs[r].start, keep[runs[r].label], width3 * runs[r].length);
+          const LabelRun& run = runs[r];
+          uint8_t* to = sel + width3 * run.start;
+          const uint8_t* from = keep + run.label;
+          if (!run.sequential) {
+            std::memset(to, *from, width3 * run.length);
+          } else if (width3 == 1) {
+            std::memcpy(to, from, run.length);
+          } else if (width3 == 3) {
+            for (size_t i = 0; i < run.length; ++i) to[3 * i] = to[3 * i + 1] = to[3 * i + 2] = from[i];
+          } else {  // interleaved float planes of another channel count
+            for (size_t i = 0; i < run.length; ++i) std::memset(to + width3 * i, from[i], width3);
+          }
         }
         if (nhwc) {
           select(dst + channels * q0, kept + channels * q0, hidden + channels * q0, sel, channels * n, stream);

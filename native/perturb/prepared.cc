@@ -130,15 +130,23 @@ void PreparedImage::Runs(const std::vector<LabelRun>** runs, const std::vector<s
     }
     // Runs of equal labels in scan order, cut at block boundaries: a sample's selector is then a
     // memset per run instead of a lookup per pixel (a 224² quickshift segmentation has ~30× fewer
-    // runs than pixels).
+    // runs than pixels). Runs of consecutive labels become one copy of the mask's bytes: with
+    // pixel features (each pixel its own player) equal-label runs are all one pixel long, and a
+    // memset per pixel made compositing ~5× slower than for superpixels.
     for (size_t q0 = 0; q0 < hw; q0 += kCompositeBlock) {
       blockRuns_.push_back(runs_.size());
       const size_t end = std::min(q0 + kCompositeBlock, hw);
       for (size_t q = q0; q < end;) {
         const int32_t label = labels_[q];
         size_t r = q + 1;
-        while (r < end && labels_[r] == label) ++r;
-        runs_.push_back({static_cast<uint32_t>(q - q0), static_cast<uint32_t>(r - q), label});
+        uint32_t sequential = 0;
+        if (r < end && labels_[r] != label && labels_[r] == label + 1) {
+          sequential = 1;
+          while (r < end && labels_[r] == labels_[r - 1] + 1) ++r;
+        } else {
+          while (r < end && labels_[r] == label) ++r;
+        }
+        runs_.push_back({static_cast<uint32_t>(q - q0), static_cast<uint32_t>(r - q), label, sequential});
         q = r;
       }
     }

@@ -29,10 +29,13 @@ namespace limeshap {
 /// Pixels per block: a block's selector (3 bytes per pixel at most) stays in L1.
 constexpr size_t kCompositeBlock = 4096;
 
-/// A run of pixels with one label inside a block: [start, start + length) relative to the block.
+/// A run of pixels inside a block, [start, start + length) relative to the block: either one label
+/// (`sequential` false) or consecutive labels label, label + 1, … (`sequential` true: the identity
+/// label map of pixel-level SHAP, where every equal-label run would be one pixel long).
 struct LabelRun {
   uint32_t start, length;
   int32_t label;
+  uint32_t sequential;
 };
 
 template <class T>

@@ -9,13 +9,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { HOST_TAG } from '../../lib/atomic-write';
+import { fromNpy } from '../../lib/npy';
 import { CLI, deadPid, explain, failureLines, filesEnding, writePng, writeTinyModel } from '../helpers/cli-fixture';
 
 const PNG_END = Buffer.from([0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]);
 
-/** Every output JSON parses and every picture is a complete PNG. */
+/** Every output JSON parses, every array is a complete .npy and every picture is a complete PNG. */
 function assertOutputsValid(dir: string): void {
   for (const f of filesEnding(dir, '.json')) JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
+  for (const f of filesEnding(dir, '.npy')) fromNpy(fs.readFileSync(path.join(dir, f))); // throws when cut short
   for (const f of filesEnding(dir, '.png')) {
     const b = fs.readFileSync(path.join(dir, f));
     assert.ok(b.subarray(1, 4).toString() === 'PNG' && b.subarray(b.length - 12).equals(PNG_END), `${f} is a complete PNG`);
@@ -95,8 +97,8 @@ describe('limeshap explain: batch bookkeeping', function () {
 
   it('a full disk: ENOSPC is a recorded failure with no temporary files left; when even recording fails, exit 3', function () {
     const mnt = fresh('tmpfs');
-    // A tmpfs of 300 KiB holds one image's outputs (~230 KB) and the small failure records.
-    const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=300k', 'tmpfs', mnt], { encoding: 'utf8' });
+    // A tmpfs of 420 KiB holds one image's outputs (~330 KB with its label map) and the small failure records.
+    const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=420k', 'tmpfs', mnt], { encoding: 'utf8' });
     if (m.status !== 0) {
       console.log(`      (skipped: cannot mount a tmpfs here: ${(m.stderr || m.error?.message || '').trim()})`);
       this.skip();

@@ -66,6 +66,30 @@ describe('native compositing of float planes', () => {
           }
       });
 
+  // Pixel features (SHAP over pixels): every pixel its own segment, so runs are of consecutive labels
+  // and the selector copies mask bytes instead of repeating one; interleaved, each is widened to C.
+  for (const C of [1, 2, 3, 4, 7])
+    it(`pixel labels (consecutive-label runs), ${C} channel(s), nhwc and nchw: each pixel picks by its own mask byte`, async () => {
+      const { kept, hidden } = planes(C);
+      const pixels = Int32Array.from({ length: W * H }, (_, p) => p);
+      const n = 3;
+      const masks = Uint8Array.from({ length: n * W * H }, (_, i) => ((i * 2654435761) >>> 29) & 1);
+      const size = C * W * H;
+      for (const layout of ['nhwc', 'nchw'] as const)
+        for (const level of ['scalar', 'avx2', 'avx512'] as const) {
+          simdLevel(level);
+          const out = new Float32Array(n * size);
+          await binding.compositePlanes(kept, hidden, pixels, W, H, C, layout, masks, W * H, out, 0);
+          for (let b = 0; b < n; b++)
+            for (let p = 0; p < W * H; p++)
+              for (let c = 0; c < C; c++) {
+                const i = layout === 'nchw' ? c * W * H + p : C * p + c;
+                if (out[b * size + i] !== (masks[b * W * H + p] ? kept : hidden)[i])
+                  assert.fail(`${layout}/${level}: sample ${b} pixel ${p} channel ${c}`);
+              }
+        }
+    });
+
   it('planes are copied: changing them in place between calls changes the output (no stale cache), and during a call changes nothing', async () => {
     const C = 3;
     const { kept, hidden } = planes(C);

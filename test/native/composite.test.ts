@@ -119,6 +119,59 @@ describe('native compositing', () => {
     }
   });
 
+  // Pixel features label each pixel with its own index: the kernel copies runs of consecutive labels
+  // from the mask instead of one memset per pixel. Labels mixing such runs with equal runs, decreasing
+  // steps, a step of 2 and runs crossing block boundaries must still pick per label.
+  it('consecutive-label runs (pixel features): identity labels and mixed patterns pick per label; both layouts, float32 and float16, every SIMD level', async () => {
+    const w = 83,
+      h = 59;
+    const hw = w * h;
+    const img = { data: Uint8Array.from({ length: hw * 3 }, (_, i) => (i * 29 + 3) % 256), width: w, height: h };
+    const bg = { data: Uint8Array.from({ length: hw * 3 }, (_, i) => (i * 11 + 90) % 256), width: w, height: h };
+    const identity = Int32Array.from({ length: hw }, (_, p) => p);
+    // Runs of consecutive labels of varied length, then a repeated label, a step down, a step of 2.
+    const mixed = Int32Array.from({ length: hw }, (_, p) => {
+      const k = p % 23;
+      return k < 9 ? 50 + k + (p % 7) : k < 13 ? 400 : k < 17 ? 300 - k : 2 * k;
+    });
+    const cases: [string, Int32Array, number][] = [
+      ['identity', identity, hw],
+      ['mixed', mixed, 460],
+    ];
+    const n = 5;
+    const threads = concurrency();
+    for (const [what, labs, M] of cases) {
+      const masks = Uint8Array.from({ length: n * M }, (_, i) => ((i * 2654435761) >>> 27) & 1);
+      for (const layout of ['nchw', 'nhwc'] as const) {
+        for (const dtype of ['float32', 'float16'] as const) {
+          const pre = resolvePreprocess({ ...forms[0][1], size: [h, w], layout });
+          const full = toTensorData(img, pre, dtype);
+          const none = toTensorData(bg, pre, dtype);
+          const size = 3 * hw;
+          const params = { scale: pre.scale, mean: pre.mean, std: pre.std, layout: pre.layout, channels: pre.channels };
+          for (const level of ['scalar', 'avx512'] as const) {
+            simdLevel(level);
+            concurrency(level === 'scalar' ? 1 : threads);
+            const out = dtype === 'float16' ? new Uint16Array(n * size) : new Float32Array(n * size);
+            await binding.composite(img.data, bg.data, labs, w, h, masks, M, params, out, 0);
+            for (let b = 0; b < n; b++) {
+              for (let p = 0; p < hw; p++) {
+                const from = masks[b * M + labs[p]] ? full : none;
+                for (let c = 0; c < 3; c++) {
+                  const i = layout === 'nchw' ? c * hw + p : 3 * p + c;
+                  if (out[b * size + i] !== from[i])
+                    assert.fail(`${what} ${layout}/${dtype}/${level}: sample ${b}, pixel ${p}, channel ${c}`);
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    concurrency(threads);
+    simdLevel('avx512');
+  });
+
   // The kernel caches each image's preprocessed planes between calls (native/perturb/planes.h): a
   // call must never see planes of other pixels or other parameters, whatever changed in between.
   it('planes reused between calls follow every change: pixels changed in place, hide, parameters, labels, element type, more images than the cache holds', async () => {
