@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
 import { createExplainer, segment, type Segmentation } from '../lib';
+import { loadModel } from '../lib/model';
 import { buildModel } from './helpers/onnx-builder';
 
 const H = 12,
@@ -200,6 +201,45 @@ describe('models of 1 and 4+ input channels (custom preprocessing)', function ()
     } finally {
       await explainer.dispose();
     }
+  });
+
+  it('where the channel dim sits: 3 wherever it is, else the fixed smaller dim with height and width alike', async () => {
+    const load = (shape: (number | string)[]) =>
+      loadModel(
+        buildModel({
+          inputs: [{ name: 'input', type: 'float32', shape }],
+          outputs: [{ name: 'scores', type: 'float32', shape: ['batch', 2] }],
+          // [N, 2]: the input's mean, twice (a model of any input shape with the declared output).
+          initializers: [{ name: 'axes', type: 'int64', dims: [1], data: [1] }],
+          nodes: [
+            { op: 'Flatten', inputs: ['input'], outputs: ['flat'], attributes: { axis: { int: 1 } } },
+            { op: 'ReduceMean', inputs: ['flat', 'axes'], outputs: ['m'], attributes: { keepdims: { int: 1 } } },
+            { op: 'Concat', inputs: ['m', 'm'], outputs: ['scores'], attributes: { axis: { int: 1 } } },
+          ],
+        }),
+      );
+    for (const [shape, layout, channels] of [
+      [['batch', 1, 28, 28], 'nchw', 1],
+      [['batch', 1, 'h', 'w'], 'nchw', 1],
+      [['batch', 64, 64, 13], 'nhwc', 13],
+      [['batch', 'h', 'w', 13], 'nhwc', 13],
+      [['batch', 3, 5, 3], 'nchw', 3],
+    ] as const) {
+      const m = await load([...shape]);
+      assert.deepEqual([m.layout, m.channels], [layout, channels], shape.join(','));
+      await m.dispose();
+    }
+    for (const shape of [
+      ['batch', 'c', 32, 32],
+      ['batch', 32, 32, 'c'],
+      ['batch', 2000, 'h', 'w'],
+      ['batch', 16, 16, 16],
+    ])
+      await assert.rejects(
+        load(shape),
+        { name: 'RangeError', message: /\[N, C, H, W\] or \[N, H, W, C\] with a fixed C from 1 to 1024/ },
+        shape.join(','),
+      );
   });
 
   it('refused with the parameter named: a preset, preset-based options, bgr, mean of 3 for 4 channels, a file or 3-channel pixels for a 4-channel model, a colour, graph compositing', async () => {

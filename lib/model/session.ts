@@ -17,6 +17,7 @@ import { rangeError } from '../validate';
 import { DescribedModel } from './info';
 import type { ResolvedModelOptions } from './load';
 import { acceptedOutputShape, applySoftmax, checkFinite, checkOutputDims, noClasses, shapeText } from './output';
+import { channelLayout } from './channel-layout';
 import { checkRunArgs } from './run-args';
 import {
   DEFAULT_BATCH_SIZE,
@@ -91,20 +92,6 @@ export async function openModel(bytes: Uint8Array, what: string, o: ResolvedMode
 }
 
 /**
- * Where the channel dim of a 4-D input sits, from dims 1 and 3: the one of size 3 (RGB, as before
- * any other count was accepted); else the fixed one of 1..MAX_MODEL_CHANNELS that is smaller than
- * the other or whose other is dynamic (`[N, 1, 28, 28]` is NCHW, `[N, 64, 64, 13]` NHWC).
- */
-function channelLayout(d1: unknown, d3: unknown): 'nchw' | 'nhwc' | undefined {
-  if (d1 === 3) return 'nchw';
-  if (d3 === 3) return 'nhwc';
-  const ok = (d: unknown): d is number => typeof d === 'number' && Number.isInteger(d) && d >= 1 && d <= MAX_MODEL_CHANNELS;
-  if (ok(d1) && (typeof d3 !== 'number' || d1 < d3)) return 'nchw';
-  if (ok(d3) && (typeof d1 !== 'number' || d3 < d1)) return 'nhwc';
-  return undefined;
-}
-
-/**
  * Checks that the session is an image classifier (one 4-D float32/float16 input with a fixed
  * channel dimension, 3 for RGB: see channelLayout; a first output of shape [N, K] or [N, K, 1, 1])
  * and describes it.
@@ -123,7 +110,7 @@ function describeSession(
     );
   const input = inputs[0] as TensorMeta;
   const shape = input.shape ?? [];
-  const layout = !input.isTensor || shape.length !== 4 ? undefined : channelLayout(shape[1], shape[3]);
+  const layout = !input.isTensor || shape.length !== 4 ? undefined : channelLayout(shape);
   if (layout === undefined)
     throw new RangeError(
       `model input must be a 4-D image tensor [N, C, H, W] or [N, H, W, C] with a fixed C from 1 to ${MAX_MODEL_CHANNELS} (3 for RGB); input "${input.name}" of model ${what} has shape ${input.isTensor ? shapeText(shape) : '(not a tensor)'}`,
