@@ -205,7 +205,7 @@ async function main(): Promise<void> {
   const batchMs = wall / n;
   const engineOwn = c.activeMs - c.runMs - c.compositeWaitMs;
   const starved = wall - c.activeMs;
-  const sum = (k: keyof LimeResult['timings']) => perImage.reduce((a, r) => a + r.timings[k], 0) / n;
+  const sum = (k: Exclude<keyof LimeResult['timings'], 'wait'>) => perImage.reduce((a, r) => a + r.timings[k], 0) / n;
   console.log(`\nbatch (explainer.explainBatch, ${n} images, default concurrency), ms per image`);
   console.log('  wall  infer  composite  engine  starved   wall ÷ pure   images/s');
   console.log(

@@ -11,11 +11,16 @@ import { loadImage, MAX_INPUT_BYTES, type ImageInput } from './image';
 import type { LimeOptions, LimeResult } from './lime';
 import type { EvaluateOptions, EvaluationResult } from './metrics/run';
 import type { ShapOptions, ShapResult } from './shap';
-import { RUN_CONTROL_KEYS } from './run-control';
+import { RUN_CONTROL_KEYS, type ExplainProgress } from './run-control';
 import { checkChoice, checkOptions, optionalNumber, typeError } from './validate';
 
-/** Progress of a batch, reported after every image. */
+/**
+ * Progress of a batch, reported after every image (`event: 'image'`) and each time a model batch
+ * returns samples of an image in flight (`event: 'samples'`).
+ */
 export interface BatchProgress {
+  /** What this report follows: an image finished and is yielded next, or samples came back from the model. */
+  event: 'image' | 'samples';
   /** Images finished (explained or failed). */
   done: number;
   /** Images that failed. */
@@ -27,7 +32,17 @@ export interface BatchProgress {
   elapsedMs: number;
   /** Finished images per second so far. */
   imagesPerSecond: number;
-  /** Estimated seconds left, when the total is known. */
+  /**
+   * Model evaluations of the LIME and SHAP explanations so far, finished images' and those in
+   * flight (evaluate()'s, with `evaluate`, are not counted).
+   */
+  evaluations: number;
+  /**
+   * Images' worth of work done: finished images plus the share of each image in flight, from its
+   * evaluations over the most its run may make (each method of `'both'` half an image).
+   */
+  progress: number;
+  /** Estimated seconds left, when the total is known and some work is done: from `progress` and the time so far. */
   etaSeconds?: number;
 }
 
@@ -44,7 +59,11 @@ export interface BatchOptions {
   shap?: ShapOptions;
   /** Images in flight at once, 1..64. Default 2: enough to overlap one image's CPU work with another's inference. */
   concurrency?: number;
-  /** Called after each image. */
+  /**
+   * Called after each image (before it is yielded) and each time samples of an image in flight come
+   * back from the model; see {@link BatchProgress}. A throw from an 'image' report ends the batch
+   * with that error; from a 'samples' report, it fails that image.
+   */
   onProgress?: (progress: BatchProgress) => void;
   /** When aborted, no new image is started; the images in flight finish and are yielded. */
   signal?: AbortSignal;
@@ -125,7 +144,47 @@ export async function* explainBatch(
   let started = 0,
     done = 0,
     failed = 0,
+    evaluations = 0,
     exhausted = false;
+  /** Share (0..1) of each image in flight that is done, by index. */
+  const partial = new Map<number, number>();
+
+  const report = (event: BatchProgress['event']) => {
+    if (!o.onProgress) return;
+    const elapsedMs = performance.now() - start;
+    let progress = done;
+    for (const share of partial.values()) progress += share;
+    o.onProgress({
+      event,
+      done,
+      failed,
+      inFlight: inFlight.size,
+      total,
+      elapsedMs,
+      imagesPerSecond: done / (elapsedMs / 1000),
+      evaluations,
+      progress,
+      etaSeconds: total === undefined || progress === 0 ? undefined : ((elapsedMs / 1000) * (total - progress)) / progress,
+    });
+  };
+
+  /** `options` with an onProgress that counts step `step` of `steps` of image `index` (and still calls the caller's). */
+  const counted = <T extends LimeOptions | ShapOptions>(options: T | undefined, index: number, step: number, steps: number) => {
+    // Not an object: passed on as given, for lime()/shap() to refuse.
+    if (!o.onProgress || (options !== undefined && (typeof options !== 'object' || options === null))) return options;
+    const theirs = options?.onProgress;
+    let seen = 0;
+    return {
+      ...options,
+      onProgress: (p: ExplainProgress) => {
+        if (typeof theirs === 'function') theirs(p);
+        evaluations += p.evaluations - seen;
+        seen = p.evaluations;
+        partial.set(index, (step + Math.min(1, p.evaluations / Math.max(1, p.planned))) / steps);
+        report('samples');
+      },
+    } as T;
+  };
 
   const explainOne = async (index: number, input: ImageInput): Promise<BatchItem> => {
     const t0 = performance.now();
@@ -133,8 +192,9 @@ export async function* explainBatch(
       // A path is read and decoded here, once for both methods, under the byte cap; the pixels go on.
       const image: ImageInput =
         typeof input === 'string' ? { ...(await loadImage(input, undefined, { maxInputBytes })), channels: 3 } : input;
-      const lime = method !== 'shap' ? await explainer.lime(image, o.lime) : undefined;
-      const shap = method !== 'lime' ? await explainer.shap(image, o.shap) : undefined;
+      const steps = method === 'both' ? 2 : 1;
+      const lime = method !== 'shap' ? await explainer.lime(image, counted(o.lime, index, 0, steps)) : undefined;
+      const shap = method !== 'lime' ? await explainer.shap(image, counted(o.shap, index, steps - 1, steps)) : undefined;
       const evaluate = (result: LimeResult | ShapResult | undefined, options: LimeOptions | ShapOptions | undefined) =>
         result && o.evaluate !== undefined
           ? explainer.evaluate(image, result, { explainOptions: explainedWith(options), ...o.evaluate })
@@ -164,22 +224,11 @@ export async function* explainBatch(
   while (inFlight.size > 0) {
     const item = await (inFlight.get(yielded) as Promise<BatchItem>);
     inFlight.delete(yielded);
+    partial.delete(yielded);
     yielded++;
     done++;
     if (!item.ok) failed++;
-    if (o.onProgress) {
-      const elapsedMs = performance.now() - start;
-      const rate = done / (elapsedMs / 1000);
-      o.onProgress({
-        done,
-        failed,
-        inFlight: inFlight.size,
-        total,
-        elapsedMs,
-        imagesPerSecond: rate,
-        etaSeconds: total === undefined ? undefined : (total - done) / rate,
-      });
-    }
+    report('image');
     await refill();
     yield item;
   }

@@ -20,6 +20,7 @@ import type { RgbImage } from './image';
 import type { Model } from './model';
 import { binding, type NativeCompositeParams } from './native';
 import { abortReason } from './run-control';
+import { blockingRun } from './stage-clock';
 
 /** One image's compositing inputs (all model-sized). */
 export interface ImageContext {
@@ -40,6 +41,11 @@ export interface ImageContext {
 export interface RequestStats {
   compositeMs: number;
   inferMs: number;
+  /**
+   * The engine's time on this request: its share of each batch's wait for compositing and of its run
+   * (stage-clock.ts: the rest of the time the request was pending went to other requests).
+   */
+  engineMs: number;
   /** Bytes of model input handed to onnxruntime for this request (padding of fixed-batch models excluded). */
   inputBytes: number;
 }
@@ -96,6 +102,8 @@ interface Batch {
   pieces: Piece[];
   count: number;
   compositeMs: number;
+  /** The loop's time on this batch before its run: waiting for its compositing, starting the next's (set by the loop). */
+  waitMs: number;
 }
 
 /**
@@ -233,7 +241,7 @@ export class BatchEngine implements MaskEngine {
     results.forEach((r, i) => {
       if (r.status === 'rejected') this.fail(pieces[i].request, r.reason as Error);
     });
-    return { buffer, pieces, count, compositeMs };
+    return { buffer, pieces, count, compositeMs, waitMs: 0 };
   }
 
   private fail(request: Request, err: Error): void {
@@ -253,7 +261,8 @@ export class BatchEngine implements MaskEngine {
     this.inFlight = run;
     try {
       const data = batch.buffer.subarray(offset * this.sampleSize, (offset + count) * this.sampleSize) as Float32Array | Uint16Array;
-      return await this.model.run(data, count, size, run.controller.signal);
+      // blockingRun: the part of a run that blocks the main thread is waiting for every other stage (lib/stage-clock.ts).
+      return await blockingRun(() => this.model.run(data, count, size, run.controller.signal));
     } finally {
       this.inFlight = undefined;
     }
@@ -269,6 +278,7 @@ export class BatchEngine implements MaskEngine {
       r.out.set(y.subarray((p.offset - first) * K, (p.offset - first + p.count) * K), p.from * K);
       r.finished += p.count;
       r.stats.inferMs += (inferMs * p.count) / rows;
+      r.stats.engineMs += (inferMs * p.count) / rows + (batch.waitMs * p.count) / batch.count;
       r.stats.compositeMs += (batch.compositeMs * p.count) / batch.count;
       r.stats.inputBytes += p.count * this.sampleSize * batch.buffer.BYTES_PER_ELEMENT;
       if (r.onRows) {
@@ -291,11 +301,14 @@ export class BatchEngine implements MaskEngine {
   private async loop(): Promise<void> {
     this.running = true;
     const started = performance.now();
+    // Where this batch's turn began: its time up to the run (the wait for its compositing, starting
+    // the next batch's) is apportioned with the run to its requests as their engineMs.
+    let turn = started;
     try {
       let k = 0;
       this.ensureBuffers(this.queue[0].ctx.rgb);
       let filling = this.fill(this.buffers[0]);
-      for (;;) {
+      for (; ; turn = performance.now()) {
         const waited = performance.now();
         const batch = await filling;
         this.clock.compositeWaitMs += performance.now() - waited;
@@ -306,6 +319,7 @@ export class BatchEngine implements MaskEngine {
         if (live.length === 0) continue;
         const size: [number, number] = [live[0].request.ctx.rgb.height, live[0].request.ctx.rgb.width];
         const t0 = performance.now();
+        batch.waitMs = t0 - turn;
         try {
           const y = await this.runPieces(batch, live, 0, batch.count, size);
           const runMs = performance.now() - t0;

@@ -239,7 +239,8 @@ export class Explainer {
   /**
    * Explains many images (LIME, SHAP or both per image) with a few in flight at once, sharing model
    * batches between them. Yields one item per image in input order; a failed image is a failed item
-   * (`ok: false`, with its error) and the batch goes on. `onProgress` is called after each image;
+   * (`ok: false`, with its error) and the batch goes on. `onProgress` is called after each image
+   * and as model batches return samples of the images in flight (see BatchProgress);
    * aborting `signal` stops starting new images and lets the ones in flight finish.
    * @example
    * for await (const item of explainer.explainBatch(files, { method: 'both', onProgress: console.log })) {

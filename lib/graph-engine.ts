@@ -17,6 +17,7 @@
  * whenever the image needs at least the batch size of samples (LIME: 1000).
  */
 import { performance } from 'node:perf_hooks';
+import { blockingRun } from './stage-clock';
 import { setEngine, type ImageContext, type MaskEngine, type RequestControl, type RequestStats } from './engine';
 import type { Model } from './model';
 import type { CompositingGraph, GraphBatch } from './model/types';
@@ -124,6 +125,22 @@ export class GraphEngine implements MaskEngine {
   }
 
   private async run(ctx: ImageContext, masks: Uint8Array, n: number, stats: RequestStats, control: RequestControl): Promise<Float32Array> {
+    // From here on the engine works for this request alone: all of it is the request's own time.
+    const started = performance.now();
+    try {
+      return await this.runBatches(ctx, masks, n, stats, control);
+    } finally {
+      stats.engineMs += performance.now() - started;
+    }
+  }
+
+  private async runBatches(
+    ctx: ImageContext,
+    masks: Uint8Array,
+    n: number,
+    stats: RequestStats,
+    control: RequestControl,
+  ): Promise<Float32Array> {
     const p = this.prepare(ctx);
     const M = ctx.segments;
     if (masks.length !== n * M) throw new RangeError(`masks has ${masks.length} elements, expected ${n} × ${M}`);
@@ -144,7 +161,7 @@ export class GraphEngine implements MaskEngine {
         width: ctx.rgb.width,
       };
       const t0 = performance.now();
-      out.push(await this.graph.run(batch));
+      out.push(await blockingRun(() => this.graph.run(batch)));
       stats.inferMs += performance.now() - t0;
       stats.inputBytes += graphBatchBytes(batch);
       control.onRows?.(count); // a throw rejects this request only: the chain goes on

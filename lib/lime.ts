@@ -6,8 +6,8 @@
  * weight each sample by sqrt(exp(-d²/w²)) of its cosine distance to row 0, and fit a weighted linear
  * surrogate per explained class. Sampling comes from `seed`; results echo it.
  */
-import { performance } from 'node:perf_hooks';
-import { maskEvaluator } from './mask-evaluator';
+import { maskEvaluator, type EvaluationStats } from './mask-evaluator';
+import { StageTimer } from './stage-clock';
 import type { Compositing } from './engine';
 import { backgroundImage, DEFAULT_BLUR_SIZE, resolveBackground, type Background, type BackgroundSpec } from './background';
 import type { RgbImage } from './image';
@@ -122,12 +122,24 @@ export interface LimeResult {
    */
   inputBytes: number;
   /**
-   * Milliseconds per stage: segment; composite (native compositing time, overlapped with infer);
-   * infer (inside model.run: session.run and reading its output); evaluate (wall time of
-   * compositing and inference together, as the clock saw it: `evaluate − infer` is the compositing
-   * the model had to wait for); fit; total.
+   * Milliseconds per stage, each the stage's own time: segment; composite (native compositing time,
+   * overlapped with infer); infer (inside model.run: session.run and reading its output); evaluate
+   * (the batch engine's time on this image's samples: compositing the model had to wait for, then
+   * inference, so `evaluate − infer` is the compositing inference did not hide); fit; total (the
+   * call's wall time less `wait.total`). `wait` holds, per stage, the time it spent waiting for
+   * other work sharing the model — other images' samples in the batch engine, other images' model
+   * runs blocking the main thread — so a stage's wall time is its own time + its wait (0 when the
+   * image ran alone; see stage-clock.ts).
    */
-  timings: { segment: number; composite: number; infer: number; evaluate: number; fit: number; total: number };
+  timings: {
+    segment: number;
+    composite: number;
+    infer: number;
+    evaluate: number;
+    fit: number;
+    total: number;
+    wait: { segment: number; evaluate: number; fit: number; total: number };
+  };
 }
 
 /** Every option `explainer.lime()` takes. */
@@ -231,14 +243,12 @@ export async function runLime(
   classNames: (i: number) => string,
   control: RunControl = {},
 ): Promise<LimeResult> {
-  const start = performance.now();
+  const timer = new StageTimer(['segment', 'evaluate', 'fit'] as const);
   const o = resolveLimeOptions(options, model.classes ?? Number.MAX_SAFE_INTEGER);
   throwIfAborted(control.signal);
 
   // 1. Segments of the model-sized image.
-  const t0 = performance.now();
-  const seg = await resolveSegmentation(rgb, o.segmentation, o.seed);
-  const segmentMs = performance.now() - t0;
+  const seg = await timer.time('segment', () => resolveSegmentation(rgb, o.segmentation, o.seed));
   const M = seg.count;
   checkSampleMemory(o.numSamples, M, model.classes, o.adaptive ? 'maxSamples' : 'numSamples');
 
@@ -250,6 +260,7 @@ export async function runLime(
   const hide = await backgroundImage('hide', o.hide, rgb, seg.labels, M);
   // Planned: every sample (with 'auto', the maxSamples limit); duplicates are evaluated once.
   const evaluator = maskEvaluator(model, pre, rgb, hide, seg.labels, M, { control, planned: () => n });
+  timer.use(evaluator.stats);
   const params = {
     kernelWidth: o.kernelWidth,
     regressor: o.regressor,
@@ -259,20 +270,14 @@ export async function runLime(
   };
   let y: Float32Array, K: number, explained: number[], fit: NativeLimeFitOutput, used: number;
   let stability: LimeStability | undefined;
-  let fitMs = 0;
   let masks: Uint8Array;
-  let evaluateMs = 0;
   if (!o.adaptive) {
     masks = drawMasks(o.sampler, o.seed, n, M);
-    const te = performance.now();
-    y = await evaluator.evaluate(masks, n);
-    evaluateMs = performance.now() - te;
+    y = await timer.time('evaluate', () => evaluator.evaluate(masks, n));
     K = evaluator.classes();
     explained = explainedClasses(y, K, o);
     // 4. Weighted fits, all classes from one native call.
-    const t1 = performance.now();
-    fit = await fitClasses(masks, n, M, y, K, explained, params);
-    fitMs = performance.now() - t1;
+    fit = await timer.time('fit', () => fitClasses(masks, n, M, y, K, explained, params));
     used = n;
   } else {
     // 3–4 in rounds: each round evaluates the next rows of the one draw, then refits on all rows
@@ -283,20 +288,21 @@ export async function runLime(
     used = 0;
     for (let round = 1; ; round++) {
       const end = Math.min(n, used + roundSize);
-      masks = drawMasks(o.sampler, o.seed, end, M);
-      const te = performance.now();
-      parts.push(await evaluator.evaluate(masks.subarray(used * M, end * M), end - used));
-      evaluateMs += performance.now() - te;
+      const drawn = drawMasks(o.sampler, o.seed, end, M);
+      masks = drawn;
+      const from = used;
+      parts.push(await timer.time('evaluate', () => evaluator.evaluate(drawn.subarray(from * M, end * M), end - from)));
       used = end;
       K = evaluator.classes();
       y = concat(parts);
       explained = explainedClasses(y, K, o);
-      const t1 = performance.now();
-      fit = await fitClasses(masks.subarray(0, used * M), used, M, y, K, explained, params);
-      const target = Float64Array.from({ length: used }, (_, i) => y[i * K + explained[0]]);
-      // The bootstrap's seed follows the run's, so the stopping point is the seed's too.
-      const b = await bootstrapStability(masks, used, M, target, fit.coef.subarray(0, M), params, (o.seed + used) % 2 ** 53);
-      fitMs += performance.now() - t1;
+      const [f, b] = await timer.time('fit', async () => {
+        const f = await fitClasses(drawn.subarray(0, end * M), end, M, y, K, explained, params);
+        const target = Float64Array.from({ length: end }, (_, i) => y[i * K + explained[0]]);
+        // The bootstrap's seed follows the run's, so the stopping point is the seed's too.
+        return [f, await bootstrapStability(drawn, end, M, target, f.coef.subarray(0, M), params, (o.seed + end) % 2 ** 53)] as const;
+      });
+      fit = f;
       stability = { reached: b.stability, target: stabilityTarget, rounds: round, k: b.k };
       if ((b.stability >= stabilityTarget && used >= least) || used >= n) break;
     }
@@ -337,14 +343,21 @@ export async function runLime(
     provider: model.provider,
     compositing: evaluator.compositing,
     inputBytes: evaluator.stats.inputBytes,
-    timings: {
-      segment: segmentMs,
-      composite: evaluator.stats.compositeMs,
-      infer: evaluator.stats.inferMs,
-      evaluate: evaluateMs,
-      fit: fitMs,
-      total: performance.now() - start,
-    },
+    timings: limeTimings(timer, evaluator.stats),
+  };
+}
+
+/** The result's `timings` (see LimeResult.timings). */
+function limeTimings(timer: StageTimer<'segment' | 'evaluate' | 'fit'>, stats: EvaluationStats): LimeResult['timings'] {
+  const { own, wait } = timer.totals();
+  return {
+    segment: own.segment,
+    composite: stats.compositeMs,
+    infer: stats.inferMs,
+    evaluate: own.evaluate,
+    fit: own.fit,
+    total: own.total,
+    wait,
   };
 }
 

@@ -9,9 +9,10 @@ import type { Model } from './model';
 import { engineFor, type Compositing, type ImageContext } from './engine';
 import { toTensorData, type ResolvedPreprocess } from './preprocess';
 import { throwIfAborted, type RunControl } from './run-control';
+import { mainThreadBlockedMs, type EvaluationClock } from './stage-clock';
 
-/** What was spent evaluating masks. */
-export interface EvaluationStats {
+/** What was spent evaluating masks (the {@link EvaluationClock} fields: see stage-clock.ts). */
+export interface EvaluationStats extends EvaluationClock {
   /** Model evaluations actually run (distinct masks). */
   evaluations: number;
   /** Native compositing time (this image's share of each batch; overlapped with inference). */
@@ -76,16 +77,39 @@ export function maskEvaluator(
         ? { kept: toTensorData(rgb, pre) as Float32Array, hidden: toTensorData(hide, pre) as Float32Array }
         : undefined,
   };
-  const stats: EvaluationStats = { evaluations: 0, compositeMs: 0, inferMs: 0, inputBytes: 0 };
+  const stats: EvaluationStats = {
+    evaluations: 0,
+    compositeMs: 0,
+    inferMs: 0,
+    engineMs: 0,
+    inputBytes: 0,
+    evaluatingMs: 0,
+    blockedWhileEvaluatingMs: 0,
+  };
   let classes = model.classes ?? 0;
+  // The clock runs while any evaluation is pending (a caller may have several at once).
+  let pending = 0,
+    since = 0,
+    blockedSince = 0;
 
   async function evaluateUnique(masks: Uint8Array, n: number): Promise<Float32Array> {
     // Checked here too: an abort between two evaluate() calls (LIME rounds, SHAP steps) stops the run.
     throwIfAborted(signal);
-    const y = await engine.evaluate(ctx, masks, n, stats, { signal, onRows });
-    if (n > 0) classes = y.length / n;
-    stats.evaluations += n;
-    return y;
+    if (pending++ === 0) {
+      since = performance.now();
+      blockedSince = mainThreadBlockedMs();
+    }
+    try {
+      const y = await engine.evaluate(ctx, masks, n, stats, { signal, onRows });
+      if (n > 0) classes = y.length / n;
+      stats.evaluations += n;
+      return y;
+    } finally {
+      if (--pending === 0) {
+        stats.evaluatingMs += performance.now() - since;
+        stats.blockedWhileEvaluatingMs += mainThreadBlockedMs() - blockedSince;
+      }
+    }
   }
 
   return {

@@ -221,19 +221,30 @@ async function readFailures(file: string): Promise<Failure[]> {
 }
 
 function timingsTable(entry: Entry): string {
-  // One row per stage, one column per method, because LIME and SHAP share most stage names.
+  // One row per stage, one column per method, because LIME and SHAP share most stage names; where
+  // the outputs hold `wait` (the time a stage waited for other images), a wait column beside it.
   const cols: [string, Json][] = [];
-  if (isObject(entry.lime?.timings)) cols.push(['LIME', entry.lime.timings as Json]);
-  if (isObject(entry.shap?.timings)) cols.push(['SHAP', entry.shap.timings as Json]);
+  for (const [method, result] of [
+    ['LIME', entry.lime],
+    ['SHAP', entry.shap],
+  ] as const) {
+    if (!isObject(result?.timings)) continue;
+    const t = result.timings as Json;
+    cols.push([isObject(t.wait) ? `${method} own` : method, t]);
+    if (isObject(t.wait)) cols.push([`${method} wait`, t.wait as Json]);
+  }
   if (!cols.length) return '';
   const stages: string[] = [];
-  for (const [, t] of cols) for (const k of Object.keys(t)) if (k !== 'total' && !stages.includes(k)) stages.push(k);
+  for (const [, t] of cols) for (const k of Object.keys(t)) if (k !== 'total' && k !== 'wait' && !stages.includes(k)) stages.push(k);
   stages.push('total');
   const head = `<tr><th>stage (ms)</th>${cols.map(([m]) => `<th>${m}</th>`).join('')}</tr>`;
   const rows = stages.map(
     (s) => `<tr><td>${esc(s)}</td>${cols.map(([, t]) => `<td class="n">${s in t ? num(t[s], 1) : '—'}</td>`).join('')}</tr>`,
   );
-  return `<h3>Timings</h3><table>${head}${rows.join('')}</table>`;
+  const note = cols.some(([m]) => m.endsWith(' wait'))
+    ? "<p class=\"muted\">own: the stage's own time; wait: time it waited for other images in flight (their samples in the model's batches, their model runs); own + wait = the stage's wall time.</p>"
+    : '';
+  return `<h3>Timings</h3><table>${head}${rows.join('')}</table>${note}`;
 }
 
 function classesTable(entry: Entry): string {

@@ -7,7 +7,8 @@
  * (segments of `segment()`; for Partition, a hierarchy merging adjacent segments by colour).
  */
 import { performance } from 'node:perf_hooks';
-import { maskEvaluator } from './mask-evaluator';
+import { maskEvaluator, type EvaluationStats } from './mask-evaluator';
+import { StageTimer } from './stage-clock';
 import type { Compositing } from './engine';
 import { backgroundImage, resolveBackground, type Background, type BackgroundSpec } from './background';
 import type { RgbImage } from './image';
@@ -127,7 +128,25 @@ export interface ShapResult {
    * (3·H·W each) once per run.
    */
   inputBytes: number;
-  timings: { segment: number; composite: number; infer: number; solve: number; total: number };
+  /**
+   * Milliseconds per stage, each the stage's own time: segment (superpixels; with pixel features
+   * the player indices); composite (native compositing, overlapped with infer); infer (inside
+   * model.run); evaluate (the batch engine's time on this image's samples: compositing waited for,
+   * then inference); solve (the algorithm's own work between its evaluations); total (the call's
+   * wall time less `wait.total`). `wait` holds, per stage, the time it spent waiting for other work
+   * sharing the model — other images' samples in the batch engine, other images' model runs
+   * blocking the main thread — so a stage's wall time is its own time + its wait (0 when the image
+   * ran alone; see stage-clock.ts).
+   */
+  timings: {
+    segment: number;
+    composite: number;
+    infer: number;
+    evaluate: number;
+    solve: number;
+    total: number;
+    wait: { segment: number; evaluate: number; solve: number; total: number };
+  };
 }
 
 /** Options every algorithm takes; each algorithm adds its own (ShapAlgorithmSpec.options). */
@@ -200,25 +219,25 @@ export async function runShap(
   classNames: (i: number) => string,
   control: RunControl = {},
 ): Promise<ShapResult> {
-  const start = performance.now();
+  const timer = new StageTimer(['segment', 'evaluate', 'solve'] as const);
   const { o, algorithm, features, seed, batchSize, background } = resolveShapOptions(options);
   throwIfAborted(control.signal);
 
   // Features: superpixels (a segmentation) or pixels (each pixel its own player).
-  const t0 = performance.now();
-  let seg: Segmentation | undefined;
+  if (features !== 'superpixels' && o.segmentation !== undefined)
+    throw rangeError('segmentation', "only with features 'superpixels'", 'a segmentation');
+  const seg = features === 'superpixels' ? await timer.time('segment', () => resolveSegmentation(rgb, o.segmentation, seed)) : undefined;
   let labels: Int32Array;
   let M: number;
-  if (features === 'superpixels') {
-    seg = await resolveSegmentation(rgb, o.segmentation, seed);
+  if (seg) {
     labels = seg.labels;
     M = seg.count;
   } else {
-    if (o.segmentation !== undefined) throw rangeError('segmentation', "only with features 'superpixels'", 'a segmentation');
+    const t0 = performance.now();
     M = rgb.width * rgb.height;
     labels = Int32Array.from({ length: M }, (_, i) => i);
+    timer.own.segment += performance.now() - t0; // synchronous: nothing else ran meanwhile
   }
-  const segmentMs = performance.now() - t0;
 
   // Budget.
   if (algorithm.maxPlayers !== undefined && M > algorithm.maxPlayers.limit) {
@@ -239,6 +258,7 @@ export async function runShap(
   const hide = await backgroundImage('masker', background, rgb, seg?.labels, M);
   // Planned: maxEvals (with 'auto', its limit); the image's own row counts too.
   const evaluator = maskEvaluator(model, pre, rgb, hide, labels, M, { dedupe: false, control, planned: () => maxEvals });
+  timer.use(evaluator.stats);
   const game = cachedGame(
     M,
     (m, n) => evaluator.evaluate(m, n),
@@ -247,7 +267,7 @@ export async function runShap(
   );
 
   // The classes to explain come from f(image), the full coalition (cached: the algorithms need it too).
-  const fx = await game.evaluate(new Uint8Array(M).fill(1), 1);
+  const fx = await timer.time('evaluate', () => game.evaluate(new Uint8Array(M).fill(1), 1));
   const K = fx.length;
   o.labels?.forEach((l, i) => {
     if (l >= K) throw rangeError(`labels[${i}]`, `a class index below ${K}`, l);
@@ -257,9 +277,10 @@ export async function runShap(
   const explained = o.labels ?? topK(fx, o.topLabels ?? Math.min(DEFAULT_TOP_LABELS, K));
   const run = { explained, maxEvals, seed, batchSize, ...(adaptive ? { adaptive } : {}) };
 
-  const t1 = performance.now();
-  const result = await algorithm.run({ game, run, options: o as Record<string, unknown>, features, rgb, labels, players: M });
-  const solveMs = performance.now() - t1 - evaluator.stats.inferMs;
+  // The algorithm's evaluations count to evaluate, the rest of its time (its own work) to solve.
+  const result = await timer.split('evaluate', 'solve', () =>
+    algorithm.run({ game, run, options: o as Record<string, unknown>, features, rgb, labels, players: M }),
+  );
 
   const pixels = rgb.width * rgb.height;
   const sizes = new Float64Array(M);
@@ -287,12 +308,20 @@ export async function runShap(
     ...(result.precision ? { precision: result.precision } : {}),
     seed,
     provider: model.provider,
-    timings: {
-      segment: segmentMs,
-      composite: evaluator.stats.compositeMs,
-      infer: evaluator.stats.inferMs,
-      solve: Math.max(0, solveMs),
-      total: performance.now() - start,
-    },
+    timings: shapTimings(timer, evaluator.stats),
+  };
+}
+
+/** The result's `timings` (see ShapResult.timings). */
+function shapTimings(timer: StageTimer<'segment' | 'evaluate' | 'solve'>, stats: EvaluationStats): ShapResult['timings'] {
+  const { own, wait } = timer.totals();
+  return {
+    segment: own.segment,
+    composite: stats.compositeMs,
+    infer: stats.inferMs,
+    evaluate: own.evaluate,
+    solve: own.solve,
+    total: own.total,
+    wait,
   };
 }

@@ -49,16 +49,56 @@ describe('explainBatch()', () => {
     assert.ok(!bad.ok && /Unsupported or corrupt image/.test(bad.error.message));
     const good = items[2];
     assert.ok(good.ok && good.lime && good.shap);
-    assert.equal(progress.length, 5);
+    const images = progress.filter((p) => p.event === 'image');
+    assert.equal(images.length, 5);
     assert.deepEqual(
-      progress.map((p) => p.done),
+      images.map((p) => p.done),
       [1, 2, 3, 4, 5],
     );
-    assert.equal(progress[4].failed, 2);
-    assert.equal(progress[4].total, 5);
+    assert.equal(images[4].failed, 2);
+    assert.equal(images[4].total, 5);
+    assert.equal(images[4].progress, 5);
+    assert.equal(images[4].etaSeconds, 0);
+    // Every evaluation of the explained images was reported (the failed ones made none).
+    const made = items.reduce((a, i) => a + (i.ok ? (i.lime?.evaluations ?? 0) + (i.shap?.evaluations ?? 0) : 0), 0);
+    assert.equal(images[4].evaluations, made);
     // Same result as one call on its own (batching never changes values).
     const alone = await explainer.lime(image(2), { numSamples: 30, segmentation: grid });
     assert.deepEqual(good.lime?.explanations[0].weights, alone.explanations[0].weights);
+    await explainer.dispose();
+  });
+
+  it('reports samples as model batches return them, before the first image is done; progress counts shares of images in flight', async () => {
+    const explainer = await createExplainer(linearModel({ height: H, width: W, classes: 3 }).bytes, {
+      preprocess: identity,
+      batchSize: 16,
+    });
+    const progress: BatchProgress[] = [];
+    const theirs: number[] = [];
+    const items: BatchItem[] = [];
+    for await (const item of explainer.explainBatch([image(1), image(2), image(3)], {
+      method: 'both',
+      // The caller's own per-explanation onProgress is still called.
+      lime: { numSamples: 200, segmentation: grid, onProgress: (p) => theirs.push(p.evaluations) },
+      shap: { maxEvals: 100 },
+      concurrency: 1,
+      onProgress: (p) => progress.push({ ...p }),
+    }))
+      items.push(item);
+    const first = progress.findIndex((p) => p.event === 'image');
+    assert.ok(first > 3, `several sample reports before the first image (${first})`);
+    const before = progress.slice(0, first);
+    assert.ok(before.every((p) => p.event === 'samples' && p.done === 0 && p.inFlight === 1));
+    // Evaluations and progress only grow; with one image in flight and 'both', LIME is its first half.
+    for (let i = 1; i < progress.length; i++) {
+      assert.ok(progress[i].evaluations >= progress[i - 1].evaluations);
+      assert.ok(progress[i].progress >= progress[i - 1].progress - 1e-12, `progress ${progress[i - 1].progress} → ${progress[i].progress}`);
+    }
+    const lime0 = items[0].ok ? (items[0].lime?.evaluations ?? 0) : 0;
+    const afterLime = before.find((p) => p.evaluations === lime0);
+    assert.ok(afterLime && Math.abs(afterLime.progress - 0.5) < 1e-9, JSON.stringify(afterLime));
+    assert.ok(before.every((p) => p.progress > 0 && p.progress <= 1 && p.etaSeconds !== undefined));
+    assert.equal(theirs.length > 0 && theirs[theirs.length - 1], items[2].ok ? items[2].lime?.evaluations : -1);
     await explainer.dispose();
   });
 

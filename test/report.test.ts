@@ -123,6 +123,9 @@ describe('writeReport', function () {
     assert.match(html, /quickshift/);
     assert.match(html, /kernelSize=4/);
     for (const stage of ['segment', 'composite', 'infer', 'fit', 'solve', 'total']) assert.ok(html.includes(`<td>${stage}</td>`), stage);
+    // Own time and waiting per method, each a column (a 'wait' row would be an object printed as a number).
+    for (const col of ['LIME own', 'LIME wait', 'SHAP own', 'SHAP wait']) assert.ok(html.includes(`<th>${col}</th>`), col);
+    assert.ok(!html.includes('<td>wait</td>'));
   });
 
   it('escapes every user-supplied text: file names, errors, title', () => {

@@ -13,6 +13,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { cleanStaleTemporaries, TMP_SUFFIX_MAX, writeAtomic } from '../atomic-write';
 import { createExplainer } from '../explainer';
 import type { EvaluationResult } from '../metrics/run';
@@ -29,6 +30,7 @@ import { collectInputs, outputNames, shardOf, type InputNotes } from './inputs';
 import { acquireLock, LockHeldError, type Lock } from './lock';
 import { makeOutFolder } from './out-folder';
 import { presetWarning } from './preset-check';
+import { SummaryCollector } from './json-summary';
 import { ProgressDisplay } from './progress';
 import { printable } from './terminal';
 
@@ -111,6 +113,8 @@ export async function explainCommand(argv: string[], log: (line: string) => void
     log(EXPLAIN_USAGE);
     return EXIT.OK;
   }
+  // --json: stdout holds the summary document alone; every human line goes to stderr.
+  if (values.json === true) log = (line) => console.error(line);
   if (argv.length === 0) {
     log(EXPLAIN_USAGE);
     return EXIT.USAGE;
@@ -165,9 +169,17 @@ export async function explainCommand(argv: string[], log: (line: string) => void
   async function run(): Promise<number> {
     for (const loop of notes.loops) log(`skipped ${printable(loop)}: a link back into a folder already being walked (loop)`);
     for (const [dropped, kept] of notes.duplicates) log(`${printable(dropped)}: the same file as ${printable(kept)}, explained once`);
+    const started = performance.now();
     const names = outputNames(all);
     const curves = drawsCurves(s.evaluate);
     const mine = shardOf(all, shard);
+    const summary = new SummaryCollector(mine);
+    const outputFiles = (name: string) => {
+      const o = outputsOf(out, name, method, curves);
+      return [...o.png, ...o.json.map((j) => j.file)];
+    };
+    // Lines printed while the progress bar shows go above it (see ProgressDisplay.print).
+    let say = log;
     if (shard) log(`shard ${shard.index}/${shard.count}: ${mine.length} of ${all.length} inputs`);
 
     const hashOf = async (flag: string, file: string | undefined) => {
@@ -202,6 +214,7 @@ export async function explainCommand(argv: string[], log: (line: string) => void
       const state = await imageState(outputsOf(out, name, method, curves), fingerprints);
       if (state === 'done') {
         skipped++;
+        summary.set({ image: file, name, status: 'skipped', outputs: outputFiles(name) });
         failures.clear(name); // finished by an earlier run that stopped before clearing its record
       } else if (state === 'todo') {
         todo.push(file);
@@ -229,10 +242,11 @@ export async function explainCommand(argv: string[], log: (line: string) => void
       failed = 0;
     let fatal: string | undefined;
     /** Records a failure; false when even that fails (the run must stop). */
-    const recordFailure = (file: string, err: unknown): boolean => {
+    const recordFailure = (file: string, err: unknown, ms?: number): boolean => {
       failed++;
       const text = message(err);
-      log(`${printable(path.basename(file))}: FAILED: ${printable(text)}`);
+      summary.set({ image: file, name: names.get(file) as string, status: 'failed', error: text, outputs: [], ms });
+      say(`${printable(path.basename(file))}: FAILED: ${printable(text)}`);
       try {
         failures.record(file, names.get(file) as string, text);
         return true;
@@ -256,7 +270,7 @@ export async function explainCommand(argv: string[], log: (line: string) => void
         process.exit(EXIT.INTERRUPTED); // a second Ctrl-C: stop now
       }
       stop.abort();
-      log('\ninterrupted: finishing the images in flight (Ctrl-C again to quit now); run again with --resume to finish the job');
+      say('\ninterrupted: finishing the images in flight (Ctrl-C again to quit now); run again with --resume to finish the job');
     };
     let interrupted = false;
     if (fatal === undefined && todo.length) {
@@ -273,6 +287,8 @@ export async function explainCommand(argv: string[], log: (line: string) => void
       const topLabels = s.top === undefined ? undefined : Math.min(s.top, explainer.model.classes ?? s.top);
       process.on('SIGINT', onSigint);
       const progress = new ProgressDisplay();
+      progress.start(todo.length, skipped);
+      say = (line) => progress.print(() => log(line));
       try {
         const batch = explainer.explainBatch(todo, {
           method,
@@ -294,7 +310,7 @@ export async function explainCommand(argv: string[], log: (line: string) => void
           concurrency: s.concurrency,
           maxInputBytes: s.maxInputBytes,
           signal: stop.signal,
-          onProgress: (p) => progress.update({ ...p, total: todo.length }, skipped),
+          onProgress: (p) => progress.update({ ...p, total: todo.length }),
         });
         for await (const item of batch) {
           const file = item.input as string;
@@ -320,10 +336,11 @@ export async function explainCommand(argv: string[], log: (line: string) => void
             failures.clear(name);
             const first = item.lime ?? item.shap;
             const classes = first ? first.explanations.map((e) => `${e.label} ${(e.probability * 100).toFixed(1)}%`).join(', ') : '';
-            if (!process.stderr.isTTY || todo.length <= 20) log(`${printable(path.basename(file))}: ${printable(classes)}`);
+            if (!process.stderr.isTTY || todo.length <= 20) say(`${printable(path.basename(file))}: ${printable(classes)}`);
+            summary.set(SummaryCollector.explained(file, name, outputFiles(name), item.lime, item.shap, item.ms));
             done++;
           } catch (err) {
-            if (!recordFailure(file, err)) {
+            if (!recordFailure(file, err, item.ms)) {
               stop.abort(); // nothing more can be written: start no new image
               break;
             }
@@ -331,6 +348,7 @@ export async function explainCommand(argv: string[], log: (line: string) => void
         }
       } finally {
         progress.finish();
+        say = log;
         process.off('SIGINT', onSigint);
         await explainer.dispose();
       }
@@ -345,17 +363,26 @@ export async function explainCommand(argv: string[], log: (line: string) => void
         fatal = `cannot write ${printable(failures.summary)}: ${printable(message(err))}`;
       }
     }
+    /** With --json, the summary on stdout; returns `code`. */
+    const finish = (code: number, extra: { report?: string; error?: string } = {}): number => {
+      if (s.json) {
+        const seconds = (performance.now() - started) / 1000;
+        const head = { command: 'explain' as const, model: s.model, method, out, exitCode: code, ...extra };
+        process.stdout.write(JSON.stringify(summary.build(head, names, failing, seconds), null, 1) + '\n');
+      }
+      return code;
+    };
     if (fatal !== undefined) {
       console.error(`limeshap: stopped: ${fatal}. Free space (or fix the folder) and run again with --resume.`);
-      return EXIT.CANNOT_WRITE;
+      return finish(EXIT.CANNOT_WRITE, { error: fatal });
     }
     const left = todo.length - done - (failed - tooLong.length);
     log(
       `${done} explained, ${failed} failed${skipped ? `, ${skipped} skipped (already done)` : ''}${interrupted ? `, ${left} not started (interrupted)` : ''}` +
         `${failing !== failed ? `; ${failing} failing in the folder (failures.jsonl)` : ''}; outputs in ${printable(out)}`,
     );
-    if (s.report) log(`report: ${printable(await writeReport(out))}`);
-    if (interrupted) return EXIT.INTERRUPTED;
-    return failed ? EXIT.SOME_FAILED : EXIT.OK;
+    const report = s.report ? await writeReport(out) : undefined;
+    if (report !== undefined) log(`report: ${printable(report)}`);
+    return finish(interrupted ? EXIT.INTERRUPTED : failed ? EXIT.SOME_FAILED : EXIT.OK, report === undefined ? {} : { report });
   }
 }

@@ -24,7 +24,7 @@ import { resolveParams, type SegmentMethodSpec } from '../segment/method';
 import { SAMPLER_REGISTRY, SAMPLER_NAMES, type SamplerName } from '../samplers/registry';
 import { DEFAULT_INFERENCE } from '../model/load';
 import { EXECUTION_PROVIDERS, type ExecutionProvider } from '../model';
-import { DEFAULT_PRESET, PREPROCESS_PRESETS, type PreprocessPreset } from '../preprocess';
+import { DEFAULT_PRESET, PREPROCESS_PRESETS, resolvePreprocess, type PreprocessOptions, type PreprocessSpec } from '../preprocess';
 import { MAX_INPUT_BYTES } from '../read-file';
 import { DEFAULT_SEED } from '../rng';
 import { DEFAULT_ERROR_TARGET, DEFAULT_SHAP_ROUND_SIZE } from '../shap/adaptive';
@@ -48,7 +48,12 @@ const BACKGROUND_STRINGS = 'mean, black, blur or blur(kx,ky)';
 export const EXPLAIN_FLAGS: readonly Flag[] = [
   { name: 'model', type: 'string', arg: 'FILE', help: 'the ONNX image classifier (required)' },
   { name: 'manifest', type: 'string', arg: 'FILE', help: 'more inputs, one path per line' },
-  { name: 'preset', type: 'string', arg: 'NAME', help: `preprocessing: ${PREPROCESS_PRESETS.join(', ')} (default ${DEFAULT_PRESET})` },
+  {
+    name: 'preset',
+    type: 'string',
+    arg: 'NAME|JSON',
+    help: `preprocessing: ${PREPROCESS_PRESETS.join(', ')} (default ${DEFAULT_PRESET}), or the custom form as JSON,\ne.g. '{"preset":"caffe-bgr","mean":[104,117,123]}' (see limeshap inspect)`,
+  },
   { name: 'class-names', type: 'string', arg: 'FILE', help: 'class labels, one per line' },
   { name: 'method', type: 'string', arg: 'M', help: 'lime (default), shap or both' },
   {
@@ -180,6 +185,11 @@ export const EXPLAIN_FLAGS: readonly Flag[] = [
     help: `largest image file read (default ${MAX_INPUT_BYTES}, 256 MiB); only regular\nfiles are read (a FIFO, a device or a folder fails that image)`,
   },
   { name: 'report', type: 'boolean', help: 'write DIR/report.html (self-contained) at the end' },
+  {
+    name: 'json',
+    type: 'boolean',
+    help: 'print one JSON summary on stdout at the end (per image: status, output files,\ntop classes, timings; totals); everything else goes to stderr',
+  },
   { name: 'out', type: 'string', arg: 'DIR', help: 'output folder (default ./limeshap-out)' },
   { name: 'help', type: 'boolean', short: 'h', help: 'this text' },
 ];
@@ -201,7 +211,8 @@ export interface ExplainSettings {
   model: string;
   manifest: string | undefined;
   classNames: string | undefined;
-  preset: PreprocessPreset | undefined;
+  /** A preset's name or the custom form (parsed from JSON). */
+  preset: PreprocessSpec | undefined;
   method: (typeof METHODS)[number];
   numSamples: number | 'auto' | undefined;
   /** With --samples auto only. */
@@ -240,6 +251,8 @@ export interface ExplainSettings {
   force: boolean;
   maxInputBytes: number | undefined;
   report: boolean;
+  /** --json: the summary document on stdout (json-summary.ts), human output on stderr. */
+  json: boolean;
   out: string;
 }
 
@@ -260,7 +273,7 @@ export function readExplainSettings(values: FlagValues): ExplainSettings {
     model: text(values, 'model') as string,
     manifest: text(values, 'manifest'),
     classNames: text(values, 'class-names'),
-    preset: choiceFlag(values, 'preset', PREPROCESS_PRESETS),
+    preset: presetFlag(values),
     method: choiceFlag(values, 'method', METHODS) ?? 'lime',
     numSamples: numberOrAutoFlag(values, 'samples', { integer: true, min: 2, max: MAX_NUM_SAMPLES }),
     stabilityTarget: numberFlag(values, 'stability-target', { min: 0, minExclusive: true }),
@@ -289,6 +302,7 @@ export function readExplainSettings(values: FlagValues): ExplainSettings {
     force,
     maxInputBytes: numberFlag(values, 'max-input-bytes', { integer: true, min: 1 }),
     report: values.report === true,
+    json: values.json === true,
     out: path.resolve(text(values, 'out') ?? 'limeshap-out'),
   };
   // The library refuses this pair too, but naming its options; a usage error names the flags.
@@ -431,4 +445,52 @@ function segmentationFlag(values: FlagValues): SegmentOptions | undefined {
     throw new RangeError(`--segment-param: ${(err as Error).message}`, { cause: err });
   }
   return { method: spec.name as SegmentMethod, ...params };
+}
+
+/**
+ * --preset: a preset's name, or the library's custom form as a JSON object (what `limeshap inspect`
+ * prints when no preset fits). The object is checked now, so a wrong field is a usage error naming
+ * it before any work: against a 224×224 stand-in when it gives no size and no preset (the size then
+ * comes from the model, which is not loaded yet). RangeError naming --preset otherwise.
+ */
+function presetFlag(values: FlagValues): PreprocessSpec | undefined {
+  const t = text(values, 'preset');
+  if (t === undefined) return undefined;
+  if (!t.trimStart().startsWith('{')) return choiceFlag(values, 'preset', PREPROCESS_PRESETS);
+  let spec: unknown;
+  try {
+    spec = JSON.parse(t);
+  } catch (err) {
+    throw new RangeError(
+      `--preset must be one of ${PREPROCESS_PRESETS.join(', ')} or a JSON object, got ${t} (${(err as Error).message})`,
+      {
+        cause: err,
+      },
+    );
+  }
+  if (spec === null || typeof spec !== 'object' || Array.isArray(spec))
+    throw new RangeError(`--preset must be one of ${PREPROCESS_PRESETS.join(', ')} or a JSON object, got ${t}`);
+  const o = spec as PreprocessOptions;
+  try {
+    resolvePreprocess(o.size === undefined && o.preset === undefined ? { ...o, size: 224 } : o);
+  } catch (err) {
+    throw new RangeError(`--preset ${t}: ${(err as Error).message}`, { cause: err });
+  }
+  return o;
+}
+
+/**
+ * --preset as text, for fingerprints and tables: the name, or the custom form as JSON with its keys
+ * sorted (so that the same form written in another key order is the same setting).
+ */
+export function presetText(spec: PreprocessSpec): string {
+  if (typeof spec === 'string') return spec;
+  const o = spec as Record<string, unknown>;
+  return JSON.stringify(
+    Object.fromEntries(
+      Object.keys(o)
+        .sort()
+        .map((k) => [k, o[k]]),
+    ),
+  );
 }

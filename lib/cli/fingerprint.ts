@@ -17,7 +17,7 @@ import { SEGMENT_REGISTRY, type SegmentOptions } from '../segment';
 import { resolveParams } from '../segment/method';
 import { SHAP_ALGORITHMS, SHAP_REGISTRY } from '../shap/registry';
 import { VERSION } from '../version';
-import type { ExplainSettings } from './explain-flags';
+import { presetText, type ExplainSettings } from './explain-flags';
 
 /**
  * The SHA-256 (hex) of a regular file's bytes, streamed (models may be gigabytes).
@@ -107,7 +107,7 @@ export function explainFingerprints(s: ExplainSettings, modelHash: string, class
   const common = {
     limeshap: VERSION,
     model: modelHash,
-    preset: s.preset ?? null,
+    preset: s.preset === undefined ? null : presetText(s.preset),
     classNames: classHash,
     seed: s.seed ?? null,
     top: s.top ?? null,

@@ -98,7 +98,10 @@ export function inspectionText(r: ModelInspection): string {
     for (const reason of s.reasons) lines.push(`  because ${p(reason)}`);
     const model = r.file === undefined ? 'MODEL.onnx' : p(path.basename(r.file));
     if (s.preset) lines.push(`  try: limeshap explain --model ${model} --preset ${s.preset} IMAGES…`);
-    else lines.push(`  library: createExplainer('${model}', { preprocess: ${specText(s.preprocess)} })`);
+    else {
+      lines.push(`  try: limeshap explain --model ${model} --preset '${JSON.stringify(s.preprocess)}' IMAGES…`);
+      lines.push(`  library: createExplainer('${model}', { preprocess: ${specText(s.preprocess)} })`);
+    }
   }
   if (r.notes.length) {
     lines.push('notes');

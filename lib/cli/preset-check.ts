@@ -7,10 +7,11 @@
  * suggestion may be wrong (a producer's convention is a guess), and the user has the last word.
  */
 import { inspectModel } from '../inspect';
-import { DEFAULT_PRESET, type PreprocessPreset } from '../preprocess';
+import { DEFAULT_PRESET, type PreprocessSpec } from '../preprocess';
 
 /**
- * The warning to print when `preset` (undefined: the default, 'imagenet') disagrees with a
+ * The warning to print when `preset` (undefined: the default, 'imagenet'; a custom form is never
+ * questioned) disagrees with a
  * suggestion of 'medium' or 'high' confidence for the model at `modelPath`; undefined when they
  * agree, the suggestion is a low-confidence default, or the model cannot be read (explaining it
  * will then report the problem itself).
@@ -19,7 +20,9 @@ import { DEFAULT_PRESET, type PreprocessPreset } from '../preprocess';
  * @param preset - the `--preset` given, if any.
  * @returns one line of text, or undefined.
  */
-export async function presetWarning(modelPath: string, preset: PreprocessPreset | undefined): Promise<string | undefined> {
+export async function presetWarning(modelPath: string, preset: PreprocessSpec | undefined): Promise<string | undefined> {
+  // A custom form is a deliberate choice: the check is for a preset taken by name or by default.
+  if (typeof preset === 'object') return undefined;
   let suggestion;
   try {
     suggestion = (await inspectModel(modelPath)).suggestion;

@@ -28,7 +28,7 @@ import {
 } from '../segment';
 import { contactSheet, encodePng, markBoundaries } from '../render';
 import { numberList, parseSize, stem } from './args';
-import { EXPLAIN_FLAGS, limeOptionsOf, readExplainSettings } from './explain-flags';
+import { EXPLAIN_FLAGS, limeOptionsOf, presetText, readExplainSettings } from './explain-flags';
 import { flagUsage, numberFlag, parseFlags, text, type Flag, type FlagValues } from './flags';
 import { collectInputs } from './inputs';
 import { makeOutFolder } from './out-folder';
@@ -174,7 +174,7 @@ function readModelMode(values: FlagValues): ModelMode | undefined {
   const s = readExplainSettings(Object.fromEntries(given([...MODEL_FLAGS, ...LIME_FLAGS, 'seed']).map((n) => [n, values[n]])));
   const mode: ModelMode = {
     model: s.model,
-    preset: s.preset,
+    preset: s.preset === undefined ? undefined : presetText(s.preset),
     load: { preprocess: s.preset, classNames: s.classNames, executionProviders: s.providers, inference: s.inference },
   };
   if (s.evaluate !== undefined)

@@ -404,4 +404,42 @@ describe('limeshap explain: the preset check', function () {
     assert.equal(plain.status, 0, plain.stderr);
     assert.doesNotMatch(plain.stdout + plain.stderr, /warning: --preset/);
   });
+  it('--preset takes the custom form as JSON: the same explanation as the preset it spells out, no warning; a bad form or bad JSON is a usage error naming --preset', () => {
+    const bgr = tinyModel(path.join(dir, 'bgr2.onnx'), { inputShape: ['batch', 3, 224, 224] });
+    const named = explain(bgr, '--preset', 'caffe-bgr', '--seed', '3', '--out', path.join(dir, 'n'));
+    const custom = explain(bgr, '--preset', '{"channels":"bgr","scale":1,"mean":0,"std":1}', '--seed', '3', '--out', path.join(dir, 'c'));
+    assert.equal(named.status, 0, named.stderr);
+    assert.equal(custom.status, 0, custom.stderr);
+    assert.doesNotMatch(custom.stdout + custom.stderr, /warning: --preset/);
+    const weights = (d: string) =>
+      (
+        JSON.parse(fs.readFileSync(path.join(dir, d, 'img.lime.json'), 'utf8')) as {
+          explanations: { weights: number[]; probability: number }[];
+        }
+      ).explanations;
+    assert.deepEqual(weights('c'), weights('n'));
+    const badField = explain(bgr, '--preset', '{"mean":[1,2]}', '--out', path.join(dir, 'b1'));
+    assert.equal(badField.status, 2);
+    assert.match(badField.stderr, /--preset \{"mean":\[1,2\]\}: .*preprocess\.mean/);
+    const badJson = explain(bgr, '--preset', '{mean:1}', '--out', path.join(dir, 'b2'));
+    assert.equal(badJson.status, 2);
+    assert.match(badJson.stderr, /--preset must be one of imagenet, inception, caffe-bgr or a JSON object, got \{mean:1\}/);
+    assert.equal(fs.existsSync(path.join(dir, 'b1')), false);
+    // Where no preset fits, inspect's "try:" line is a command that runs.
+    const unit = tinyModel(path.join(dir, 'unit.onnx'), {
+      inputShape: ['batch', 3, 224, 224],
+      edit: (p) => {
+        p.metadata_props = [
+          { key: 'Image.BitmapPixelFormat', value: 'Rgb8' },
+          { key: 'Image.NominalPixelRange', value: 'Normalized_0_1' },
+        ];
+      },
+    });
+    const shown = spawnSync(process.execPath, [CLI, 'inspect', unit], { encoding: 'utf8', timeout: 60_000 });
+    const json = /try: limeshap explain --model \S+ --preset '([^']+)'/.exec(shown.stdout)?.[1];
+    assert.ok(json, shown.stdout);
+    const tried = explain(unit, '--preset', json, '--out', path.join(dir, 'u'));
+    assert.equal(tried.status, 0, tried.stderr);
+    assert.doesNotMatch(tried.stdout + tried.stderr, /warning: --preset/);
+  });
 });
