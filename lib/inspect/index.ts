@@ -112,7 +112,11 @@ export async function inspectModel(model: string | Uint8Array): Promise<ModelIns
       const channels = (layout === 'nchw' ? s[1] : s[3]) as number;
       if (channels !== 3)
         notes.push(
-          `${channels} input channel(s), not RGB: no preset fits; explain it from the library with a custom preprocess { size, scale, mean, std } (one or ${channels} values each; README: Models of other channel counts)`,
+          `${channels} input channel(s), not RGB: no preset fits; give a custom preprocessing { size, scale, mean, std }` +
+            (channels === 1
+              ? ' (limeshap explain: --preset as JSON, with one mean and one std)'
+              : ` and raw pixels of ${channels} channels, from the library`) +
+            '; README: Models of other channel counts',
         );
       image = {
         name: input.name,

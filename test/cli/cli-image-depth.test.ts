@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { explain, filesEnding, writeTinyModel } from '../helpers/cli-fixture';
+import { buildModel } from '../helpers/onnx-builder';
 
 const MEAN = [0.485, 0.456, 0.406],
   STD = [0.229, 0.224, 0.225];
@@ -48,5 +49,42 @@ describe('limeshap explain: 16-bit PNG and TIFF', function () {
       // 4e-5: the model's float32 ReduceMean over 224² values (measured 1e-5 off).
       assert.ok(Math.abs(probability - want) < 4e-5, `${f}: ${probability} vs ${want} (8-bit: ${eightBit})`);
     }
+  });
+
+  it('a grayscale model with --preset as JSON explains a 16-bit grayscale PNG at 16 bits', async () => {
+    // scores = [m, 2m, 3m], m the mean of the one normalised channel.
+    const model = path.join(dir, 'gray.onnx');
+    fs.writeFileSync(
+      model,
+      buildModel({
+        inputs: [{ name: 'input', type: 'float32', shape: ['batch', 1, 28, 28] }],
+        outputs: [{ name: 'scores', type: 'float32', shape: ['batch', 3] }],
+        initializers: [
+          { name: 'axes', type: 'int64', dims: [2], data: [2, 3] },
+          { name: 'k', type: 'float32', dims: [1, 3], data: Float32Array.of(1, 2, 3) },
+        ],
+        nodes: [
+          { op: 'ReduceMean', inputs: ['input', 'axes'], outputs: ['m'], attributes: { keepdims: { int: 0 } } },
+          { op: 'Mul', inputs: ['m', 'k'], outputs: ['scores'] },
+        ],
+      }),
+    );
+    const v = 257 * 180 + 130; // far from 257·k
+    await sharp(new Uint16Array(28 * 28).fill(v), { raw: { width: 28, height: 28, channels: 1 } })
+      .toColourspace('grey16')
+      .png()
+      .toFile(path.join(dir, 'gray16.png'));
+    const out = path.join(dir, 'out-gray');
+    const preset = JSON.stringify({ size: 28, resize: 'stretch', scale: 1 / 255, mean: 0.5, std: 0.25 });
+    const r = explain(dir, model, ['--preset', preset, '--out', out, 'gray16.png']);
+    assert.equal(r.status, 0, r.stderr);
+    const x = (v / 65535 - 0.5) / 0.25;
+    const want = softmaxTop([x, 2 * x, 3 * x]);
+    const xr = (Math.round(v / 257) / 255 - 0.5) / 0.25;
+    const eightBit = softmaxTop([xr, 2 * xr, 3 * xr]);
+    assert.ok(Math.abs(want - eightBit) > 1e-4, `the test can tell 16 bits from 8: ${want} vs ${eightBit}`);
+    const [f] = filesEnding(out, '.lime.json');
+    const probability = JSON.parse(fs.readFileSync(path.join(out, f), 'utf8')).explanations[0].probability as number;
+    assert.ok(Math.abs(probability - want) < 1e-5, `${probability} vs ${want} (8-bit: ${eightBit})`);
   });
 });
