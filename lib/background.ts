@@ -5,8 +5,8 @@
  * {@link resolveBackground} when the explanation starts, before any segmentation or model call, and
  * turned into the replacement image by {@link backgroundImage} (kernels in hide.ts).
  */
-import { loadImage, type ImageInput, type RgbImage } from './image';
-import { boxBlur, segmentMeanImage, solidImage } from './hide';
+import { floatRgbImage, loadImage, pixelValues, type ImageInput, type RgbImage } from './image';
+import { boxBlur, boxBlurValues, segmentMeanImage, segmentMeanValues, solidImage } from './hide';
 import { checkNumber, rangeError, typeError } from './validate';
 
 /**
@@ -79,6 +79,11 @@ export function resolveBackground(name: string, spec: unknown, blurSize = DEFAUL
 /**
  * The replacement image of `rgb` for a checked background: `labels`/`count` are the segments (for
  * `'mean'`; undefined over pixel features). `name` names the option in errors.
+ *
+ * For an image with float `values` (16-bit, float) the replacement has float values too, computed
+ * without rounding: `'mean'` is not truncated and blur is not rounded (as shap blurs a float image);
+ * a colour is its exact 8-bit-scale value; a background image keeps its own float values if it has
+ * them. An 8-bit image with a 16-bit background image is composited in float as well.
  * @throws RangeError for a background image of another size than `rgb`; Error for an unreadable one.
  */
 export async function backgroundImage(
@@ -88,6 +93,13 @@ export async function backgroundImage(
   labels: Int32Array | undefined,
   count: number,
 ): Promise<RgbImage> {
+  if (rgb.values && bg.kind !== 'image') return floatBackground(name, bg, rgb as RgbImage & { values: Float32Array }, labels, count);
+  if ((rgb.bands ?? 3) !== 3 && bg.kind === 'image')
+    throw rangeError(
+      `${name}.background`,
+      `'black', 'mean' or a blur for a ${rgb.bands}-channel model (a background image is RGB)`,
+      'an image',
+    );
   switch (bg.kind) {
     case 'mean':
       return labels ? segmentMeanImage(rgb, labels, count) : segmentMeanImage(rgb, new Int32Array(rgb.width * rgb.height), 1);
@@ -105,5 +117,32 @@ export async function backgroundImage(
         );
       return image;
     }
+  }
+}
+
+/** {@link backgroundImage} of a float image, for the backgrounds computed from the image itself. */
+function floatBackground(
+  name: string,
+  bg: Exclude<Background, { kind: 'image' }>,
+  rgb: RgbImage & { values: Float32Array },
+  labels: Int32Array | undefined,
+  count: number,
+): RgbImage {
+  const B = rgb.bands ?? 3;
+  switch (bg.kind) {
+    case 'mean':
+      return labels ? segmentMeanValues(rgb, labels, count) : segmentMeanValues(rgb, new Int32Array(rgb.width * rgb.height), 1);
+    case 'color':
+      if (B === 3) return floatRgbImage(pixelValues(solidImage(rgb.width, rgb.height, bg.color)), rgb.width, rgb.height);
+      // A colour is three values: for another channel count only black (0 in every channel) is defined.
+      if (bg.color.some((v) => v !== 0))
+        throw rangeError(
+          `${name}`,
+          `'black', 'mean' or a blur for a ${B}-channel model (a colour has 3 values)`,
+          `{ color: [${bg.color.join(', ')}] }`,
+        );
+      return floatRgbImage(new Float32Array(rgb.width * rgb.height * B), rgb.width, rgb.height, B);
+    case 'blur':
+      return boxBlurValues(rgb, bg.kx, bg.ky);
   }
 }

@@ -29,6 +29,12 @@ export interface ImageContext {
   labels: Int32Array;
   segments: number;
   params: NativeCompositeParams;
+  /**
+   * For 16-bit and float images: the image and the replacement as float32 model input, in the
+   * output layout (toTensorData), composited by a select of the two (no 8-bit table). Absent for
+   * 8-bit images, whose planes the addon builds from `rgb`, `hide` and `params`.
+   */
+  planes?: { kept: Float32Array; hidden: Float32Array };
 }
 
 /** Time spent and bytes sent on behalf of one request (shared batches are apportioned by sample count). */
@@ -172,7 +178,7 @@ export class BatchEngine implements MaskEngine {
   }
 
   private ensureBuffers(rgb: RgbImage): void {
-    const size = 3 * rgb.width * rgb.height;
+    const size = (rgb.bands ?? 3) * rgb.width * rgb.height;
     if (size === this.sampleSize && this.buffers.length) return;
     this.sampleSize = size;
     const length = this.batchSize * size;
@@ -203,18 +209,32 @@ export class BatchEngine implements MaskEngine {
     const t0 = performance.now();
     const results = await Promise.allSettled(
       pieces.map(({ request: { ctx, masks }, from, count: k, offset }) =>
-        binding.composite(
-          ctx.rgb.data,
-          ctx.hide.data,
-          ctx.labels,
-          ctx.rgb.width,
-          ctx.rgb.height,
-          masks.subarray(from * ctx.segments, (from + k) * ctx.segments),
-          ctx.segments,
-          ctx.params,
-          buffer,
-          offset,
-        ),
+        ctx.planes
+          ? binding.compositePlanes(
+              ctx.planes.kept,
+              ctx.planes.hidden,
+              ctx.labels,
+              ctx.rgb.width,
+              ctx.rgb.height,
+              ctx.rgb.bands ?? 3,
+              ctx.params.layout,
+              masks.subarray(from * ctx.segments, (from + k) * ctx.segments),
+              ctx.segments,
+              buffer,
+              offset,
+            )
+          : binding.composite(
+              ctx.rgb.data,
+              ctx.hide.data,
+              ctx.labels,
+              ctx.rgb.width,
+              ctx.rgb.height,
+              masks.subarray(from * ctx.segments, (from + k) * ctx.segments),
+              ctx.segments,
+              ctx.params,
+              buffer,
+              offset,
+            ),
       ),
     );
     const compositeMs = performance.now() - t0;

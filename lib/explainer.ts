@@ -5,7 +5,8 @@
  * and explains any number of images, then is disposed.
  */
 import * as fs from 'node:fs/promises';
-import { loadImage, type ImageInput, type RgbImage } from './image';
+import type { ImageInput, RgbImage } from './image';
+import { prepareImage } from './model-image';
 import { runLime, type LimeOptions, type LimeResult } from './lime';
 import { runShap, type ShapOptions, type ShapResult } from './shap';
 import type { ModelSource } from './metrics/metric';
@@ -24,7 +25,6 @@ import {
 import {
   checkSizeOption,
   DEFAULT_PRESET,
-  fitToModel,
   resolvePreprocess,
   toTensorData,
   type PreprocessSpec,
@@ -193,7 +193,7 @@ export class Explainer {
    * 8-bit RGB. Explanations are made on this model-sized image.
    */
   async prepare(image: ImageInput): Promise<RgbImage> {
-    return fitToModel(await loadImage(image), this.preprocess);
+    return prepareImage(image, this.preprocess);
   }
 
   /**
@@ -334,7 +334,10 @@ async function loadCompositingGraph(model: Model, pre: ResolvedPreprocess, bytes
   const [height, width] = pre.size;
   // The least a graph run sends (one segment) against native's run: refuse before building anything.
   checkGraphPays(model, 1, height * width);
-  const params = { scale: pre.scale, mean: pre.mean, std: pre.std, layout: pre.layout, channels: pre.channels };
+  // The graph composites 8-bit RGB through a table: other channel counts composite natively.
+  if (pre.channelCount !== 3) throw rangeError('compositing', `'native' for a model of ${pre.channelCount} input channels`, 'graph');
+  const [mean, std] = [pre.mean, pre.std] as [number, number, number][];
+  const params = { scale: pre.scale, mean, std, layout: pre.layout, channels: pre.channels };
   const rewritten = prependCompositing(bytes, { inputName: model.inputName, inputType: model.inputType, height, width, ...params });
   useGraphCompositing(model, await model.loadCompositingGraph(rewritten.bytes, rewritten.inputs), params);
 }
@@ -432,7 +435,12 @@ async function createOnnxExplainer(model: string | Uint8Array, options: Explaine
   const source = typeof model === 'string' || !(model instanceof Uint8Array) ? model : new Uint8Array(model);
   const { model: loaded, bytes } = await loadModelWithBytes(source, modelOptions);
   try {
-    const pre = resolvePreprocess(preprocess, { layout: loaded.layout, height: loaded.height, width: loaded.width });
+    const pre = resolvePreprocess(preprocess, {
+      layout: loaded.layout,
+      height: loaded.height,
+      width: loaded.width,
+      channels: loaded.channels,
+    });
     if (compositing === 'graph') await loadCompositingGraph(loaded, pre, bytes);
     return new Explainer(loaded, pre, { model: source, options: modelOptions });
   } catch (err) {

@@ -24,6 +24,7 @@ import type { CompositingGraph, GraphBatch } from './model/types';
 import type { NativeCompositeParams } from './native';
 import { labelByteCount, labelPlanes } from './onnx/prepend-compositing';
 import { abortReason, throwIfAborted } from './run-control';
+import { rangeError } from './validate';
 
 /** Bytes one graph run sends: the masks, the labels, the image and the background. */
 export function graphBatchBytes(b: Pick<GraphBatch, 'masks' | 'labels' | 'image' | 'background'>): number {
@@ -100,6 +101,9 @@ export class GraphEngine implements MaskEngine {
   private prepare(ctx: ImageContext): Prepared {
     let p = this.prepared.get(ctx);
     if (p !== undefined) return p;
+    // The graph composites 8-bit pixels through a table: float pixels would be rounded.
+    if (ctx.planes)
+      throw rangeError('compositing', "'native' for a 16-bit or float image (the compositing graph takes 8-bit pixels)", 'graph');
     const { scale, mean, std, layout, channels } = this.params;
     const q = ctx.params;
     if (

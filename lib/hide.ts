@@ -3,7 +3,7 @@
  * The kernels of replacement ("hidden") images: what a switched-off feature shows in a perturbed
  * image. Which one a caller asked for is checked and chosen in background.ts.
  */
-import type { RgbImage } from './image';
+import { floatRgbImage, type RgbImage } from './image';
 
 /**
  * Each segment painted with its per-channel mean colour, stored into 8 bits by truncation toward zero
@@ -26,6 +26,28 @@ export function segmentMeanImage(rgb: RgbImage, labels: Int32Array, count: numbe
     for (let c = 0; c < 3; c++) out[3 * p + c] = Math.trunc(sums[3 * l + c] / sizes[l]);
   }
   return { data: out, width: rgb.width, height: rgb.height };
+}
+
+/**
+ * {@link segmentMeanImage} of an image with float `values` (16-bit, float): each segment's mean of
+ * the float pixels, not truncated (the mean rounded once, to float32).
+ */
+export function segmentMeanValues(rgb: RgbImage & { values: Float32Array }, labels: Int32Array, count: number): RgbImage {
+  const B = rgb.bands ?? 3;
+  const sums = new Float64Array(count * B);
+  const sizes = new Float64Array(count);
+  const n = rgb.width * rgb.height;
+  for (let p = 0; p < n; p++) {
+    const l = labels[p];
+    sizes[l]++;
+    for (let c = 0; c < B; c++) sums[B * l + c] += rgb.values[B * p + c];
+  }
+  const out = new Float32Array(n * B);
+  for (let p = 0; p < n; p++) {
+    const l = labels[p];
+    for (let c = 0; c < B; c++) out[B * p + c] = sums[B * l + c] / sizes[l];
+  }
+  return floatRgbImage(out, rgb.width, rgb.height, B);
 }
 
 /** An image of one colour. */
@@ -71,32 +93,58 @@ export function roundHalfEven(x: number): number {
  * Separable with running sums over the reflected line, so it costs O(pixels) whatever the window.
  */
 export function boxBlur(rgb: RgbImage, kx: number, ky: number): RgbImage {
-  const { width: w, height: h } = rgb;
-  const tmp = new Float64Array(w * h * 3);
-  const out = new Uint8Array(w * h * 3);
+  const out = new Uint8Array(rgb.width * rgb.height * 3);
+  boxFilter(rgb.data, out, rgb.width, rgb.height, kx, ky, true, 3);
+  return { data: out, width: rgb.width, height: rgb.height };
+}
+
+/**
+ * {@link boxBlur} of an image with float `values` (16-bit, float), as `cv2.blur` on a float image
+ * (what shap's Image masker does with float input): the same window and borders, the window mean
+ * stored unrounded (to float32).
+ */
+export function boxBlurValues(rgb: RgbImage & { values: Float32Array }, kx: number, ky: number): RgbImage {
+  const B = rgb.bands ?? 3;
+  const out = new Float32Array(rgb.width * rgb.height * B);
+  boxFilter(rgb.values, out, rgb.width, rgb.height, kx, ky, false, B);
+  return floatRgbImage(out, rgb.width, rgb.height, B);
+}
+
+// The separable box filter of boxBlur and boxBlurValues over B interleaved channels; `round`:
+// OpenCV's 8-bit rounding and saturation.
+function boxFilter(
+  src: ArrayLike<number>,
+  out: Uint8Array | Float32Array,
+  w: number,
+  h: number,
+  kx: number,
+  ky: number,
+  round: boolean,
+  B: number,
+): void {
+  const tmp = new Float64Array(w * h * B);
   // One pass of a k-wide window along a line of n values at base + i * stride (anchor as OpenCV:
   // the window is [i - k/2, i + (k-1)/2]). Sums of integers stay exact in doubles, so the running
-  // sum equals the direct one.
+  // sum equals the direct one (for float pixels it differs from the direct sum by rounding only).
   const pass = (
-    src: ArrayLike<number>,
+    from: ArrayLike<number>,
     dst: { [i: number]: number },
     base: number,
     stride: number,
     n: number,
     k: number,
     scale: number,
-    round: boolean,
+    last: boolean,
   ) => {
     const a = Math.floor(k / 2);
     let sum = 0;
-    for (let d = -a; d < k - a; d++) sum += src[base + reflect101(d, n) * stride];
+    for (let d = -a; d < k - a; d++) sum += from[base + reflect101(d, n) * stride];
     for (let i = 0; i < n; i++) {
-      dst[base + i * stride] = round ? Math.min(255, roundHalfEven(sum * scale)) : sum;
-      sum += src[base + reflect101(i + k - a, n) * stride] - src[base + reflect101(i - a, n) * stride];
+      dst[base + i * stride] = !last ? sum : round ? Math.min(255, roundHalfEven(sum * scale)) : sum * scale;
+      sum += from[base + reflect101(i + k - a, n) * stride] - from[base + reflect101(i - a, n) * stride];
     }
   };
-  for (let r = 0; r < h; r++) for (let ch = 0; ch < 3; ch++) pass(rgb.data, tmp, 3 * r * w + ch, 3, w, kx, 1, false);
+  for (let r = 0; r < h; r++) for (let ch = 0; ch < B; ch++) pass(src, tmp, B * r * w + ch, B, w, kx, 1, false);
   const norm = 1 / (kx * ky);
-  for (let c = 0; c < w; c++) for (let ch = 0; ch < 3; ch++) pass(tmp, out, 3 * c + ch, 3 * w, h, ky, norm, true);
-  return { data: out, width: w, height: h };
+  for (let c = 0; c < w; c++) for (let ch = 0; ch < B; ch++) pass(tmp, out, B * c + ch, B * w, h, ky, norm, true);
 }

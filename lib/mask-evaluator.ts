@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { RgbImage } from './image';
 import type { Model } from './model';
 import { engineFor, type Compositing, type ImageContext } from './engine';
-import type { ResolvedPreprocess } from './preprocess';
+import { toTensorData, type ResolvedPreprocess } from './preprocess';
 import { throwIfAborted, type RunControl } from './run-control';
 import { mainThreadBlockedMs, type EvaluationClock } from './stage-clock';
 
@@ -38,7 +38,8 @@ export interface MaskEvaluator {
 }
 
 /**
- * An evaluator for one image: `rgb` and `hide` are model-sized 8-bit RGB, `labels` the segment of
+ * An evaluator for one image: `rgb` and `hide` are model-sized RGB (with float `values` for 16-bit
+ * and float images, composited in float), `labels` the segment of
  * every pixel (0..segments-1). Evaluations go through the model's shared {@link BatchEngine}.
  * `dedupe` (default true) evaluates equal masks of one call once; turn it off when the caller
  * already deduplicates. `control` (default none) aborts the evaluations and reports their progress
@@ -70,6 +71,11 @@ export function maskEvaluator(
     labels,
     segments,
     params: { scale: pre.scale, mean: pre.mean, std: pre.std, layout: pre.layout, channels: pre.channels },
+    // Float pixels (16-bit, float images or backgrounds) are composited from their exact model input.
+    planes:
+      rgb.values || hide.values
+        ? { kept: toTensorData(rgb, pre) as Float32Array, hidden: toTensorData(hide, pre) as Float32Array }
+        : undefined,
   };
   const stats: EvaluationStats = {
     evaluations: 0,

@@ -23,6 +23,21 @@ export type CompositeArgs = [
   offset: number,
 ];
 
+/** The arguments of `compositePlanes` and `compositePlanesSync`. */
+export type CompositePlanesArgs = [
+  kept: Float32Array,
+  hidden: Float32Array,
+  labels: Int32Array,
+  width: number,
+  height: number,
+  channels: number,
+  layout: 'nchw' | 'nhwc',
+  masks: Uint8Array,
+  segments: number,
+  out: Float32Array | Uint16Array,
+  offset: number,
+];
+
 /** Quickshift parameters as the addon reads them (complete: TypeScript fills every default). */
 export interface NativeQuickshiftParams {
   kernelSize: number;
@@ -130,6 +145,14 @@ export interface NativeBinding {
   composite(...args: CompositeArgs): Promise<void>;
   /** The same as `composite`, on the calling thread (for small jobs and tests). */
   compositeSync(...args: CompositeArgs): void;
+  /**
+   * `composite` for float images: `kept` and `hidden` are the image and the replacement already as
+   * model input (channels·H·W float32 each, in the output layout); each sample selects per pixel
+   * between them (float16 outputs get their round-to-nearest-even halves). Same checks and ownership.
+   */
+  compositePlanes(...args: CompositePlanesArgs): Promise<void>;
+  /** The same as `compositePlanes`, on the calling thread. */
+  compositePlanesSync(...args: CompositePlanesArgs): void;
   /**
    * Zeroed memory owned by the addon, as an ArrayBuffer of `byteLength` bytes. `composite` writes
    * into it in place from worker threads (any other non-shared output is composited into native

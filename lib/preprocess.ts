@@ -7,10 +7,12 @@
  * (only `lib/model.ts` does).
  *
  * Normalisation, per tensor channel `c` (after the channel reorder):
- * `value = (pixel[c] · scale − mean[c]) / std[c]`, with `pixel` the 8-bit value 0..255.
+ * `value = (pixel[c] · scale − mean[c]) / std[c]`, with `pixel` the 8-bit value 0..255 (for 16-bit
+ * and float images, their float value on the same scale: see `RawImage` in image.ts).
  */
 import sharp from 'sharp';
-import { checkPixels, checkRgbImage, type RgbImage } from './image';
+import { resizeFloat } from './float-resize';
+import { checkPixels, checkRgbImage, floatRgbImage, type RgbImage } from './image';
 import { checkChoice, checkNumber, checkOptions, rangeError, typeError } from './validate';
 
 /** The preset names. */
@@ -24,7 +26,7 @@ export type PreprocessPreset = (typeof PREPROCESS_PRESETS)[number];
 export const RESIZE_MODES = ['crop', 'stretch', 'pad'] as const;
 export type ResizeMode = (typeof RESIZE_MODES)[number];
 
-/** Tensor layouts: `[N, 3, H, W]` or `[N, H, W, 3]`. */
+/** Tensor layouts: `[N, C, H, W]` or `[N, H, W, C]` (C = 3 for RGB models). */
 export const LAYOUTS = ['nchw', 'nhwc'] as const;
 export type Layout = (typeof LAYOUTS)[number];
 
@@ -35,8 +37,11 @@ export type ChannelOrder = (typeof CHANNEL_ORDERS)[number];
 /** Element types of a model's image input. */
 export type InputDType = 'float32' | 'float16';
 
-/** A per-channel triple (in the tensor's channel order), or one number used for all three. */
-export type Triple = number | readonly [number, number, number];
+/**
+ * Per-channel values in the tensor's channel order: 3 for an RGB model, C for a model of C channels
+ * (grayscale, multispectral); or one number used for every channel.
+ */
+export type Triple = number | readonly number[];
 
 /**
  * A custom preprocessing. Every field is optional: a field left out takes the value of `preset`
@@ -64,9 +69,9 @@ export interface PreprocessOptions {
   channels?: ChannelOrder;
   /** Multiplies the 0..255 pixel first. Finite, > 0. Default `1/255`. */
   scale?: number;
-  /** Subtracted after scaling, per tensor channel (in `channels` order). Finite. Default `[0, 0, 0]`. */
+  /** Subtracted after scaling, per tensor channel (in `channels` order). Finite. Default 0 for every channel. */
   mean?: Triple;
-  /** Divides last, per tensor channel (in `channels` order). Finite, > 0. Default `[1, 1, 1]`. */
+  /** Divides last, per tensor channel (in `channels` order). Finite, > 0. Default 1 for every channel. */
   std?: Triple;
 }
 
@@ -80,6 +85,12 @@ export interface ModelInputInfo {
    * the preprocessing's layout).
    */
   layout?: Layout;
+  /**
+   * Channels of the model input (default 3). A model of another count (1 for grayscale, more for
+   * multispectral) takes a custom preprocessing only: no preset, no `preset` base, `channels` 'rgb'
+   * (the order is the image's), `mean`/`std` one number or C numbers.
+   */
+  channels?: number;
   /** Fixed input height, or undefined when dynamic. */
   height?: number;
   /** Fixed input width, or undefined when dynamic. */
@@ -94,10 +105,12 @@ export interface ResolvedPreprocess {
   layout: Layout;
   channels: ChannelOrder;
   scale: number;
-  /** Per tensor channel, in `channels` order. */
-  mean: [number, number, number];
-  /** Per tensor channel, in `channels` order. */
-  std: [number, number, number];
+  /** Per tensor channel, in `channels` order (`channelCount` values). */
+  mean: number[];
+  /** Per tensor channel, in `channels` order (`channelCount` values). */
+  std: number[];
+  /** Channels of the model input: 3 for RGB, 1 for grayscale, more for multispectral. */
+  channelCount: number;
 }
 
 /** The largest model side accepted. */
@@ -106,7 +119,7 @@ const MAX_SIDE = 8192;
 /** Crops keep 224/256 of the resized image, the standard ImageNet evaluation ratio (0.875). */
 const CROP_RESIZE = 256 / 224;
 
-interface PresetValues extends Omit<ResolvedPreprocess, 'size' | 'layout'> {
+interface PresetValues extends Omit<ResolvedPreprocess, 'size' | 'layout' | 'channelCount'> {
   size: number;
   layout: Layout;
 }
@@ -137,15 +150,15 @@ export const PRESETS: Readonly<Record<PreprocessPreset, Readonly<PresetValues>>>
 
 const CUSTOM_KEYS = ['preset', 'size', 'resize', 'layout', 'channels', 'scale', 'mean', 'std'] as const;
 
-function checkTriple(name: string, value: unknown, positive: boolean): [number, number, number] {
+function checkTriple(name: string, value: unknown, positive: boolean, count: number): number[] {
   const rule = positive ? { min: 0, minExclusive: true } : {};
   if (typeof value === 'number') {
     const v = checkNumber(name, value, rule);
-    return [v, v, v];
+    return new Array<number>(count).fill(v);
   }
-  if (!Array.isArray(value)) throw typeError(name, 'a number or an array of 3 numbers', value);
-  if (value.length !== 3) throw rangeError(name, 'an array of 3 numbers (one per channel)', value);
-  return [checkNumber(`${name}[0]`, value[0], rule), checkNumber(`${name}[1]`, value[1], rule), checkNumber(`${name}[2]`, value[2], rule)];
+  if (!Array.isArray(value)) throw typeError(name, `a number or an array of ${count} numbers`, value);
+  if (value.length !== count) throw rangeError(name, `an array of ${count} numbers (one per model input channel)`, value);
+  return value.map((v, c) => checkNumber(`${name}[${c}]`, v, rule));
 }
 
 /** Checks a size option: one number (square) or `[height, width]`, integers 1..8192. */
@@ -184,6 +197,13 @@ function sizeText([h, w]: readonly [number, number] | readonly (number | undefin
 export function resolvePreprocess(spec: PreprocessSpec, model?: ModelInputInfo): ResolvedPreprocess {
   let base: PresetValues | undefined;
   let custom: PreprocessOptions = {};
+  const C = model?.channels ?? 3;
+  if (C !== 3 && (typeof spec === 'string' || (typeof spec === 'object' && spec !== null && 'preset' in spec)))
+    throw rangeError(
+      typeof spec === 'string' ? 'preprocess' : 'preprocess.preset',
+      `a custom preprocessing { size, scale, mean, std } without a preset: the model's input has ${C} channels and the presets are for 3-channel RGB models`,
+      typeof spec === 'string' ? spec : (spec as PreprocessOptions).preset,
+    );
   if (typeof spec === 'string') {
     base = PRESETS[checkChoice('preprocess', spec, PREPROCESS_PRESETS)];
   } else if (typeof spec === 'object' && spec !== null && !Array.isArray(spec)) {
@@ -231,11 +251,22 @@ export function resolvePreprocess(spec: PreprocessSpec, model?: ModelInputInfo):
     resize: custom.resize === undefined ? (base?.resize ?? 'crop') : checkChoice('preprocess.resize', custom.resize, RESIZE_MODES),
     layout,
     channels:
-      custom.channels === undefined ? (base?.channels ?? 'rgb') : checkChoice('preprocess.channels', custom.channels, CHANNEL_ORDERS),
+      custom.channels === undefined
+        ? (base?.channels ?? 'rgb')
+        : C === 3
+          ? checkChoice('preprocess.channels', custom.channels, CHANNEL_ORDERS)
+          : checkChoice('preprocess.channels', custom.channels, ['rgb'] as const),
     scale:
       custom.scale === undefined ? (base?.scale ?? 1 / 255) : checkNumber('preprocess.scale', custom.scale, { min: 0, minExclusive: true }),
-    mean: custom.mean === undefined ? [...(base?.mean ?? [0, 0, 0])] : checkTriple('preprocess.mean', custom.mean, false),
-    std: custom.std === undefined ? [...(base?.std ?? [1, 1, 1])] : checkTriple('preprocess.std', custom.std, true),
+    mean:
+      custom.mean === undefined
+        ? base
+          ? [...base.mean]
+          : new Array<number>(C).fill(0)
+        : checkTriple('preprocess.mean', custom.mean, false, C),
+    std:
+      custom.std === undefined ? (base ? [...base.std] : new Array<number>(C).fill(1)) : checkTriple('preprocess.std', custom.std, true, C),
+    channelCount: C,
   };
 }
 
@@ -261,7 +292,11 @@ function rawRgb(data: Buffer, width: number, height: number): RgbImage {
  * - `'stretch'`: resize to `h × w` (aspect ratio not kept).
  * - `'pad'`: fit inside `h × w` keeping the aspect ratio, centred, black borders (sharp `fit: 'contain'`).
  *
- * @param rgb - 8-bit RGB pixels, as {@link loadImage} returns.
+ * An image with float `values` (16-bit, float) is resized the same way on its floats by
+ * float-resize.ts's Lanczos-3 (no rounding; close to, not bit-identical with, sharp's), and keeps
+ * `values`.
+ *
+ * @param rgb - RGB pixels, as {@link loadImage} returns.
  * @param p - a resolved preprocessing ({@link resolvePreprocess}).
  * @returns a new `p.size[1] × p.size[0]` RGB image.
  * @throws TypeError / RangeError for a malformed image.
@@ -269,6 +304,7 @@ function rawRgb(data: Buffer, width: number, height: number): RgbImage {
 export async function fitToModel(rgb: RgbImage, p: ResolvedPreprocess): Promise<RgbImage> {
   checkRgbImage('image', rgb);
   const [h, w] = p.size;
+  if (rgb.values) return fitFloat(rgb as RgbImage & { values: Float32Array }, p);
   if (rgb.width === w && rgb.height === h) return { data: Uint8Array.from(rgb.data), width: w, height: h };
   const input = () => sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } });
   if (p.resize === 'crop') {
@@ -300,16 +336,50 @@ export async function fitToModel(rgb: RgbImage, p: ResolvedPreprocess): Promise<
   return rawRgb(data, info.width, info.height);
 }
 
+/** {@link fitToModel} on float pixels: the same geometry, resampled by {@link resizeFloat}. */
+function fitFloat(rgb: RgbImage & { values: Float32Array }, p: ResolvedPreprocess): RgbImage {
+  const [h, w] = p.size;
+  const { width: W, height: H, values } = rgb;
+  const B = rgb.bands ?? 3;
+  if (W === w && H === h) return floatRgbImage(Float32Array.from(values), w, h, B);
+  if (p.resize === 'stretch') return floatRgbImage(resizeFloat(values, W, H, B, w, h), w, h, B);
+  const out = new Float32Array(w * h * B);
+  if (p.resize === 'crop') {
+    const tw = Math.round(w * CROP_RESIZE),
+      th = Math.round(h * CROP_RESIZE);
+    const s = Math.max(tw / W, th / H);
+    checkPixels(`image resized for preprocess.resize 'crop' (${W}x${H} to cover ${tw}x${th})`, W * s, H * s);
+    // As sharp's fit 'outside': the side that sets the scale lands exactly on its target.
+    const rw = Math.max(tw, Math.round(W * s)),
+      rh = Math.max(th, Math.round(H * s));
+    const big = resizeFloat(values, W, H, B, rw, rh);
+    const left = Math.floor((rw - w) / 2);
+    const top = Math.floor((rh - h) / 2);
+    for (let y = 0; y < h; y++) out.set(big.subarray(((top + y) * rw + left) * B, ((top + y) * rw + left + w) * B), y * w * B);
+    return floatRgbImage(out, w, h, B);
+  }
+  // 'pad': fit inside, centred, black (0) borders.
+  const s = Math.min(w / W, h / H);
+  const rw = Math.min(w, Math.max(1, Math.round(W * s))),
+    rh = Math.min(h, Math.max(1, Math.round(H * s)));
+  const small = resizeFloat(values, W, H, B, rw, rh);
+  const left = Math.floor((w - rw) / 2);
+  const top = Math.floor((h - rh) / 2);
+  for (let y = 0; y < rh; y++) out.set(small.subarray(y * rw * B, (y + 1) * rw * B), ((top + y) * w + left) * B);
+  return floatRgbImage(out, w, h, B);
+}
+
 /**
  * The model input tensor for ONE image, in plain TypeScript: the reference for the native batch
- * compositing kernel. Reorders channels, applies `(pixel·scale − mean[c]) / std[c]` in float64, and
+ * compositing kernel, and what float images are composited from (their `values` stand for the 8-bit
+ * pixels). Reorders channels, applies `(pixel·scale − mean[c]) / std[c]` in float64, and
  * lays the values out NCHW (`c·H·W + y·W + x`) or NHWC (`(y·W + x)·3 + c`).
  *
  * @param rgb - the model-sized image ({@link fitToModel}).
  * @param p - the resolved preprocessing.
  * @param dtype - `'float32'` (default) → Float32Array; `'float16'` → Uint16Array of IEEE half bit
  *   patterns (round to nearest even), as onnxruntime-node takes float16 data.
- * @returns `3·H·W` values.
+ * @returns `C·H·W` values (C = `p.channelCount`, 3 for RGB).
  * @throws RangeError when the image is not `p.size`.
  */
 export function toTensorData(rgb: RgbImage, p: ResolvedPreprocess, dtype: InputDType = 'float32'): Float32Array | Uint16Array {
@@ -319,14 +389,19 @@ export function toTensorData(rgb: RgbImage, p: ResolvedPreprocess, dtype: InputD
   if (rgb.width !== w || rgb.height !== h)
     throw rangeError('image', `a ${w} x ${h} image (the model size; see fitToModel)`, `${rgb.width} x ${rgb.height}`);
   const plane = w * h;
-  const out = new Float32Array(3 * plane);
-  for (let c = 0; c < 3; c++) {
+  const C = p.channelCount;
+  if ((rgb.bands ?? 3) !== C)
+    throw rangeError('image', `an image of ${C} channel(s) (the model's; see prepareImage)`, `${rgb.bands ?? 3} channel(s)`);
+  const out = new Float32Array(C * plane);
+  // Float pixels (16-bit, float images) where the image has them: the same formula, unrounded input.
+  const pixels: ArrayLike<number> = rgb.values ?? rgb.data;
+  for (let c = 0; c < C; c++) {
     const src = p.channels === 'rgb' ? c : 2 - c;
     const mean = p.mean[c] as number;
     const std = p.std[c] as number;
     for (let i = 0; i < plane; i++) {
-      const v = ((rgb.data[3 * i + src] as number) * p.scale - mean) / std;
-      out[p.layout === 'nchw' ? c * plane + i : 3 * i + c] = v;
+      const v = ((pixels[C * i + src] as number) * p.scale - mean) / std;
+      out[p.layout === 'nchw' ? c * plane + i : C * i + c] = v;
     }
   }
   return dtype === 'float16' ? float32ToFloat16(out) : out;

@@ -74,7 +74,7 @@ export function inspectionText(r: ModelInspection): string {
       const size =
         r.image.height !== undefined && r.image.width !== undefined ? `${r.image.height}×${r.image.width}` : 'any size (dynamic)';
       const ops = r.image.ops.ops.length ? `; first ops: ${r.image.ops.ops.join(' → ')}` : '';
-      what = `  ${r.image.layout.toUpperCase()} image, ${size}, batch ${r.image.batch === null ? '?' : p(String(r.image.batch))}${ops}`;
+      what = `  ${r.image.layout.toUpperCase()} ${r.image.channels === 3 ? '' : `${r.image.channels}-channel `}image, ${size}, batch ${r.image.batch === null ? '?' : p(String(r.image.batch))}${ops}`;
     }
     lines.push(`  ${p(t.name)}  ${p(t.type)}  ${shapeText(t.shape)}${what}`);
   }

@@ -6,6 +6,7 @@
  * the first thing to look at for a new model (`limeshap inspect model.onnx`).
  */
 import { decodeModel, type ModelProto } from '../onnx';
+import { channelLayout } from '../model/channel-layout';
 import { readRegularFile } from '../read-file';
 import { typeError } from '../validate';
 import { describeModel, type ModelDescription } from './describe';
@@ -25,11 +26,16 @@ export interface ModelInspection extends ModelDescription {
   file: string | undefined;
   /** Size of the model in bytes. */
   bytes: number;
-  /** The image input as limeshap reads it, when the first input is a 4-D tensor with 3 channels. */
+  /**
+   * The image input as limeshap reads it, when the first input is a 4-D tensor with a fixed channel
+   * dim (model/channel-layout.ts).
+   */
   image:
     | {
         name: string;
         layout: 'nchw' | 'nhwc';
+        /** Channels: 3 for RGB, else 1 (grayscale) up to 1024 (explained through a custom preprocessing). */
+        channels: number;
         /** Fixed height and width, or undefined when dynamic. */
         height: number | undefined;
         width: number | undefined;
@@ -94,15 +100,28 @@ export async function inspectModel(model: string | Uint8Array): Promise<ModelIns
   let image: ModelInspection['image'];
   if (input !== undefined) {
     const s = input.shape;
-    const layout = s?.length !== 4 ? undefined : s[1] === 3 ? 'nchw' : s[3] === 3 ? 'nhwc' : undefined;
-    if (layout === undefined) problems.push(`input "${input.name}" has shape ${shapeText(s)}: limeshap needs [N, 3, H, W] or [N, H, W, 3]`);
+    const layout = s?.length !== 4 ? undefined : channelLayout(s);
+    if (layout === undefined)
+      problems.push(
+        `input "${input.name}" has shape ${shapeText(s)}: limeshap needs [N, C, H, W] or [N, H, W, C] with a fixed C (3 for RGB)`,
+      );
     if (input.type !== 'float32' && input.type !== 'float16')
       problems.push(`input "${input.name}" is ${input.type}: limeshap needs float32 or float16`);
     if (layout !== undefined && s !== null) {
       const [h, w] = layout === 'nchw' ? [s[2], s[3]] : [s[1], s[2]];
+      const channels = (layout === 'nchw' ? s[1] : s[3]) as number;
+      if (channels !== 3)
+        notes.push(
+          `${channels} input channel(s), not RGB: no preset fits; give a custom preprocessing { size, scale, mean, std }` +
+            (channels === 1
+              ? ' (limeshap explain: --preset as JSON, with one mean and one std)'
+              : ` and raw pixels of ${channels} channels, from the library`) +
+            '; README: Models of other channel counts',
+        );
       image = {
         name: input.name,
         layout,
+        channels,
         height: typeof h === 'number' ? h : undefined,
         width: typeof w === 'number' ? w : undefined,
         batch: s[0],
@@ -143,7 +162,7 @@ export async function inspectModel(model: string | Uint8Array): Promise<ModelIns
       );
   }
   const suggestion =
-    image === undefined
+    image === undefined || image.channels !== 3
       ? undefined
       : suggestPreprocess({
           producer: d.producer,

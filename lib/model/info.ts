@@ -12,6 +12,7 @@ const INFO_KEYS = [
   'outputName',
   'inputType',
   'layout',
+  'channels',
   'height',
   'width',
   'batch',

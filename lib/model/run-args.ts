@@ -8,7 +8,7 @@ import type { Model } from './types';
  * Shared by both threads, so a worker model throws the same errors before posting anything.
  */
 export function checkRunArgs(
-  m: Pick<Model, 'inputType' | 'height' | 'width'>,
+  m: Pick<Model, 'inputType' | 'height' | 'width' | 'channels'>,
   what: string,
   data: unknown,
   count: unknown,
@@ -29,8 +29,13 @@ export function checkRunArgs(
   }
   if (height === undefined || width === undefined)
     throw rangeError('size', `[height, width]: model ${what} has dynamic input height/width`, size);
-  const perImage = 3 * height * width;
+  const C = m.channels ?? 3;
+  const perImage = C * height * width;
   if ((data as Float32Array | Uint16Array).length !== n * perImage)
-    throw rangeError('data', `length ${n * perImage} (${n} images of 3 x ${height} x ${width})`, `length ${(data as Float32Array).length}`);
+    throw rangeError(
+      'data',
+      `length ${n * perImage} (${n} images of ${C} x ${height} x ${width})`,
+      `length ${(data as Float32Array).length}`,
+    );
   return { height, width, count: n };
 }

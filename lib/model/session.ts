@@ -17,9 +17,11 @@ import { rangeError } from '../validate';
 import { DescribedModel } from './info';
 import type { ResolvedModelOptions } from './load';
 import { acceptedOutputShape, applySoftmax, checkFinite, checkOutputDims, noClasses, shapeText } from './output';
+import { channelLayout } from './channel-layout';
 import { checkRunArgs } from './run-args';
 import {
   DEFAULT_BATCH_SIZE,
+  MAX_MODEL_CHANNELS,
   type CompositingGraph,
   type ExecutionProvider,
   type GraphBatch,
@@ -118,8 +120,9 @@ export async function openModel(bytes: Uint8Array, what: string, o: ResolvedMode
 }
 
 /**
- * Checks that the session is an image classifier (one 4-D float32/float16 input with a channel
- * dimension of 3; a first output of shape [N, K] or [N, K, 1, 1]) and describes it.
+ * Checks that the session is an image classifier (one 4-D float32/float16 input with a fixed
+ * channel dimension, 3 for RGB: see channelLayout; a first output of shape [N, K] or [N, K, 1, 1])
+ * and describes it.
  */
 function describeSession(
   session: ort.InferenceSession,
@@ -135,11 +138,12 @@ function describeSession(
     );
   const input = inputs[0] as TensorMeta;
   const shape = input.shape ?? [];
-  const layout = !input.isTensor || shape.length !== 4 ? undefined : shape[1] === 3 ? 'nchw' : shape[3] === 3 ? 'nhwc' : undefined;
+  const layout = !input.isTensor || shape.length !== 4 ? undefined : channelLayout(shape);
   if (layout === undefined)
     throw new RangeError(
-      `model input must be a 4-D image tensor [N, 3, H, W] or [N, H, W, 3]; input "${input.name}" of model ${what} has shape ${input.isTensor ? shapeText(shape) : '(not a tensor)'}`,
+      `model input must be a 4-D image tensor [N, C, H, W] or [N, H, W, C] with a fixed C from 1 to ${MAX_MODEL_CHANNELS} (3 for RGB); input "${input.name}" of model ${what} has shape ${input.isTensor ? shapeText(shape) : '(not a tensor)'}`,
     );
+  const channels = (layout === 'nchw' ? shape[1] : shape[3]) as number;
   if (input.type !== 'float32' && input.type !== 'float16')
     throw new RangeError(
       `model input must be float32 or float16; input "${input.name}" of model ${what} is ${input.type ?? 'of unknown type'}`,
@@ -168,6 +172,7 @@ function describeSession(
     outputName: output.name,
     inputType: input.type,
     layout,
+    channels,
     height: typeof hDim === 'number' ? hDim : undefined,
     width: typeof wDim === 'number' ? wDim : undefined,
     batch,
@@ -258,12 +263,13 @@ class OnnxModel extends DescribedModel implements Model {
     if (session === undefined) throw new Error(`Model ${this.what} has been disposed`);
     const expectedType = this.inputType === 'float16' ? Uint16Array : Float32Array;
     const { height, width } = checkRunArgs(this, this.what, data, count, size);
-    const perImage = 3 * height * width;
+    const C = this.channels ?? 3;
+    const perImage = C * height * width;
     if (count === 0) return new Float32Array(0);
     // onnxruntime-node rejects tensors over SharedArrayBuffer memory ("Invalid argument"): copy.
     if (data.buffer instanceof SharedArrayBuffer) data = data.slice();
 
-    const dims = (n: number) => (this.layout === 'nchw' ? [n, 3, height, width] : [n, height, width, 3]) as number[];
+    const dims = (n: number) => (this.layout === 'nchw' ? [n, C, height, width] : [n, height, width, C]) as number[];
     const input = data;
     return this.runChunks(session, count, (start, n, runN) => {
       let slice = input.subarray(start * perImage, (start + n) * perImage);

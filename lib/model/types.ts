@@ -76,6 +76,9 @@ export type InferenceMode = 'main' | 'worker';
  * What a model is, fixed once its session is created: read from the session on the main thread, or
  * posted by the worker that holds it. One description shared by both kinds of {@link Model}.
  */
+/** The most channels a model input may have (the addon's limit for float planes). */
+export const MAX_MODEL_CHANNELS = 1024;
+
 export interface ModelInfo {
   /** Name of the image input (the model's first and only input). */
   readonly inputName: string;
@@ -83,8 +86,13 @@ export interface ModelInfo {
   readonly outputName: string;
   /** Element type of the input: feed Float32Array for `'float32'`, Uint16Array (half bits) for `'float16'`. */
   readonly inputType: InputDType;
-  /** `'nchw'` (`[N, 3, H, W]`) or `'nhwc'` (`[N, H, W, 3]`), from where the size-3 channel dim sits. */
+  /** `'nchw'` (`[N, C, H, W]`) or `'nhwc'` (`[N, H, W, C]`), from where the channel dim sits (see `channels`). */
   readonly layout: Layout;
+  /**
+   * Channels C of the image input: 3 for RGB models (undefined means 3), else 1 (grayscale) up to
+   * {@link MAX_MODEL_CHANNELS} (multispectral), explained through a custom preprocessing.
+   */
+  readonly channels?: number;
   /** Fixed input height, or undefined when dynamic. */
   readonly height: number | undefined;
   /** Fixed input width, or undefined when dynamic. */
@@ -132,7 +140,7 @@ export interface Model extends ModelInfo {
   /**
    * Classifies `count` images laid out back to back in the model's layout and input type.
    *
-   * @param data - `count × 3·H·W` values (Float32Array, or Uint16Array half bits for float16 models).
+   * @param data - `count × C·H·W` values, C the input channels (3 for RGB) (Float32Array, or Uint16Array half bits for float16 models).
    * @param count - number of images, integer >= 0.
    * @param size - `[height, width]`, needed only when the model's height/width are dynamic.
    * @param signal - gives up waiting once aborted: a predict function's run rejects with the

@@ -104,17 +104,21 @@ void Composite(const PreparedImage& image, const uint8_t* masks, size_t numSampl
   const T* hidden = planes.hidden.data();
 
   const auto select = PickSelect(out);
-  const size_t sampleSize = 3 * hw;
+  const size_t channels = static_cast<size_t>(image.channels());
+  const size_t sampleSize = channels * hw;
   const bool stream = numSamples * sampleSize * sizeof(T) > kStreamBytes;
   const bool nhwc = image.params().nhwc;
   const size_t m = static_cast<size_t>(image.numSegments());
-  const size_t width3 = nhwc ? 3 : 1;  // selector bytes per pixel
+  const size_t width3 = nhwc ? channels : 1;  // selector bytes per pixel
   // Chunks of kSamplesPerChunk samples, walked block by block with all the chunk's samples per
   // block: the block's slices of the two planes (96 KB at float32) are then read from L2 for all but
   // the first sample, instead of both whole planes (1.2 MB at 224²) coming from L3 for every sample;
   // chunks stay small so that a thread slowed down by other work takes fewer of them.
   ParallelFor(0, numSamples, kSamplesPerChunk, [&](size_t b0, size_t b1) {
-    alignas(64) uint8_t sel[3 * kBlock];
+    alignas(64) uint8_t selStack[3 * kBlock];
+    // Interleaved layouts of more than 3 channels need a wider selector than the stack one.
+    std::vector<uint8_t> selHeap(width3 > 3 ? width3 * kBlock : 0);
+    uint8_t* const sel = width3 > 3 ? selHeap.data() : selStack;
     for (size_t q0 = 0, k = 0; q0 < hw; q0 += kBlock, ++k) {
       const size_t n = std::min(kBlock, hw - q0);
       for (size_t b = b0; b < b1; ++b) {
@@ -126,16 +130,18 @@ void Composite(const PreparedImage& image, const uint8_t* masks, size_t numSampl
           const uint8_t* from = keep + run.label;
           if (!run.sequential) {
             std::memset(to, *from, width3 * run.length);
-          } else if (!nhwc) {
+          } else if (width3 == 1) {
             std::memcpy(to, from, run.length);
-          } else {
+          } else if (width3 == 3) {
             for (size_t i = 0; i < run.length; ++i) to[3 * i] = to[3 * i + 1] = to[3 * i + 2] = from[i];
+          } else {  // interleaved float planes of another channel count
+            for (size_t i = 0; i < run.length; ++i) std::memset(to + width3 * i, from[i], width3);
           }
         }
         if (nhwc) {
-          select(dst + 3 * q0, kept + 3 * q0, hidden + 3 * q0, sel, 3 * n, stream);
+          select(dst + channels * q0, kept + channels * q0, hidden + channels * q0, sel, channels * n, stream);
         } else {
-          for (size_t c = 0; c < 3; ++c) {
+          for (size_t c = 0; c < channels; ++c) {
             const size_t o = c * hw + q0;
             select(dst + o, kept + o, hidden + o, sel, n, stream);
           }

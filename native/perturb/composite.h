@@ -30,7 +30,8 @@ struct CompositeParams {
 class PreparedImage;  // prepared.h: the image, hide, labels and parameters, with what is built from them
 
 /// Writes numSamples samples (masks: numSamples × numSegments bytes, 0 or 1) to `out` (which points
-/// at the first of them: the caller applies any sample offset), each 3·height·width elements.
+/// at the first of them: the caller applies any sample offset), each channels·height·width elements
+/// (3 for an image prepared from 8-bit RGB; prepared float planes may have any channel count).
 /// Throws std::out_of_range (before writing anything) when a label is outside [0, numSegments).
 void CompositeF32(const PreparedImage& image, const uint8_t* masks, size_t numSamples, float* out);
 void CompositeF16(const PreparedImage& image, const uint8_t* masks, size_t numSamples, uint16_t* out);

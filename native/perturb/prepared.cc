@@ -19,6 +19,18 @@ float Normalize(int v, double scale, double mean, double sd) {
 void Convert(float x, float* out) { *out = x; }
 void Convert(float x, uint16_t* out) { *out = FloatToHalf(x); }
 
+// Float16 planes of float32 planes given by the caller (float images): the same rounding as the LUT's.
+void HalfPlanes(const CompositePlanes<float>& f32, CompositePlanes<uint16_t>* planes) {
+  planes->kept.resize(f32.kept.size());
+  planes->hidden.resize(f32.hidden.size());
+  ParallelFor(0, f32.kept.size(), size_t{1} << 14, [&](size_t i0, size_t i1) {
+    for (size_t i = i0; i < i1; ++i) {
+      planes->kept[i] = FloatToHalf(f32.kept[i]);
+      planes->hidden[i] = FloatToHalf(f32.hidden[i]);
+    }
+  });
+}
+
 template <class T>
 void BuildPlanes(const uint8_t* image, const uint8_t* hide, size_t hw, const CompositeParams& p,
                  CompositePlanes<T>* planes) {
@@ -70,16 +82,38 @@ PreparedImage::PreparedImage(const uint8_t* image, const uint8_t* hide, const in
   labels_.assign(labels, labels + hw);
 }
 
+PreparedImage::PreparedImage(const float* kept, const float* hidden, const int32_t* labels, int height, int width,
+                             int channels, bool nhwc, int numSegments)
+    : height_(height), width_(width), numSegments_(numSegments), channels_(channels), fromPlanes_(true) {
+  const size_t hw = static_cast<size_t>(height) * static_cast<size_t>(width);
+  const size_t n = static_cast<size_t>(channels) * hw;
+  params_.nhwc = nhwc;
+  f32_.kept.assign(kept, kept + n);
+  f32_.hidden.assign(hidden, hidden + n);
+  labels_.assign(labels, labels + hw);
+}
+
+bool PreparedImage::MatchesPlanes(const float* kept, const float* hidden, const int32_t* labels, int height, int width,
+                                  int channels, bool nhwc, int numSegments) const {
+  const size_t hw = static_cast<size_t>(height) * static_cast<size_t>(width);
+  const size_t n = static_cast<size_t>(channels) * hw;
+  return fromPlanes_ && height == height_ && width == width_ && channels == channels_ && nhwc == params_.nhwc &&
+         numSegments == numSegments_ && std::memcmp(labels, labels_.data(), hw * sizeof(int32_t)) == 0 &&
+         std::memcmp(kept, f32_.kept.data(), n * sizeof(float)) == 0 &&
+         std::memcmp(hidden, f32_.hidden.data(), n * sizeof(float)) == 0;
+}
+
 bool PreparedImage::Matches(const uint8_t* image, const uint8_t* hide, const int32_t* labels, int height, int width,
                             int numSegments, const CompositeParams& params) const {
   const size_t hw = static_cast<size_t>(height) * static_cast<size_t>(width);
-  return height == height_ && width == width_ && numSegments == numSegments_ && SameParams(params, params_) &&
-         std::memcmp(labels, labels_.data(), hw * sizeof(int32_t)) == 0 &&
+  return !fromPlanes_ && height == height_ && width == width_ && numSegments == numSegments_ &&
+         SameParams(params, params_) && std::memcmp(labels, labels_.data(), hw * sizeof(int32_t)) == 0 &&
          std::memcmp(image, image_.data(), 3 * hw) == 0 && std::memcmp(hide, hide_.data(), 3 * hw) == 0;
 }
 
 size_t PreparedImage::Bytes() const {
   const size_t hw = static_cast<size_t>(height_) * static_cast<size_t>(width_);
+  if (fromPlanes_) return 4 * hw + 2 * static_cast<size_t>(channels_) * hw * sizeof(float);
   return 6 * hw + 4 * hw + 2 * 3 * hw * sizeof(float);
 }
 
@@ -125,33 +159,64 @@ void PreparedImage::Runs(const std::vector<LabelRun>** runs, const std::vector<s
 
 template <>
 const CompositePlanes<float>& PreparedImage::Planes<float>() const {
+  if (fromPlanes_) return f32_;  // given, never rebuilt
   std::call_once(f32Once_, [this] { BuildPlanes(image_.data(), hide_.data(), labels_.size(), params_, &f32_); });
   return f32_;
 }
 
 template <>
 const CompositePlanes<uint16_t>& PreparedImage::Planes<uint16_t>() const {
-  std::call_once(f16Once_, [this] { BuildPlanes(image_.data(), hide_.data(), labels_.size(), params_, &f16_); });
+  std::call_once(f16Once_, [this] {
+    if (fromPlanes_) {
+      HalfPlanes(f32_, &f16_);
+    } else {
+      BuildPlanes(image_.data(), hide_.data(), labels_.size(), params_, &f16_);
+    }
+  });
   return f16_;
 }
 
-std::shared_ptr<const PreparedImage> PreparedFor(const uint8_t* image, const uint8_t* hide, const int32_t* labels,
-                                                 int height, int width, int numSegments,
-                                                 const CompositeParams& params) {
+namespace {
+
+// The cached image `matches` accepts, else `make()`'s, cached when small enough.
+template <class Match, class Make>
+std::shared_ptr<const PreparedImage> Lookup(Match matches, Make make) {
   Cache& cache = TheCache();
   std::lock_guard<std::mutex> lock(cache.mutex);
   for (auto it = cache.entries.begin(); it != cache.entries.end(); ++it) {
-    if ((*it)->Matches(image, hide, labels, height, width, numSegments, params)) {
+    if (matches(**it)) {
       cache.entries.splice(cache.entries.begin(), cache.entries, it);
       return *it;
     }
   }
-  auto prepared = std::make_shared<const PreparedImage>(image, hide, labels, height, width, numSegments, params);
+  std::shared_ptr<const PreparedImage> prepared = make();
   if (prepared->Bytes() <= kPreparedCacheBytes) {
     cache.entries.push_front(prepared);
     if (cache.entries.size() > kPreparedCacheEntries) cache.entries.pop_back();
   }
   return prepared;
+}
+
+}  // namespace
+
+std::shared_ptr<const PreparedImage> PreparedFor(const uint8_t* image, const uint8_t* hide, const int32_t* labels,
+                                                 int height, int width, int numSegments,
+                                                 const CompositeParams& params) {
+  return Lookup(
+      [&](const PreparedImage& p) { return p.Matches(image, hide, labels, height, width, numSegments, params); },
+      [&] { return std::make_shared<const PreparedImage>(image, hide, labels, height, width, numSegments, params); });
+}
+
+std::shared_ptr<const PreparedImage> PreparedForPlanes(const float* kept, const float* hidden, const int32_t* labels,
+                                                       int height, int width, int channels, bool nhwc,
+                                                       int numSegments) {
+  return Lookup(
+      [&](const PreparedImage& p) {
+        return p.MatchesPlanes(kept, hidden, labels, height, width, channels, nhwc, numSegments);
+      },
+      [&] {
+        return std::make_shared<const PreparedImage>(kept, hidden, labels, height, width, channels, nhwc, numSegments);
+      });
 }
 
 }  // namespace limeshap

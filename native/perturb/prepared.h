@@ -3,6 +3,11 @@
 // the two preprocessed planes (image and replacement, normalised, in the output layout) and the
 // runs of equal labels, built once and reused by every call on the same image.
 //
+// Two sources: 8-bit RGB image and hide with the normalisation (the planes are built here through a
+// lookup table), or two float32 planes already normalised in the output layout with any channel
+// count (float and 16-bit images, whose values a 256-entry table cannot hold: lib/tensor-planes.ts
+// builds them). Either way a sample is the same per-pixel select of the two planes.
+//
 // Why: the batch engine composites one image in ~60 calls of one model batch each. Per call, the
 // binding used to copy image, hide and labels (0.5 MB at 224², on the main thread) and the kernel to
 // build both planes (~0.8 ms) — more than the samples themselves cost at batch 16 (~0.05 ms per
@@ -35,7 +40,7 @@ struct LabelRun {
 
 template <class T>
 struct CompositePlanes {
-  std::vector<T> kept, hidden;  // 3·H·W each, in the output layout
+  std::vector<T> kept, hidden;  // channels·H·W each, in the output layout
 };
 
 class PreparedImage {
@@ -44,10 +49,18 @@ class PreparedImage {
   PreparedImage(const uint8_t* image, const uint8_t* hide, const int32_t* labels, int height, int width,
                 int numSegments, const CompositeParams& params);
 
-  /// Whether this was prepared from exactly these inputs.
+  /// Copies float32 planes already normalised in the output layout (channels·H·W each) and the labels.
+  PreparedImage(const float* kept, const float* hidden, const int32_t* labels, int height, int width, int channels,
+                bool nhwc, int numSegments);
+
+  /// Whether this was prepared from exactly these 8-bit inputs.
   bool Matches(const uint8_t* image, const uint8_t* hide, const int32_t* labels, int height, int width, int numSegments,
                const CompositeParams& params) const;
+  /// Whether this was prepared from exactly these float planes.
+  bool MatchesPlanes(const float* kept, const float* hidden, const int32_t* labels, int height, int width, int channels,
+                     bool nhwc, int numSegments) const;
 
+  int channels() const { return channels_; }
   int height() const { return height_; }
   int width() const { return width_; }
   int numSegments() const { return numSegments_; }
@@ -64,9 +77,11 @@ class PreparedImage {
   const CompositePlanes<T>& Planes() const;
 
  private:
-  std::vector<uint8_t> image_, hide_;
+  std::vector<uint8_t> image_, hide_;  // empty when made from planes
   std::vector<int32_t> labels_;
   int height_, width_, numSegments_;
+  int channels_ = 3;
+  bool fromPlanes_ = false;  // f32_ holds the given planes (no LUT build)
   CompositeParams params_;
   mutable std::once_flag runsOnce_, f32Once_, f16Once_;
   mutable std::string labelError_;
@@ -81,6 +96,9 @@ class PreparedImage {
 /// recent images (explainBatch has 2 in flight by default) up to kPreparedCacheBytes each.
 std::shared_ptr<const PreparedImage> PreparedFor(const uint8_t* image, const uint8_t* hide, const int32_t* labels,
                                                  int height, int width, int numSegments, const CompositeParams& params);
+/// The same for float planes (the same cache: a float image is composited in as many calls).
+std::shared_ptr<const PreparedImage> PreparedForPlanes(const float* kept, const float* hidden, const int32_t* labels,
+                                                       int height, int width, int channels, bool nhwc, int numSegments);
 
 constexpr size_t kPreparedCacheEntries = 4;
 /// Largest prepared image worth keeping (copies and both float32 planes of a ~1000² image); larger

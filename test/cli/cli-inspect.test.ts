@@ -263,13 +263,30 @@ describe('limeshap inspect (command line)', function () {
   });
 
   it('a model limeshap cannot run says why, and a 1001-class output gets the background-class note', () => {
-    const gray = inspect(tinyModel(file(), { inputShape: ['batch', 1, 32, 32] }));
-    assert.match(gray.problems.join('\n'), /input "input" has shape \[batch, 1, 32, 32\]: limeshap needs \[N, 3, H, W\] or \[N, H, W, 3\]/);
-    assert.equal(gray.suggestion, null, 'no suggestion without an image input');
+    const anyChannels = inspect(tinyModel(file(), { inputShape: ['batch', 'c', 32, 32] }));
+    assert.match(
+      anyChannels.problems.join('\n'),
+      /input "input" has shape \[batch, c, 32, 32\]: limeshap needs \[N, C, H, W\] or \[N, H, W, C\] with a fixed C \(3 for RGB\)/,
+    );
+    assert.equal(anyChannels.suggestion, null, 'no suggestion without an image input');
     const text = run(path.join(dir, `m${n - 1}.onnx`)).stdout;
     assert.match(text, /limeshap cannot run this model:/);
     const tf = inspect(tinyModel(file(), { outputShape: ['batch', 1001] }));
     assert.match(tf.notes.join('\n'), /1001 classes: ImageNet with a "background" class at index 0/);
+  });
+
+  it('a grayscale or multispectral model: read with its channel count, no preset suggested, a note on the custom preprocess', () => {
+    for (const [shape, layout, C] of [
+      [['batch', 1, 32, 32], 'nchw', 1],
+      [['batch', 32, 32, 13], 'nhwc', 13],
+    ] as const) {
+      const j = inspect(tinyModel(file(), { inputShape: [...shape] }));
+      assert.deepEqual(j.problems, []);
+      assert.deepEqual([j.image?.layout, j.image?.channels], [layout, C]);
+      assert.equal(j.suggestion, null);
+      assert.match(j.notes.join('\n'), new RegExp(`${C} input channel\\(s\\), not RGB: no preset fits; .*custom preprocess`));
+      assert.match(run(path.join(dir, `m${n - 1}.onnx`)).stdout, new RegExp(`${layout.toUpperCase()} ${C}-channel image, 32×32`));
+    }
   });
 
   it('text from the file is made terminal-safe', () => {

@@ -19,6 +19,6 @@ export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 # The native tests, the validation tests and the fuzz test (LIMESHAP_FUZZ_CASES applies).
 LD_PRELOAD="$ASAN_RUNTIME" node node_modules/mocha/bin/mocha.js --no-config --timeout 600000 --reporter dot \
   dist/test/native/native-hostile.test.js dist/test/native/native-fuzz.test.js dist/test/validate.test.js \
-  dist/test/native/composite.test.js dist/test/segment/quickshift.test.js dist/test/segment/quickshift-pairs.test.js \
+  dist/test/native/composite.test.js dist/test/native/composite-planes.test.js dist/test/segment/quickshift.test.js dist/test/segment/quickshift-pairs.test.js \
   dist/test/segment/quickshift-fast.test.js dist/test/segment/segment.test.js \
   dist/test/lime/lime-reference.test.js dist/test/shap/shap-algorithms.test.js

@@ -263,6 +263,7 @@ describe('preprocess', () => {
       scale: 1 / 255,
       mean: [0.485, 0.456, 0.406],
       std: [0.229, 0.224, 0.225],
+      channelCount: 3,
     });
     const inception = resolvePreprocess('inception', { layout: 'nhwc' });
     assert.deepEqual([inception.size, inception.layout, inception.scale, inception.mean], [[299, 299], 'nhwc', 1 / 127.5, [1, 1, 1]]);
@@ -290,6 +291,7 @@ describe('preprocess', () => {
       scale: 1,
       mean: [104, 117, 123],
       std: [1, 1, 1],
+      channelCount: 3,
     });
     assert.deepEqual(resolvePreprocess({ preset: 'imagenet' }, { layout: 'nchw', height: 64, width: 64 }).size, [64, 64]);
     assert.deepEqual(resolvePreprocess({ preset: 'inception', std: 2 }).std, [2, 2, 2]);

@@ -221,6 +221,43 @@ function compositeCase(r: Rand): Case {
   };
 }
 
+function compositePlanesCase(r: Rand): Case {
+  const width = maybe(r, 0.05) ? pick(r, [0, 32768, 32769]) : int(r, 1, 40);
+  const height = maybe(r, 0.05) ? pick(r, [0, 32768]) : int(r, 1, 30);
+  const channels = maybe(r, 0.05) ? pick(r, [0, 1025, 2 ** 31]) : int(r, 1, 6);
+  const ok = width >= 1 && height >= 1 && width * height <= 2000 && channels <= 6 && channels >= 1;
+  const [w, h, C] = ok ? [width, height, channels] : [2, 2, 1];
+  const a = A.compositeArgs(w, h, int(r, 1, 12), int(r, 0, 6), maybe(r, 0.3));
+  const size = C * w * h;
+  const kept = Float32Array.from({ length: size }, (_, i) => Math.sin(i) * 100);
+  const hidden = Float32Array.from({ length: size }, (_, i) => (i % 5) - 2.5);
+  const samples = a.masks.length / a.segments;
+  const out = a.out instanceof Uint16Array ? new Uint16Array(samples * size) : new Float32Array(samples * size);
+  const list: unknown[] = [kept, hidden, a.labels, width, height, channels, pick(r, ['nchw', 'nhwc']), a.masks, a.segments, out, 0];
+  const steps: string[] = [`compositePlanes ${width}x${height}x${channels} segments ${a.segments} samples ${samples}`];
+  for (let k = int(r, 0, 3); k > 0; k--) {
+    const what = int(r, 0, 5);
+    steps.push(`mutation ${what}`);
+    if (what === 0) list[pick(r, [3, 4, 5, 8, 10])] = badNumber(r);
+    else if (what === 1) {
+      const i = pick(r, [0, 1, 2, 7, 9]);
+      list[i] = badArray(r, list[i] as Typed);
+    } else if (what === 2) list[6] = pick(r, ['NCHW', '', 'nchw ', 3, null, { toString: () => 'nchw' }]);
+    else if (what === 3 && a.labels.length) a.labels[int(r, 0, a.labels.length - 1)] = pick(r, [-1, a.segments, 2 ** 31 - 1, -(2 ** 31)]);
+    else if (what === 4 && a.masks.length) a.masks[int(r, 0, a.masks.length - 1)] = pick(r, [2, 255]);
+    else list.length = int(r, 0, list.length - 1);
+  }
+  const sync = maybe(r, 0.3);
+  const fn = sync ? binding.compositePlanesSync : binding.compositePlanes;
+  const after = pick(r, [undefined, undefined, 'detach', 'shrink', 'scribble'] as const);
+  return {
+    name: sync ? 'compositePlanesSync' : 'compositePlanes',
+    steps: [...steps, `after: ${after}`],
+    call: () => (fn as (...x: unknown[]) => unknown)(...list),
+    after: () => afterCall(after, [out, kept, hidden, a.labels, a.masks]),
+  };
+}
+
 /** Changes the call's buffers right after an async call started. */
 function afterCall(what: 'detach' | 'shrink' | 'scribble' | undefined, views: Typed[]): void {
   for (const v of views) {
@@ -387,7 +424,8 @@ function smallCase(r: Rand): Case {
 function makeCase(seed: number, i: number): Case {
   const r = rng(Math.imul(seed, 0x9e3779b1) ^ Math.imul(i + 1, 0x85ebca6b));
   const kind = r();
-  if (kind < 0.3) return compositeCase(r);
+  if (kind < 0.22) return compositeCase(r);
+  if (kind < 0.3) return compositePlanesCase(r);
   if (kind < 0.5) return limeFitCase(r);
   if (kind < 0.7) return shapCase(r);
   if (kind < 0.88) return segmentCase(r);
