@@ -49,6 +49,11 @@ const SUFFIX = {
   shap: { values: '.shap.npy', labels: '.shap-segments.npy' },
 } as const;
 
+/** Every array file `saveLime` / `saveShap` may write for `name` in `dir` (which of them exist depends on the features). */
+export function savedArrayFiles(dir: string, name: string, method: 'lime' | 'shap'): string[] {
+  return Object.values(SUFFIX[method]).map((suffix) => path.join(dir, `${name}${suffix}`));
+}
+
 /** The longest suffix a saved file gets (`.lime-segments.npy`), for file-name length checks. */
 export const LONGEST_SAVED_SUFFIX = Math.max(
   ...[...Object.values(SUFFIX.lime), ...Object.values(SUFFIX.shap), '.lime.json'].map((s) => s.length),
