@@ -102,8 +102,7 @@ export async function runGradientShap(
   const per = image.length;
 
   // Backgrounds: computed from the image (a spec), or the caller's images fitted like the image.
-  const bgImages: RgbImage[] =
-    'spec' in o.background ? [await backgroundImage('background', o.background.spec, rgb, undefined, 1)] : [];
+  const bgImages: RgbImage[] = 'spec' in o.background ? [await backgroundImage('background', o.background.spec, rgb, undefined, 1)] : [];
   if ('images' in o.background)
     for (const [i, input] of o.background.images.entries()) {
       try {

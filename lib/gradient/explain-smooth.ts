@@ -93,8 +93,7 @@ export async function runSmoothGrad(
   const attributions = variant === 'gradient' ? sg.gradients : sg.gradients.map((g, i) => g * image[i]);
   const plane = rgb.width * rgb.height;
   const pixels = new Float32Array(plane);
-  for (let c = 0; c < 3; c++)
-    for (let p = 0; p < plane; p++) pixels[p] += attributions[pre.layout === 'nchw' ? c * plane + p : 3 * p + c];
+  for (let c = 0; c < 3; c++) for (let p = 0; p < plane; p++) pixels[p] += attributions[pre.layout === 'nchw' ? c * plane + p : 3 * p + c];
   return {
     classIndex,
     label: label(classIndex),

@@ -124,7 +124,7 @@ describe('Expected gradients (shap algorithm gradient)', function () {
     }
   });
 
-  it('same seed, same values; another seed, other values; localSmoothing adds noise to the input', async () => {
+  it('same seed, same values; another seed, other values', async () => {
     const random = seeded(4);
     const weights = Float32Array.from({ length: 3 * 3 * PLANE }, () => 2 * random() - 1);
     const model = softmaxModel({ height: H, width: W, classes: 3, weights });
@@ -137,18 +137,29 @@ describe('Expected gradients (shap algorithm gradient)', function () {
       assert.equal(a.seed, 5);
       assert.deepEqual(a.explanations[1].values, b.explanations[1].values);
       assert.notDeepEqual(a.explanations[1].values, c.explanations[1].values);
-      // With one background and noise, samples differ only by the noise: a spread where there was none.
-      const plain = await explainer.shap(photo(6), { algorithm: 'gradient', background: 'black', nSamples: 8, labels: [0] });
-      const noisy = await explainer.shap(photo(6), {
-        algorithm: 'gradient',
-        background: 'black',
-        nSamples: 8,
-        labels: [0],
-        localSmoothing: 0.2,
-      });
-      // The model is not linear, so t alone spreads the plain samples too; noise spreads them more.
-      assert.ok((noisy.explanations[0].sumStandardError as number) > 0);
-      assert.notDeepEqual(plain.explanations[0].values, noisy.explanations[0].values);
+    } finally {
+      await explainer.dispose();
+    }
+  });
+
+  it('localSmoothing adds Gaussian noise to the input: on the linear glass box a spread around the same mean', async () => {
+    const model = linearModel({ height: H, width: W, classes: 2 });
+    const explainer = await createExplainer(model.bytes, { preprocess: identityPreprocess(H, W), softmax: false });
+    try {
+      const options = { algorithm: 'gradient' as const, background: 'black' as const, nSamples: 400, labels: [1] };
+      const plain = (await explainer.shap(photo(6), options)).explanations[0];
+      const noisy = (await explainer.shap(photo(6), { ...options, localSmoothing: 0.3 })).explanations[0];
+      // Without noise every sample is (x − 0) ⊙ w; with it (x + ε) ⊙ w, whose mean is the same.
+      assert.ok((plain.sumStandardError as number) < 1e-6);
+      const se = noisy.standardErrors as Float64Array;
+      for (let p = 0; p < PLANE; p++) {
+        // Σ_c ε_c w_c / √n: the standard error the noise alone makes, known in closed form.
+        let variance = 0;
+        for (let c = 0; c < 3; c++) variance += (0.3 * model.weights[3 * PLANE + c * PLANE + p]) ** 2;
+        const expected = Math.sqrt(variance / 400);
+        assert.ok(Math.abs(se[p] - expected) < 0.25 * expected, `pixel ${p}: se ${se[p]} vs ${expected}`);
+        assert.ok(Math.abs(noisy.values[p] - plain.values[p]) < 4.5 * expected, `pixel ${p}`);
+      }
     } finally {
       await explainer.dispose();
     }
