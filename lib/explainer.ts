@@ -274,6 +274,9 @@ export class Explainer {
    * batchSize 10) Partition gives Python shap's own values for `shap.Explainer(f,
    * shap.maskers.Image("blur(128,128)", shape))` (tested to float32 precision in
    * test/shap/shap-parity.test.ts); a larger `batchSize` is faster but gives other values.
+   * `algorithm: 'gradient'` is expected gradients instead (shap's GradientExplainer, over the
+   * model's own gradients: see lib/gradient/explain-expected.ts and README, "Gradients"): options
+   * `background`, `nSamples` (default 200), `localSmoothing`, `seed`, `topLabels`, `labels`.
    *
    * Note: onnxruntime-node's `session.run` blocks the event loop while it runs, unless the model
    * was loaded with `inference: 'worker'`.
