@@ -47,7 +47,8 @@ type GradientBackground = { spec: Background } | { images: ImageInput[] };
 
 /** Checks every option before any work (TypeError / RangeError naming the option). */
 function resolveGradientOptions(options: ShapOptions) {
-  const o = options as Record<string, unknown>;
+  // Each option read once (a getter may answer differently twice).
+  const o: Record<string, unknown> = { ...options };
   for (const key of Object.keys(o))
     if (!GRADIENT_OPTIONS.includes(key) && o[key] !== undefined)
       throw rangeError(key, `not with algorithm 'gradient' (it takes ${GRADIENT_OPTIONS.join(', ')})`, o[key]);
