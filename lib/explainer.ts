@@ -39,6 +39,8 @@ import { checkGraphPays, useGraphCompositing } from './graph-engine';
 import { prependCompositing } from './onnx/prepend-compositing';
 import { GradientRunner } from './gradient/runner';
 import { runIntegratedGradients, type IntegratedGradientsOptions, type IntegratedGradientsResult } from './gradient/explain-ig';
+import { GRADIENT_ALGORITHM, runGradientShap } from './gradient/explain-expected';
+import { runSmoothGrad, type SmoothGradOptions, type SmoothGradResult } from './gradient/explain-smooth';
 
 /** Options of {@link createExplainer}: the model's and its preprocessing. */
 export interface ExplainerOptions extends LoadModelOptions {
@@ -173,6 +175,33 @@ export class Explainer {
     );
   }
 
+  /**
+   * Explains one image with SmoothGrad (Smilkov et al. 2017): the class's gradient averaged over
+   * `nSamples` copies of the image with Gaussian noise, from the same cached gradient model as
+   * {@link Explainer.integratedGradients}. `variant: 'gradient*input'` multiplies the mean
+   * gradient by the image.
+   *
+   * @param options - `classIndex` (default: the top class), `nSamples` (default 50), `noise`
+   *   (σ as a fraction of the preprocessed image's value range, default 0.15), `variant`
+   *   (default `'gradient'`), `seed` (default 42).
+   * @throws TypeError / RangeError naming a bad option; the errors of the gradient model as for
+   *   {@link Explainer.integratedGradients}.
+   * @example
+   * const sg = await explainer.smoothGrad('cat.jpg', { nSamples: 50, noise: 0.15 });
+   * console.log(sg.label, sg.pixels); // H·W values
+   */
+  async smoothGrad(image: ImageInput, options?: SmoothGradOptions): Promise<SmoothGradResult> {
+    const rgb = await this.prepare(image);
+    return runSmoothGrad(
+      this.model,
+      this.preprocess,
+      rgb,
+      options,
+      (i) => this.label(i),
+      () => this.gradients(),
+    );
+  }
+
   /** The model's source as the metrics read it (undefined without one). */
   private modelSource(): ModelSource | undefined {
     const src = this.source;
@@ -245,6 +274,9 @@ export class Explainer {
    * batchSize 10) Partition gives Python shap's own values for `shap.Explainer(f,
    * shap.maskers.Image("blur(128,128)", shape))` (tested to float32 precision in
    * test/shap/shap-parity.test.ts); a larger `batchSize` is faster but gives other values.
+   * `algorithm: 'gradient'` is expected gradients instead (shap's GradientExplainer, over the
+   * model's own gradients: see lib/gradient/explain-expected.ts and README, "Gradients"): options
+   * `background`, `nSamples` (default 200), `localSmoothing`, `seed`, `topLabels`, `labels`.
    *
    * Note: onnxruntime-node's `session.run` blocks the event loop while it runs, unless the model
    * was loaded with `inference: 'worker'`.
@@ -257,6 +289,20 @@ export class Explainer {
     // signal and onProgress steer the run; the rest are the result's settings.
     const { settings, control } = splitRunControl(options);
     throwIfAborted(control.signal);
+    if ((settings as ShapOptions | undefined)?.algorithm === GRADIENT_ALGORITHM) {
+      // Expected gradients need the gradient runner, not the coalition game (see explain-expected.ts).
+      const rgb = await this.prepare(image);
+      return runGradientShap(
+        this.model,
+        this.preprocess,
+        rgb,
+        settings as ShapOptions,
+        (i) => this.label(i),
+        (img) => this.prepare(img),
+        () => this.gradients(),
+        control,
+      );
+    }
     const own = withOwnSegmentation(settings);
     const rgb = await this.prepare(image);
     return runShap(this.model, this.preprocess, rgb, own, (i) => this.label(i), control);

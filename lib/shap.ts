@@ -11,7 +11,8 @@ import { maskEvaluator } from './mask-evaluator';
 import { StageTimer } from './stage-clock';
 import type { Compositing } from './engine';
 import { backgroundImage, resolveBackground, type Background, type BackgroundSpec } from './background';
-import type { RgbImage } from './image';
+import type { ImageInput, RgbImage } from './image';
+import { GRADIENT_ONLY_OPTIONS } from './gradient/explain-expected';
 import type { Model } from './model';
 import type { ResolvedPreprocess } from './preprocess';
 import { resolveShapAdaptive, type ShapPrecision } from './shap/adaptive';
@@ -33,8 +34,23 @@ export type MaskerSpec = BackgroundSpec;
 
 /** Options of `explainer.shap()`. */
 export interface ShapOptions extends RunControlOptions {
-  /** A registered algorithm (lib/shap/registry.ts): 'partition' (default, as shap.Explainer picks for images), 'kernel', 'permutation' or 'exact'. */
-  algorithm?: ShapAlgorithm;
+  /**
+   * A registered algorithm (lib/shap/registry.ts): 'partition' (default, as shap.Explainer picks for
+   * images), 'kernel', 'permutation' or 'exact'; or 'gradient': expected gradients, shap's
+   * GradientExplainer (lib/gradient/explain-expected.ts; takes `background`, `nSamples`,
+   * `localSmoothing`, `seed`, `topLabels`, `labels` and refuses the other options).
+   */
+  algorithm?: ShapAlgorithm | 'gradient';
+  /**
+   * 'gradient' only: the background distribution b is drawn from — a list of images (fitted to the
+   * model as the explained image; 1..256), or one {@link BackgroundSpec} computed from the image.
+   * Default 'blur(128,128)'.
+   */
+  background?: BackgroundSpec | readonly ImageInput[];
+  /** 'gradient' only: samples (background, point on the line, noise), each one gradient per class. Default 200, as shap. */
+  nSamples?: number;
+  /** 'gradient' only: standard deviation of Gaussian noise added to the input per sample, in the model's input space (after preprocessing). Default 0, as shap. */
+  localSmoothing?: number;
   /**
    * Budget of model evaluations (coalitions), the two base evaluations included; never exceeded.
    * Defaults: partition 500 (as shap), permutation 500, kernel 2M + 2048 capped at 2^M (shap's
@@ -97,8 +113,10 @@ export interface ShapExplanation {
   values: Float32Array;
   /** Attribution per superpixel, when features are superpixels. */
   segmentValues?: Float64Array;
-  /** Standard error per feature (permutation; kernel with maxEvals 'auto', by bootstrap). */
+  /** Standard error per feature (permutation; kernel with maxEvals 'auto', by bootstrap; gradient, per pixel from the samples' spread). */
   standardErrors?: Float64Array;
+  /** 'gradient' only: the standard error of Σ values (its sampling error against probability − baseValue). */
+  sumStandardError?: number;
 }
 
 export interface ShapResult {
@@ -107,7 +125,7 @@ export interface ShapResult {
   image: RgbImage;
   /** The superpixels used, when features are superpixels. */
   segmentation?: Segmentation;
-  algorithm: ShapAlgorithm;
+  algorithm: ShapAlgorithm | 'gradient';
   features: 'pixels' | 'superpixels';
   /** What masked features showed (the checked `masker` option; `evaluate()` uses it as its substrate). */
   masker: Background;
@@ -189,6 +207,10 @@ export function shapOptionKeys(): string[] {
  */
 export function resolveShapOptions(options: ShapOptions | undefined) {
   const owners = algorithmOptions();
+  // 'gradient' branches off in Explainer.shap before this; its own options make no sense here.
+  for (const name of GRADIENT_ONLY_OPTIONS)
+    if ((options as Record<string, unknown> | undefined)?.[name] !== undefined)
+      throw rangeError(name, "only with algorithm 'gradient'", (options as Record<string, unknown>)[name]);
   const o = checkOptions('options', options, shapOptionKeys()) as ShapOptions;
   const algorithmName = o.algorithm === undefined ? SHAP_ALGORITHMS[0] : checkChoice('algorithm', o.algorithm, SHAP_ALGORITHMS);
   const algorithm = shapAlgorithm(algorithmName);

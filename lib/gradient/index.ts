@@ -9,3 +9,5 @@ export { buildGradientModel, planGradient, type GradientModel, type GradientOpti
 export { GradientRunner, type GradientBatch, type GradientRunnerOptions, type SessionOpener } from './runner';
 export { SUPPORTED_OPERATORS } from './rules';
 export { integratedGradients, DEFAULT_IG_STEPS, type IntegratedGradients } from './integrated';
+export { expectedGradients, DEFAULT_EXPECTED_GRADIENT_SAMPLES, type ExpectedGradients, type ExpectedGradientsInput } from './expected';
+export { smoothGradients, DEFAULT_SMOOTHGRAD_SAMPLES, DEFAULT_SMOOTHGRAD_NOISE, type SmoothGradients } from './smooth';
