@@ -50,5 +50,6 @@ export {
   type NpyDtype,
   type NpyHeader,
 } from './npy';
-export { saveLime, saveShap, limeArrays, shapArrays, type NpyRef } from './save';
+export { saveLime, saveShap, saveGradient, limeArrays, shapArrays, gradientArrays, type NpyRef } from './save';
+export { renderGradient, gradientToJson, type GradientResult } from './pictures-gradient';
 export { inspectModel, type ModelInspection, type PreprocessSuggestion } from './inspect';

@@ -5,8 +5,11 @@
 // rather than the white background around it.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import sharp from 'sharp';
-import { createExplainer, type RawImage } from '../../lib';
+import { createExplainer, renderGradient, saveGradient, type RawImage } from '../../lib';
+import { fromNpy } from '../../lib/npy';
 import { identityPreprocess } from '../helpers/fixtures';
 import { buildModel } from '../helpers/onnx-builder';
 import { requireShared, shared } from '../helpers/shared';
@@ -140,6 +143,38 @@ describe('Grad-CAM', function () {
       );
       await assert.rejects(explainer.gradCam(photo(1), { layr: 'act' } as object), /layr/);
     } finally {
+      await explainer.dispose();
+    }
+  });
+
+  it('saves maps as .npy beside a JSON naming them, and draws them (refusing what is not a gradient result)', async () => {
+    const explainer = await createExplainer(camModel().bytes, { preprocess: identityPreprocess(H, W) });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'limeshap-gradcam-'));
+    try {
+      const cam = await explainer.gradCam(photo(4), { classIndex: 1 });
+      const ig = await explainer.integratedGradients(photo(4), { classIndex: 1, steps: 3 });
+      const written = [...saveGradient(cam, dir, 'x'), ...saveGradient(ig, dir, 'x')].map((f) => path.basename(f));
+      assert.deepEqual(written, ['x.gradcam.npy', 'x.gradcam-layer.npy', 'x.gradcam.json', 'x.ig.npy', 'x.ig-channels.npy', 'x.ig.json']);
+      const camJson = JSON.parse(fs.readFileSync(path.join(dir, 'x.gradcam.json'), 'utf8'));
+      assert.equal(camJson.layer, 'act');
+      assert.deepEqual(camJson.arrays.values, { file: 'x.gradcam.npy', dtype: '<f4', shape: [H, W] });
+      assert.deepEqual(Array.from(fromNpy(fs.readFileSync(path.join(dir, 'x.gradcam.npy'))).data), Array.from(cam.pixels));
+      const igJson = JSON.parse(fs.readFileSync(path.join(dir, 'x.ig.json'), 'utf8'));
+      assert.deepEqual(igJson.arrays.attributions.shape, [3, H, W]);
+      assert.equal(igJson.completenessGap, ig.completenessGap);
+      assert.deepEqual(Array.from(fromNpy(fs.readFileSync(path.join(dir, 'x.ig-channels.npy'))).data), Array.from(ig.attributions));
+      for (const result of [cam, ig]) {
+        const meta = await sharp(await renderGradient(result)).metadata();
+        // shap's layout: the image, then the map, side by side.
+        assert.ok((meta.width ?? 0) >= 2 * W && (meta.height ?? 0) >= H, `${meta.width}×${meta.height}`);
+      }
+      await assert.rejects(
+        renderGradient({ method: 'gradcam' } as never),
+        (e: Error) => e instanceof TypeError && /result/.test(e.message),
+      );
+      await assert.rejects(renderGradient(cam, { limit: 0 }), (e: Error) => e instanceof RangeError && /limit/.test(e.message));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
       await explainer.dispose();
     }
   });
