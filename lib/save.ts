@@ -44,6 +44,9 @@ export const LIME_ARRAYS: readonly string[] = ['labels'];
 /** The arrays a SHAP JSON names: the values, and over superpixels also their label map. */
 export const SHAP_ARRAYS: readonly string[] = ['values'];
 
+/** The arrays an Integrated Gradients JSON names, and a Grad-CAM JSON (see {@link gradientArrays}). */
+export const IG_ARRAYS: readonly string[] = ['values', 'attributions'];
+export const GRADCAM_ARRAYS: readonly string[] = ['values', 'cam'];
 /** The file-name suffix of each saved array. */
 const SUFFIX = {
   lime: { labels: '.lime-segments.npy' },

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import { createExplainer, renderGradient, saveGradient, type RawImage } from '../../lib';
+import { createExplainer, renderGradient, renderShap, saveGradient, type RawImage } from '../../lib';
 import { fromNpy } from '../../lib/npy';
 import { identityPreprocess } from '../helpers/fixtures';
 import { buildModel } from '../helpers/onnx-builder';
@@ -172,6 +172,9 @@ describe('Grad-CAM', function () {
         renderGradient({ method: 'gradcam' } as never),
         (e: Error) => e instanceof TypeError && /result/.test(e.message),
       );
+      // A SHAP result (expected gradients will return one) is drawn as renderShap draws it.
+      const shap = await explainer.shap(photo(4), { maxEvals: 20, topLabels: 1 });
+      assert.deepEqual(await renderGradient(shap), await renderShap(shap));
       await assert.rejects(renderGradient(cam, { limit: 0 }), (e: Error) => e instanceof RangeError && /limit/.test(e.message));
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
