@@ -25,7 +25,11 @@ export interface RawImage {
   data: Uint8Array | Uint8ClampedArray | Uint16Array | Float32Array;
   width: number;
   height: number;
-  channels: 1 | 2 | 3 | 4;
+  /**
+   * Values per pixel: 1 to 4 for an RGB or grayscale model (gray, gray + alpha, RGB, RGBA), or exactly
+   * the model's C for a model of C channels (see the README's "Models of other channel counts").
+   */
+  channels: number;
   /**
    * With 8-bit `data` and `channels: 3` only: the exact pixels of which `data` is the 8-bit view,
    * as an {@link RgbImage} from {@link loadImage} carries them, so that `{ ...rgb, channels: 3 }`

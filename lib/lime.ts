@@ -6,7 +6,7 @@
  * weight each sample by sqrt(exp(-d²/w²)) of its cosine distance to row 0, and fit a weighted linear
  * surrogate per explained class. Sampling comes from `seed`; results echo it.
  */
-import { maskEvaluator, type EvaluationStats } from './mask-evaluator';
+import { maskEvaluator } from './mask-evaluator';
 import { StageTimer } from './stage-clock';
 import type { Compositing } from './engine';
 import { backgroundImage, DEFAULT_BLUR_SIZE, resolveBackground, type Background, type BackgroundSpec } from './background';
@@ -343,21 +343,7 @@ export async function runLime(
     provider: model.provider,
     compositing: evaluator.compositing,
     inputBytes: evaluator.stats.inputBytes,
-    timings: limeTimings(timer, evaluator.stats),
-  };
-}
-
-/** The result's `timings` (see LimeResult.timings). */
-function limeTimings(timer: StageTimer<'segment' | 'evaluate' | 'fit'>, stats: EvaluationStats): LimeResult['timings'] {
-  const { own, wait } = timer.totals();
-  return {
-    segment: own.segment,
-    composite: stats.compositeMs,
-    infer: stats.inferMs,
-    evaluate: own.evaluate,
-    fit: own.fit,
-    total: own.total,
-    wait,
+    timings: timer.timings(evaluator.stats),
   };
 }
 

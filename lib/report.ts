@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /**
- * One self-contained HTML page summarising a `limeshap explain` output folder: a summary table,
+ * One HTML page that loads nothing from outside, summarising a `limeshap explain` output folder: a summary table,
  * then per image its top classes, pictures, segmentation and timings, then the failures. Every
- * picture is embedded as a data URI and the style is inline, so the page can be mailed, archived
- * or attached to a CI run and still shows everything without the folder beside it.
+ * picture is embedded as a data URI (a preview) and the style is inline, so the page can be mailed,
+ * archived or attached to a CI run and still shows every picture; the full-size files it links to
+ * need the folder beside it.
  *
  * The page stays light: pictures are embedded as previews (WebP, at most
  * {@link REPORT_PICTURE_MAX_SIDE} pixels a side), each linking to its full-size PNG in the folder,
@@ -514,7 +515,7 @@ async function dataFiles(outDir: string, entry: Entry, present: Set<string>): Pr
 }
 
 /**
- * Writes `outDir/report.html`: one self-contained page (pictures as base64 data URIs, inline CSS,
+ * Writes `outDir/report.html`: one page that loads nothing from outside (pictures as base64 data URIs, inline CSS,
  * no external resources) over what `limeshap explain` wrote into `outDir`. Pictures are previews:
  * WebP, downscaled to at most {@link REPORT_PICTURE_MAX_SIDE} pixels a side, each a link to its
  * full-size PNG in the folder; each image's JSON and `.npy` files are linked, never inlined.

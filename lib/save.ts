@@ -58,6 +58,14 @@ const SUFFIX = {
 /** The JSON suffix of each gradient method's saved result. */
 const GRADIENT_JSON = { integratedGradients: '.ig.json', gradcam: '.gradcam.json' } as const;
 
+/**
+ * Every array file `saveLime` / `saveShap` / `saveGradient` may write for `name` in `dir` (which of
+ * them exist depends on the features); gradient methods by their command-line names (`ig`, `gradcam`).
+ */
+export function savedArrayFiles(dir: string, name: string, method: 'lime' | 'shap' | 'ig' | 'gradcam'): string[] {
+  return Object.values(SUFFIX[method === 'ig' ? 'integratedGradients' : method]).map((suffix) => path.join(dir, `${name}${suffix}`));
+}
+
 /** The longest suffix a saved file gets (`.lime-segments.npy`), for file-name length checks. */
 export const LONGEST_SAVED_SUFFIX = Math.max(
   ...[...Object.values(SUFFIX).flatMap((s) => Object.values(s)), '.lime.json'].map((s) => s.length),

@@ -7,7 +7,7 @@
  * (segments of `segment()`; for Partition, a hierarchy merging adjacent segments by colour).
  */
 import { performance } from 'node:perf_hooks';
-import { maskEvaluator, type EvaluationStats } from './mask-evaluator';
+import { maskEvaluator } from './mask-evaluator';
 import { StageTimer } from './stage-clock';
 import type { Compositing } from './engine';
 import { backgroundImage, resolveBackground, type Background, type BackgroundSpec } from './background';
@@ -308,20 +308,6 @@ export async function runShap(
     ...(result.precision ? { precision: result.precision } : {}),
     seed,
     provider: model.provider,
-    timings: shapTimings(timer, evaluator.stats),
-  };
-}
-
-/** The result's `timings` (see ShapResult.timings). */
-function shapTimings(timer: StageTimer<'segment' | 'evaluate' | 'solve'>, stats: EvaluationStats): ShapResult['timings'] {
-  const { own, wait } = timer.totals();
-  return {
-    segment: own.segment,
-    composite: stats.compositeMs,
-    infer: stats.inferMs,
-    evaluate: own.evaluate,
-    solve: own.solve,
-    total: own.total,
-    wait,
+    timings: timer.timings(evaluator.stats),
   };
 }

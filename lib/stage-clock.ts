@@ -151,6 +151,17 @@ export class StageTimer<K extends string> {
     }
   }
 
+  /**
+   * A result's `timings`: each stage's own time and the whole call's (`total`), the evaluator's
+   * compositing and inference (`stats`), and every wait (`wait`).
+   */
+  timings(stats: { compositeMs: number; inferMs: number }): Record<K | 'total' | 'composite' | 'infer', number> & {
+    wait: Record<K | 'total', number>;
+  } {
+    const { own, wait } = this.totals();
+    return { ...own, composite: stats.compositeMs, infer: stats.inferMs, wait };
+  }
+
   /** The call so far: own time and waiting of every stage, and of the whole call (`total`). */
   totals(): { own: Record<K | 'total', number>; wait: Record<K | 'total', number> } {
     const t = this.clock.since(this.start);

@@ -21,7 +21,7 @@ import type { BatchOptions, BatchProgress } from '../batch';
 import type { EvaluationResult } from '../metrics/run';
 import { renderCurves, renderLime, renderShap } from '../pictures';
 import { writeReport } from '../report';
-import { LIME_ARRAYS, LONGEST_SAVED_SUFFIX, saveLime, saveShap, SHAP_ARRAYS } from '../save';
+import { LIME_ARRAYS, LONGEST_SAVED_SUFFIX, saveLime, savedArrayFiles, saveShap, SHAP_ARRAYS } from '../save';
 import { EXIT } from './exit-codes';
 import { EXPLAIN_FLAGS, EXPLAIN_USAGE, limeOptionsOf, readExplainSettings, type GradientMethod } from './explain-flags';
 import { explainGradients, GRADIENT_METHOD_ARRAYS, gradientOnlyBatch, gradientOutputs } from './explain-gradients';
@@ -184,9 +184,12 @@ export async function explainCommand(argv: string[], log: (line: string) => void
     const curves = drawsCurves(s.evaluate);
     const mine = shardOf(all, shard);
     const summary = new SummaryCollector(mine);
+    // For --json: the pictures, the arrays each JSON names (those written: the SHAP label map only
+    // over superpixels) and the JSON files.
     const outputFiles = (name: string) => {
       const o = outputsOf(out, name, method, curves, s.gradients);
-      return [...o.png, ...o.json.map((j) => j.file)];
+      const arrays = o.json.flatMap((j) => savedArrayFiles(out, name, j.method).filter((f) => fs.existsSync(f)));
+      return [...o.png, ...arrays, ...o.json.map((j) => j.file)];
     };
     // Lines printed while the progress bar shows go above it (see ProgressDisplay.print).
     let say = log;

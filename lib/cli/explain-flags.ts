@@ -203,7 +203,7 @@ export const EXPLAIN_FLAGS: readonly Flag[] = [
     arg: 'N',
     help: `largest image file read (default ${MAX_INPUT_BYTES}, 256 MiB); only regular\nfiles are read (a FIFO, a device or a folder fails that image)`,
   },
-  { name: 'report', type: 'boolean', help: 'write DIR/report.html (self-contained) at the end' },
+  { name: 'report', type: 'boolean', help: 'write DIR/report.html at the end (previews embedded, full pictures and arrays linked)' },
   {
     name: 'json',
     type: 'boolean',

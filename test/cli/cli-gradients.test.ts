@@ -93,6 +93,23 @@ describe('limeshap explain: gradient methods (ig, gradcam)', function () {
     const other = explain(dir, model, ['--method', 'ig,gradcam', '--ig-steps', '5', '--out', out, '--resume', 'cat.png']);
     assert.equal(other.status, 5, other.stdout + other.stderr);
     assert.match(other.stderr, /steps 3 -> 5/);
+    // --json names the gradient methods and every file written, arrays included.
+    const json = explain(dir, model, ['--method', 'ig,gradcam', '--json', '--out', path.join(dir, 'out2json'), 'cat.png']);
+    assert.equal(json.status, 0, json.stderr);
+    const doc = JSON.parse(json.stdout);
+    assert.equal(doc.method, 'none');
+    assert.deepEqual(doc.gradients, ['ig', 'gradcam']);
+    const written = (doc.images[0].outputs as string[]).map((f) => path.basename(f)).sort();
+    assert.deepEqual(written, [
+      'cat.gradcam-layer.npy',
+      'cat.gradcam.json',
+      'cat.gradcam.npy',
+      'cat.gradcam.png',
+      'cat.ig-channels.npy',
+      'cat.ig.json',
+      'cat.ig.npy',
+      'cat.ig.png',
+    ]);
     // A removed array makes the image unfinished: redone.
     fs.rmSync(path.join(out, 'cat.gradcam-layer.npy'));
     const redo = explain(dir, model, [...args, '--resume']);

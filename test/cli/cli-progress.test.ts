@@ -104,6 +104,7 @@ describe('limeshap explain: progress and --json', function () {
     for (const image of doc.images.filter((i: { status: string }) => i.status === 'explained')) {
       assert.deepEqual(image.outputs.map((f: string) => path.basename(f)).sort(), [
         `${image.name}.lime-heatmap.png`,
+        `${image.name}.lime-segments.npy`,
         `${image.name}.lime.json`,
         `${image.name}.lime.png`,
       ]);
@@ -127,6 +128,6 @@ describe('limeshap explain: progress and --json', function () {
       resumed.images.map((i: { status: string }) => i.status),
       ['skipped', 'skipped', 'skipped'],
     );
-    assert.equal(resumed.images[0].outputs.length, 3);
+    assert.equal(resumed.images[0].outputs.length, 4);
   });
 });
