@@ -41,6 +41,7 @@ import { GradientRunner } from './gradient/runner';
 import { runIntegratedGradients, type IntegratedGradientsOptions, type IntegratedGradientsResult } from './gradient/explain-ig';
 import { GRADIENT_ALGORITHM, runGradientShap } from './gradient/explain-expected';
 import { runSmoothGrad, type SmoothGradOptions, type SmoothGradResult } from './gradient/explain-smooth';
+import { runGradCam, type GradCamOptions, type GradCamResult } from './gradient/explain-gradcam';
 
 /** Options of {@link createExplainer}: the model's and its preprocessing. */
 export interface ExplainerOptions extends LoadModelOptions {
@@ -115,19 +116,24 @@ export class Explainer {
 
   /** The gradient model (lib/gradient), built on first use and kept until dispose(). */
   private gradientRunner: Promise<GradientRunner> | undefined;
+  /** Grad-CAM's gradient models, one per layer (they also output the layer and its gradient). */
+  private layerRunners = new Map<string, Promise<GradientRunner>>();
 
   /**
    * The cached gradient runner: the model's backward graph, built once from its bytes and opened on
    * the model's provider. Needs an ONNX model on the main thread (an Error otherwise).
+   * With a `layer`: the runner that also outputs that value and its gradient, of the logits
+   * (Grad-CAM's y^c, before any softmax), cached per layer.
    */
-  private gradients(): Promise<GradientRunner> {
+  private gradients(layer?: string): Promise<GradientRunner> {
     const model = this.model;
     const source = this.modelSource();
     if (model.openSession === undefined || source === undefined)
       return Promise.reject(
         new Error("gradients need an ONNX model loaded with inference 'main' (not a predict function, not inference 'worker')"),
       );
-    if (this.gradientRunner === undefined) {
+    const cached = layer === undefined ? this.gradientRunner : this.layerRunners.get(layer);
+    if (cached === undefined) {
       const [height, width] = this.preprocess.size;
       const built = (async () =>
         GradientRunner.create(await source.bytes(), (bytes, what) => model.openSession!(bytes, what), {
@@ -135,14 +141,49 @@ export class Explainer {
           batchSize: model.batchSize,
           fixedBatch: model.batch !== 'dynamic',
           softmax: model.softmax === true,
+          ...(layer === undefined ? {} : { layer, logits: true }),
         }))();
       // A failed build is not kept: the next call tries again (and fails the same way, with its message).
       built.catch(() => {
         if (this.gradientRunner === built) this.gradientRunner = undefined;
+        if (layer !== undefined && this.layerRunners.get(layer) === built) this.layerRunners.delete(layer);
       });
-      this.gradientRunner = built;
+      if (layer === undefined) this.gradientRunner = built;
+      else this.layerRunners.set(layer, built);
+      return built;
     }
-    return this.gradientRunner;
+    return cached;
+  }
+
+  /**
+   * Explains one image with Grad-CAM (Selvaraju et al. 2017) on a convolutional layer: the layer's
+   * activation A and the gradient of the class's score with respect to it come from the model's
+   * backward graph (as for {@link integratedGradients}; built once per layer and cached); each
+   * channel's weight is its mean gradient α_c, and the map ReLU(Σ α_c A_c) is upsampled bilinearly
+   * to the model's input size. The score differentiated is the logit, as in the paper: the model's
+   * output before the library's softmax, or before the model's own final Softmax.
+   *
+   * @param options - `classIndex` (default: the top class), `layer` (default: the last 4-D
+   *   activation with more than one position, the last feature map before global pooling; the
+   *   result says which).
+   * @throws TypeError / RangeError naming a bad option: RangeError naming `layer` for a name that is
+   *   not a node output (a few valid names suggested) or a value that is not 4-D; as
+   *   {@link integratedGradients} for models without gradients.
+   * @example
+   * const cam = await explainer.gradCam('cat.jpg');
+   * console.log(cam.label, cam.layer, cam.layerShape);
+   */
+  async gradCam(image: ImageInput, options?: GradCamOptions): Promise<GradCamResult> {
+    const rgb = await this.prepare(image);
+    return runGradCam(
+      this.model,
+      this.preprocess,
+      rgb,
+      options,
+      (i) => this.label(i),
+      () => this.gradients(),
+      (layer) => this.gradients(layer),
+    );
   }
 
   /**
@@ -363,9 +404,10 @@ export class Explainer {
 
   /** Releases the model. The explainer cannot be used afterwards. */
   async dispose(): Promise<void> {
-    const gradients = this.gradientRunner;
+    const gradients = [this.gradientRunner, ...this.layerRunners.values()];
     this.gradientRunner = undefined;
-    await gradients?.then((g) => g.dispose()).catch(() => undefined);
+    this.layerRunners.clear();
+    for (const g of gradients) await g?.then((r) => r.dispose()).catch(() => undefined);
     await this.model.dispose();
   }
 }

@@ -26,6 +26,7 @@ export { renderLime, limeToJson, renderShap, shapToJson, renderCurves, type Rend
 export type { CurvesOptions } from './render/curves';
 export type { IntegratedGradientsOptions, IntegratedGradientsResult } from './gradient/explain-ig';
 export type { SmoothGradOptions, SmoothGradResult } from './gradient/explain-smooth';
+export type { GradCamOptions, GradCamResult } from './gradient/explain-gradcam';
 export type { ShapOptions, ShapResult, ShapExplanation, ShapAlgorithm, MaskerSpec } from './shap';
 export { MAX_EVALS } from './shap';
 export type { ShapPrecision } from './shap/adaptive';
@@ -50,5 +51,6 @@ export {
   type NpyDtype,
   type NpyHeader,
 } from './npy';
-export { saveLime, saveShap, limeArrays, shapArrays, type NpyRef } from './save';
+export { saveLime, saveShap, saveGradient, limeArrays, shapArrays, gradientArrays, type NpyRef } from './save';
+export { renderGradient, gradientToJson, type GradientResult } from './pictures-gradient';
 export { inspectModel, type ModelInspection, type PreprocessSuggestion } from './inspect';

@@ -26,6 +26,7 @@ import { writeAtomic } from './atomic-write';
 import type { LimeResult } from './lime';
 import { type Npy, type NpyArray, type NpyDtype, parseNpyHeader, toNpy } from './npy';
 import { limeToJson, shapToJson } from './pictures';
+import { gradientToJson, type GradientResult } from './pictures-gradient';
 import type { ShapResult } from './shap';
 import type { Segmentation } from './segment';
 import { rangeError, typeError } from './validate';
@@ -43,20 +44,31 @@ export const LIME_ARRAYS: readonly string[] = ['labels'];
 /** The arrays a SHAP JSON names: the values, and over superpixels also their label map. */
 export const SHAP_ARRAYS: readonly string[] = ['values'];
 
+/** The arrays an Integrated Gradients JSON names, and a Grad-CAM JSON (see {@link gradientArrays}). */
+export const IG_ARRAYS: readonly string[] = ['values', 'attributions'];
+export const GRADCAM_ARRAYS: readonly string[] = ['values', 'cam'];
 /** The file-name suffix of each saved array. */
 const SUFFIX = {
   lime: { labels: '.lime-segments.npy' },
   shap: { values: '.shap.npy', labels: '.shap-segments.npy' },
+  integratedGradients: { values: '.ig.npy', attributions: '.ig-channels.npy' },
+  gradcam: { values: '.gradcam.npy', cam: '.gradcam-layer.npy' },
 } as const;
 
-/** Every array file `saveLime` / `saveShap` may write for `name` in `dir` (which of them exist depends on the features). */
-export function savedArrayFiles(dir: string, name: string, method: 'lime' | 'shap'): string[] {
-  return Object.values(SUFFIX[method]).map((suffix) => path.join(dir, `${name}${suffix}`));
+/** The JSON suffix of each gradient method's saved result. */
+const GRADIENT_JSON = { integratedGradients: '.ig.json', gradcam: '.gradcam.json' } as const;
+
+/**
+ * Every array file `saveLime` / `saveShap` / `saveGradient` may write for `name` in `dir` (which of
+ * them exist depends on the features); gradient methods by their command-line names (`ig`, `gradcam`).
+ */
+export function savedArrayFiles(dir: string, name: string, method: 'lime' | 'shap' | 'ig' | 'gradcam'): string[] {
+  return Object.values(SUFFIX[method === 'ig' ? 'integratedGradients' : method]).map((suffix) => path.join(dir, `${name}${suffix}`));
 }
 
 /** The longest suffix a saved file gets (`.lime-segments.npy`), for file-name length checks. */
 export const LONGEST_SAVED_SUFFIX = Math.max(
-  ...[...Object.values(SUFFIX.lime), ...Object.values(SUFFIX.shap), '.lime.json'].map((s) => s.length),
+  ...[...Object.values(SUFFIX).flatMap((s) => Object.values(s)), '.lime.json'].map((s) => s.length),
 );
 
 /** A segmentation's label map as an array: uint16 where every label fits (always, for explained segmentations). */
@@ -208,4 +220,44 @@ export async function savedArraysComplete(jsonFile: string, json: Record<string,
       return false;
   }
   return true;
+}
+
+/**
+ * The arrays of a gradient result as {@link saveGradient} stores them: `values`, the per-pixel map
+ * ([H, W], float32: Integrated Gradients summed over channels, or Grad-CAM upsampled to the model's
+ * input); for Integrated Gradients also `attributions` (one per input element, [3, H, W] or
+ * [H, W, 3] in the model's layout), for Grad-CAM `cam` (the map at the layer's resolution, [h, w]).
+ * @param result - what `explainer.integratedGradients()` or `explainer.gradCam()` returned.
+ */
+export function gradientArrays(result: GradientResult): Record<string, Npy> {
+  const { width, height } = result;
+  const arrays: Record<string, Npy> = { values: { dtype: '<f4', shape: [height, width], data: result.pixels } };
+  if (result.method === 'integratedGradients')
+    arrays.attributions = {
+      dtype: '<f4',
+      shape: result.layout === 'nchw' ? [3, height, width] : [height, width, 3],
+      data: result.attributions,
+    };
+  else arrays.cam = { dtype: '<f4', shape: [result.layerShape[1], result.layerShape[2]], data: result.cam };
+  return arrays;
+}
+
+/**
+ * Saves a gradient result as `limeshap explain` does: Integrated Gradients as `dir/NAME.ig.npy`
+ * (values) and `dir/NAME.ig-channels.npy`, then `dir/NAME.ig.json`; Grad-CAM as
+ * `dir/NAME.gradcam.npy` (values) and `dir/NAME.gradcam-layer.npy` (cam), then
+ * `dir/NAME.gradcam.json` (see {@link gradientArrays}; the JSON holds `gradientToJson`'s fields,
+ * `fields` before them, and `arrays`). Each file is written atomically, the JSON last.
+ *
+ * @param result - what `explainer.integratedGradients()` or `explainer.gradCam()` returned.
+ * @param dir - an existing folder.
+ * @param name - the file name stem (no path separators).
+ * @param fields - extra JSON fields, e.g. `{ image, model }` (default none); the result's own fields win.
+ * @returns the paths written, the JSON last.
+ * @throws TypeError/RangeError naming `result`, `dir`, `name` or `fields`; the write's error.
+ */
+export function saveGradient(result: GradientResult, dir: string, name: string, fields?: Record<string, unknown>): string[] {
+  checkTarget(dir, name, fields);
+  const json = gradientToJson(result);
+  return save(dir, name, SUFFIX[result.method], gradientArrays(result), GRADIENT_JSON[result.method], { ...fields, ...json });
 }

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 /**
- * `limeshap explain`: classifies and explains many images with LIME, SHAP or both. Per image it
+ * `limeshap explain`: classifies and explains many images with LIME, SHAP or both, and the gradient
+ * methods (Integrated Gradients, Grad-CAM: explain-gradients.ts) listed in --method. Per image it
  * writes NAME.lime.json and NAME.lime-segments.npy (label map), NAME.lime.png (lime's picture: top
  * positive segments, the rest dimmed), NAME.lime-heatmap.png (every segment's weight, with a colour
  * bar), NAME.shap.json, NAME.shap.npy (values; lib/save.ts) and NAME.shap.png (shap's image_plot),
  * with --evaluate an `evaluation` field in the JSON and NAME.lime-curves.png /
- * NAME.shap-curves.png (deletion/insertion curves); each file atomically (temporary file, then rename), the JSON last, so a JSON
+ * NAME.shap-curves.png (deletion/insertion curves), NAME.ig.* and NAME.gradcam.* (.json, .npy, .png); each file atomically (temporary file, then rename), the JSON last, so a JSON
  * that parses and names complete .npy arrays marks a finished image. A failing image is recorded
  * (failures.ts) and the run goes on; Ctrl-C stops after the images in flight; --resume skips finished images made with the same
  * model and settings (fingerprint.ts); --shard i/n takes a deterministic 1/n of the inputs for job
@@ -16,16 +17,18 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { cleanStaleTemporaries, TMP_SUFFIX_MAX, writeAtomic } from '../atomic-write';
 import { createExplainer } from '../explainer';
+import type { BatchOptions, BatchProgress } from '../batch';
 import type { EvaluationResult } from '../metrics/run';
 import { renderCurves, renderLime, renderShap } from '../pictures';
 import { writeReport } from '../report';
 import { LIME_ARRAYS, LONGEST_SAVED_SUFFIX, saveLime, savedArrayFiles, saveShap, SHAP_ARRAYS } from '../save';
 import { EXIT } from './exit-codes';
-import { EXPLAIN_FLAGS, EXPLAIN_USAGE, limeOptionsOf, readExplainSettings } from './explain-flags';
+import { EXPLAIN_FLAGS, EXPLAIN_USAGE, limeOptionsOf, readExplainSettings, type GradientMethod } from './explain-flags';
+import { explainGradients, GRADIENT_METHOD_ARRAYS, gradientOnlyBatch, gradientOutputs } from './explain-gradients';
 import { parseFlags } from './flags';
 import { resolveLabels } from './labels-flag';
 import { FailureLog } from './failures';
-import { explainFingerprints, hashFile, outputState, shapFeatures, type Fingerprint } from './fingerprint';
+import { explainFingerprints, gradientFingerprints, hashFile, outputState, shapFeatures, type Fingerprint } from './fingerprint';
 import { collectInputs, outputNames, shardOf, type InputNotes } from './inputs';
 import { acquireLock, LockHeldError, type Lock } from './lock';
 import { makeOutFolder } from './out-folder';
@@ -47,18 +50,24 @@ function outputsOf(
   name: string,
   method: string,
   curves: boolean,
-): { json: { file: string; method: 'lime' | 'shap' }[]; png: string[] } {
-  const json: { file: string; method: 'lime' | 'shap' }[] = [],
+  gradients: readonly GradientMethod[],
+): { json: { file: string; method: 'lime' | 'shap' | GradientMethod }[]; png: string[] } {
+  const json: { file: string; method: 'lime' | 'shap' | GradientMethod }[] = [],
     png: string[] = [];
-  if (method !== 'shap') {
+  if (method === 'lime' || method === 'both') {
     json.push({ file: path.join(out, `${name}.lime.json`), method: 'lime' });
     png.push(path.join(out, `${name}.lime.png`), path.join(out, `${name}.lime-heatmap.png`));
     if (curves) png.push(path.join(out, `${name}.lime-curves.png`));
   }
-  if (method !== 'lime') {
+  if (method === 'shap' || method === 'both') {
     json.push({ file: path.join(out, `${name}.shap.json`), method: 'shap' });
     png.push(path.join(out, `${name}.shap.png`));
     if (curves) png.push(path.join(out, `${name}.shap-curves.png`));
+  }
+  for (const g of gradients) {
+    const files = gradientOutputs(out, name, g);
+    json.push({ file: files.json, method: g });
+    png.push(files.png);
   }
   return { json, png };
 }
@@ -91,10 +100,11 @@ function isPng(file: string): boolean {
  */
 async function imageState(
   files: ReturnType<typeof outputsOf>,
-  fingerprints: Record<'lime' | 'shap', Fingerprint>,
+  fingerprints: Record<'lime' | 'shap' | GradientMethod, Fingerprint>,
 ): Promise<'done' | 'todo' | string[]> {
+  const arrays = { lime: LIME_ARRAYS, shap: SHAP_ARRAYS, ...GRADIENT_METHOD_ARRAYS };
   for (const { file, method } of files.json) {
-    const state = await outputState(file, fingerprints[method], method === 'lime' ? LIME_ARRAYS : SHAP_ARRAYS);
+    const state = await outputState(file, fingerprints[method], arrays[method]);
     if (state === 'missing') return 'todo';
     if (state !== 'done') return state;
   }
@@ -177,7 +187,7 @@ export async function explainCommand(argv: string[], log: (line: string) => void
     // For --json: the pictures, the arrays each JSON names (those written: the SHAP label map only
     // over superpixels) and the JSON files.
     const outputFiles = (name: string) => {
-      const o = outputsOf(out, name, method, curves);
+      const o = outputsOf(out, name, method, curves, s.gradients);
       const arrays = o.json.flatMap((j) => savedArrayFiles(out, name, j.method).filter((f) => fs.existsSync(f)));
       return [...o.png, ...arrays, ...o.json.map((j) => j.file)];
     };
@@ -196,7 +206,10 @@ export async function explainCommand(argv: string[], log: (line: string) => void
     const modelHash = await hashOf('model', s.model);
     const classHash = await hashOf('class-names', s.classNames);
     // Every option that changes a method's numbers, labels or outputs; see fingerprint.ts.
-    const fingerprints = explainFingerprints(s, modelHash as string, classHash);
+    const fingerprints = {
+      ...explainFingerprints(s, modelHash as string, classHash),
+      ...gradientFingerprints(s, modelHash as string, classHash),
+    };
 
     const failures = new FailureLog(out);
     const tooLong: string[] = [];
@@ -214,7 +227,7 @@ export async function explainCommand(argv: string[], log: (line: string) => void
         todo.push(file);
         continue;
       }
-      const state = await imageState(outputsOf(out, name, method, curves), fingerprints);
+      const state = await imageState(outputsOf(out, name, method, curves, s.gradients), fingerprints);
       if (state === 'done') {
         skipped++;
         summary.set({ image: file, name, status: 'skipped', outputs: outputFiles(name) });
@@ -293,8 +306,7 @@ export async function explainCommand(argv: string[], log: (line: string) => void
       progress.start(todo.length, skipped);
       say = (line) => progress.print(() => log(line));
       try {
-        const batch = explainer.explainBatch(todo, {
-          method,
+        const batchOptions: Omit<BatchOptions, 'method'> = {
           lime: { ...limeOptionsOf(s), topLabels, labels: s.labels as number[] | undefined },
           shap: {
             algorithm: s.algorithm,
@@ -314,7 +326,12 @@ export async function explainCommand(argv: string[], log: (line: string) => void
           maxInputBytes: s.maxInputBytes,
           signal: stop.signal,
           onProgress: (p) => progress.update({ ...p, total: todo.length }),
-        });
+        };
+        // Gradient methods alone: each image goes straight to them (explain-gradients.ts), no LIME or SHAP batch.
+        const batch =
+          method === 'none'
+            ? gradientOnlyBatch(todo, stop.signal, batchOptions.onProgress as (p: BatchProgress) => void)
+            : explainer.explainBatch(todo, { ...batchOptions, method });
         for await (const item of batch) {
           const file = item.input as string;
           const name = names.get(file) as string;
@@ -336,11 +353,16 @@ export async function explainCommand(argv: string[], log: (line: string) => void
             // saveLime/saveShap write the .npy arrays, then the JSON that names them.
             if (item.lime) saveLime(item.lime, out, name, { ...meta, ...evaluation(item.limeEvaluation), fingerprint: fingerprints.lime });
             if (item.shap) saveShap(item.shap, out, name, { ...meta, ...evaluation(item.shapEvaluation), fingerprint: fingerprints.shap });
+            const t0 = performance.now();
+            const gradients = await explainGradients(explainer, file, name, out, s, fingerprints);
+            const ms = item.ms + performance.now() - t0;
             failures.clear(name);
             const first = item.lime ?? item.shap;
-            const classes = first ? first.explanations.map((e) => `${e.label} ${(e.probability * 100).toFixed(1)}%`).join(', ') : '';
+            const classes = first
+              ? first.explanations.map((e) => `${e.label} ${(e.probability * 100).toFixed(1)}%`).join(', ')
+              : gradients.map((g) => `${g.method === 'gradcam' ? 'Grad-CAM' : 'IG'}: ${g.label}`).join(', ');
             if (!process.stderr.isTTY || todo.length <= 20) say(`${printable(path.basename(file))}: ${printable(classes)}`);
-            summary.set(SummaryCollector.explained(file, name, outputFiles(name), item.lime, item.shap, item.ms));
+            summary.set(SummaryCollector.explained(file, name, outputFiles(name), item.lime, item.shap, ms));
             done++;
           } catch (err) {
             if (!recordFailure(file, err, item.ms)) {
@@ -370,7 +392,15 @@ export async function explainCommand(argv: string[], log: (line: string) => void
     const finish = (code: number, extra: { report?: string; error?: string } = {}): number => {
       if (s.json) {
         const seconds = (performance.now() - started) / 1000;
-        const head = { command: 'explain' as const, model: s.model, method, out, exitCode: code, ...extra };
+        const head = {
+          command: 'explain' as const,
+          model: s.model,
+          method,
+          ...(s.gradients.length ? { gradients: s.gradients } : {}),
+          out,
+          exitCode: code,
+          ...extra,
+        };
         process.stdout.write(JSON.stringify(summary.build(head, names, failing, seconds), null, 1) + '\n');
       }
       return code;

@@ -27,6 +27,7 @@ import { EXECUTION_PROVIDERS, type ExecutionProvider } from '../model';
 import { DEFAULT_PRESET, PREPROCESS_PRESETS, resolvePreprocess, type PreprocessOptions, type PreprocessSpec } from '../preprocess';
 import { MAX_INPUT_BYTES } from '../read-file';
 import { DEFAULT_SEED } from '../rng';
+import { DEFAULT_IG_STEPS } from '../gradient/integrated';
 import { DEFAULT_ERROR_TARGET, DEFAULT_SHAP_ROUND_SIZE } from '../shap/adaptive';
 import { SHAP_ALGORITHMS, SHAP_REGISTRY, type ShapAlgorithm } from '../shap/registry';
 import { shapFeatures } from './fingerprint';
@@ -34,7 +35,12 @@ import { parseShard, type Shard } from './inputs';
 import { choiceFlag, flagUsage, numberFlag, numberOrAutoFlag, text, type Flag, type FlagValues } from './flags';
 import { COMPOSITING_MODES, type Compositing } from '../engine';
 
-const METHODS = ['lime', 'shap', 'both'] as const;
+/** What LIME and SHAP run as (explainBatch's `method`); 'none' when only gradient methods run. */
+type ClassicMethod = 'lime' | 'shap' | 'both' | 'none';
+/** The gradient methods `--method` lists besides lime and shap (lib/cli/explain-gradients.ts runs them). */
+export const GRADIENT_METHODS = ['ig', 'gradcam'] as const;
+/** A gradient method's name on the command line and in its output files (NAME.ig.json …). */
+export type GradientMethod = (typeof GRADIENT_METHODS)[number];
 /** The SHAP algorithms that take `--max-evals auto`. */
 const ADAPTIVE_ALGORITHMS = SHAP_REGISTRY.filter((a) => 'adaptive' in a).map((a) => a.name);
 const FEATURES = ['pixels', 'superpixels'] as const;
@@ -55,7 +61,12 @@ export const EXPLAIN_FLAGS: readonly Flag[] = [
     help: `preprocessing: ${PREPROCESS_PRESETS.join(', ')} (default ${DEFAULT_PRESET}), or the custom form as JSON,\ne.g. '{"preset":"caffe-bgr","mean":[104,117,123]}' (see limeshap inspect)`,
   },
   { name: 'class-names', type: 'string', arg: 'FILE', help: 'class labels, one per line' },
-  { name: 'method', type: 'string', arg: 'M', help: 'lime (default), shap or both' },
+  {
+    name: 'method',
+    type: 'string',
+    arg: 'M,…',
+    help: 'lime (default), shap, both (= lime,shap), ig (Integrated Gradients), gradcam (Grad-CAM), or a list: lime,ig,gradcam',
+  },
   {
     name: 'samples',
     type: 'string',
@@ -126,6 +137,14 @@ export const EXPLAIN_FLAGS: readonly Flag[] = [
   { name: 'hide', type: 'string', arg: 'SPEC', help: `what LIME's hidden segments show: ${BACKGROUND_STRINGS} (default mean)` },
   { name: 'masker', type: 'string', arg: 'SPEC', help: `what SHAP's masked features show: ${BACKGROUND_STRINGS} (default blur(128,128))` },
   { name: 'kernel-width', type: 'string', arg: 'X', help: `LIME's kernel width, > 0 (default ${DEFAULT_KERNEL_WIDTH})` },
+  { name: 'ig-steps', type: 'string', arg: 'N', help: `Integrated Gradients' trapezoid steps, 1..100000 (default ${DEFAULT_IG_STEPS})` },
+  { name: 'ig-baseline', type: 'string', arg: 'SPEC', help: `Integrated Gradients' baseline: ${BACKGROUND_STRINGS} (default black)` },
+  {
+    name: 'layer',
+    type: 'string',
+    arg: 'NAME',
+    help: "Grad-CAM's layer, a node output (default: the last feature map before global pooling)",
+  },
   {
     name: 'regressor',
     type: 'string',
@@ -198,7 +217,9 @@ export const EXPLAIN_USAGE = `Usage: limeshap explain --model MODEL.onnx [option
 
 ${flagUsage(EXPLAIN_FLAGS)}
 Writes per image DIR/NAME.lime.json, .lime.png, .lime-heatmap.png (LIME) and DIR/NAME.shap.json,
-.shap.png (SHAP), with --evaluate deletion or insertion also .lime-curves.png / .shap-curves.png; DIR/failures.jsonl lists the images failing now (one line each, rewritten by every
+.shap.png (SHAP), DIR/NAME.ig.json, .ig.npy, .ig-channels.npy, .ig.png (Integrated Gradients) and
+DIR/NAME.gradcam.json, .gradcam.npy, .gradcam-layer.npy, .gradcam.png (Grad-CAM; gradient methods
+explain the first of --labels, else the top class), with --evaluate deletion or insertion also .lime-curves.png / .shap-curves.png; DIR/failures.jsonl lists the images failing now (one line each, rewritten by every
 run from DIR/failures/). One run writes a folder at a time (DIR/.limeshap.lock; shards of one job
 array each lock their own share). Directory inputs are walked recursively, following links (loops
 are reported and skipped).
@@ -213,7 +234,13 @@ export interface ExplainSettings {
   classNames: string | undefined;
   /** A preset's name or the custom form (parsed from JSON). */
   preset: PreprocessSpec | undefined;
-  method: (typeof METHODS)[number];
+  /** LIME and SHAP's part of --method. */
+  method: ClassicMethod;
+  /** The gradient methods of --method, in the order given (empty when none). */
+  gradients: GradientMethod[];
+  igSteps: number | undefined;
+  igBaseline: BackgroundSpec | undefined;
+  layer: string | undefined;
   numSamples: number | 'auto' | undefined;
   /** With --samples auto only. */
   stabilityTarget: number | undefined;
@@ -274,7 +301,10 @@ export function readExplainSettings(values: FlagValues): ExplainSettings {
     manifest: text(values, 'manifest'),
     classNames: text(values, 'class-names'),
     preset: presetFlag(values),
-    method: choiceFlag(values, 'method', METHODS) ?? 'lime',
+    ...methodFlag(values),
+    igSteps: numberFlag(values, 'ig-steps', { integer: true, min: 1, max: 100000 }),
+    igBaseline: backgroundFlag(values, 'ig-baseline'),
+    layer: text(values, 'layer'),
     numSamples: numberOrAutoFlag(values, 'samples', { integer: true, min: 2, max: MAX_NUM_SAMPLES }),
     stabilityTarget: numberFlag(values, 'stability-target', { min: 0, minExclusive: true }),
     maxSamples: numberFlag(values, 'max-samples', { integer: true, min: DEFAULT_ROUND_SIZE, max: MAX_NUM_SAMPLES }),
@@ -319,6 +349,7 @@ export function readExplainSettings(values: FlagValues): ExplainSettings {
   if (settings.labels !== undefined && settings.top !== undefined)
     throw new RangeError('--labels and --top both choose the classes to explain: give one of them');
   checkMethodFlags(values, settings.method);
+  checkGradientFlags(values, settings.gradients);
   checkMaxEvalsAuto(settings);
   return settings;
 }
@@ -346,7 +377,7 @@ const LIME_ONLY = ['samples', 'stability-target', 'max-samples', 'hide', 'kernel
 const SHAP_ONLY = ['algorithm', 'max-evals', 'error-target', 'max-evals-limit', 'features', 'masker'];
 
 /** A setting of the method that does not run is a mistake worth a usage error, not a silent no-op. */
-function checkMethodFlags(values: FlagValues, method: (typeof METHODS)[number]): void {
+function checkMethodFlags(values: FlagValues, method: ClassicMethod): void {
   const given = (names: string[]) => names.filter((n) => text(values, n) !== undefined).map((n) => `--${n}`);
   const lime = given(LIME_ONLY),
     shap = given(SHAP_ONLY);
@@ -354,10 +385,41 @@ function checkMethodFlags(values: FlagValues, method: (typeof METHODS)[number]):
     throw new RangeError(
       `${lime.join(', ')}: LIME settings, but --method shap runs SHAP only (use --method lime or both; SHAP's background is --masker)`,
     );
+  if (method === 'none' && lime.length + shap.length)
+    throw new RangeError(`${[...lime, ...shap].join(', ')}: LIME/SHAP settings, but --method runs neither (add lime or shap to --method)`);
   if (method === 'lime' && shap.length)
     throw new RangeError(
       `${shap.join(', ')}: SHAP settings, but --method lime runs LIME only (use --method shap or both; LIME's background is --hide)`,
     );
+}
+
+/**
+ * `--method lime,shap,ig,gradcam`: a comma list (`both` stands for lime,shap), each once; LIME and
+ * SHAP's part as explainBatch's method, the gradient methods apart. Default lime.
+ */
+function methodFlag(values: FlagValues): { method: ClassicMethod; gradients: GradientMethod[] } {
+  const t = text(values, 'method');
+  if (t === undefined) return { method: 'lime', gradients: [] };
+  const known = ['lime', 'shap', 'both', ...GRADIENT_METHODS];
+  const asked = t.split(',').map((m) => m.trim());
+  for (const m of asked)
+    if (!known.includes(m)) throw new RangeError(`--method must list methods among ${known.join(', ')}, got "${m === '' ? t : m}"`);
+  const lime = asked.includes('lime') || asked.includes('both');
+  const shap = asked.includes('shap') || asked.includes('both');
+  return {
+    method: lime && shap ? 'both' : lime ? 'lime' : shap ? 'shap' : 'none',
+    gradients: GRADIENT_METHODS.filter((m) => asked.includes(m)),
+  };
+}
+
+/** Flags of a gradient method that does not run are a usage error, as LIME's and SHAP's are. */
+function checkGradientFlags(values: FlagValues, gradients: readonly GradientMethod[]): void {
+  const given = (names: string[]) => names.filter((n) => text(values, n) !== undefined).map((n) => `--${n}`);
+  const ig = given(['ig-steps', 'ig-baseline']);
+  if (ig.length && !gradients.includes('ig'))
+    throw new RangeError(`${ig.join(', ')}: Integrated Gradients settings, but --method does not list ig`);
+  if (given(['layer']).length && !gradients.includes('gradcam'))
+    throw new RangeError('--layer: a Grad-CAM setting, but --method does not list gradcam');
 }
 
 /** `--max-evals auto` needs an algorithm that has an adaptive mode; `--error-target` and `--max-evals-limit` need `--max-evals auto` (RangeError naming the flag). */
@@ -367,7 +429,11 @@ function checkMaxEvalsAuto(s: ExplainSettings): void {
   if (s.errorTarget !== undefined && s.errorTarget > 1)
     throw new RangeError(`--error-target expects a number in (0, 1], got "${s.errorTarget}"`);
   const algorithm = s.algorithm ?? SHAP_ALGORITHMS[0];
-  if (s.method !== 'lime' && s.maxEvals === 'auto' && !(ADAPTIVE_ALGORITHMS as readonly string[]).includes(algorithm))
+  if (
+    (s.method === 'shap' || s.method === 'both') &&
+    s.maxEvals === 'auto' &&
+    !(ADAPTIVE_ALGORITHMS as readonly string[]).includes(algorithm)
+  )
     throw new RangeError(`--max-evals auto needs --algorithm ${ADAPTIVE_ALGORITHMS.join(' or ')} (got ${algorithm})`);
 }
 
@@ -396,7 +462,7 @@ function evaluateFlag(values: FlagValues): MetricName[] | undefined {
 }
 
 /** `--hide` / `--masker`: a background's string spelling, checked by lib/background.ts (RangeError naming the flag). */
-function backgroundFlag(values: FlagValues, name: 'hide' | 'masker'): BackgroundSpec | undefined {
+function backgroundFlag(values: FlagValues, name: 'hide' | 'masker' | 'ig-baseline'): BackgroundSpec | undefined {
   const t = text(values, name);
   if (t === undefined) return undefined;
   try {

@@ -17,7 +17,7 @@ import { SEGMENT_REGISTRY, type SegmentOptions } from '../segment';
 import { resolveParams } from '../segment/method';
 import { SHAP_ALGORITHMS, SHAP_REGISTRY } from '../shap/registry';
 import { VERSION } from '../version';
-import { presetText, type ExplainSettings } from './explain-flags';
+import { presetText, type ExplainSettings, type GradientMethod } from './explain-flags';
 
 /**
  * The SHA-256 (hex) of a regular file's bytes, streamed (models may be gigabytes).
@@ -142,5 +142,27 @@ export function explainFingerprints(s: ExplainSettings, modelHash: string, class
       segmentation: shapFeatures(s) === 'superpixels' ? segmentation : null,
       masker: s.masker === undefined ? null : String(s.masker),
     },
+  };
+}
+
+/**
+ * The fingerprints of an `explain` run's gradient outputs (NAME.ig.json, NAME.gradcam.json): the
+ * model, preprocessing, class names, the class chosen (--labels' first, else the top class) and the
+ * method's own flags, unset ones as null (the library's default, which the version stands for).
+ * @param s - the checked settings.
+ * @param modelHash - SHA-256 of the model file.
+ * @param classHash - SHA-256 of the class-name file, or null.
+ */
+export function gradientFingerprints(s: ExplainSettings, modelHash: string, classHash: string | null): Record<GradientMethod, Fingerprint> {
+  const common = {
+    limeshap: VERSION,
+    model: modelHash,
+    preset: s.preset === undefined ? null : presetText(s.preset),
+    classNames: classHash,
+    classIndex: s.labels?.[0] ?? null,
+  };
+  return {
+    ig: { method: 'ig', ...common, steps: s.igSteps ?? null, baseline: s.igBaseline === undefined ? null : String(s.igBaseline) },
+    gradcam: { method: 'gradcam', ...common, layer: s.layer ?? null },
   };
 }

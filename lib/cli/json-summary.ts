@@ -32,7 +32,10 @@ export interface ImageSummary {
 export interface RunSummary {
   command: 'explain';
   model: string;
-  method: 'lime' | 'shap' | 'both';
+  /** LIME and SHAP's part of --method ('none' when only gradient methods run). */
+  method: 'lime' | 'shap' | 'both' | 'none';
+  /** The gradient methods of --method, when any. */
+  gradients?: string[];
   out: string;
   /** The exit code the run ends with. */
   exitCode: number;

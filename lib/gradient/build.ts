@@ -30,6 +30,17 @@ export interface GradientOptions {
    * outputs logits), so the gradient is that of the probabilities. Default false.
    */
   softmax?: boolean;
+  /**
+   * An intermediate value (a node output on the image → output path) whose value and gradient
+   * the gradient model also outputs, for Grad-CAM. Default none.
+   */
+  layer?: string;
+  /**
+   * Differentiate the logits: the input of a Softmax that computes the output (the model's own, and
+   * the library's `softmax`), while the scores output stays the probabilities. Grad-CAM's y^c is the
+   * score before the softmax. Default false.
+   */
+  logits?: boolean;
 }
 
 /** What {@link planGradient} found: the names and the probe. */
@@ -44,6 +55,11 @@ export interface GradientPlan {
   probe: Uint8Array;
   /** The values whose shapes {@link buildGradientModel} needs (the probe's extra outputs). */
   probeOutputs: string[];
+  /**
+   * The node outputs that depend on the image and reach the differentiated output, in graph order:
+   * the values a {@link GradientOptions.layer} may name (their shapes are in the probe).
+   */
+  values: string[];
 }
 
 /** The built gradient model and its I/O names. */
@@ -51,8 +67,11 @@ export interface GradientModel {
   bytes: Uint8Array;
   /** Inputs: the image (the model's own input) and the class weights `[N, K]`. */
   inputs: { image: string; weights: string };
-  /** Outputs: the scores `[N, K]` (after the optional softmax) and the gradient (the image's shape). */
-  outputs: { scores: string; gradient: string };
+  /**
+   * Outputs: the scores `[N, K]` (after the optional softmax) and the gradient (the image's shape);
+   * with a {@link GradientOptions.layer}, that value and its gradient (the layer's shape).
+   */
+  outputs: { scores: string; gradient: string; activation?: string; layerGradient?: string };
   /** Number of classes K. */
   classes: number;
 }
@@ -75,6 +94,8 @@ interface Analysis {
   depends: Set<string>;
   /** Indices (in graph order) of nodes between the image and the output. */
   path: number[];
+  /** Values on the path whose gradient is needed (they reach the output). */
+  needed: Set<string>;
 }
 
 function analyse(bytes: Uint8Array, options: GradientOptions): Analysis {
@@ -127,7 +148,13 @@ function analyse(bytes: Uint8Array, options: GradientOptions): Analysis {
             `; supported: ${SUPPORTED_OPERATORS.join(', ')}`,
     );
   }
-  return { model, inputName, floatType: elem, outputName, depends, path };
+  return { model, inputName, floatType: elem, outputName, depends, path, needed };
+}
+
+/** Outputs of path nodes that depend on the image and reach the output, in graph order. */
+function layerValues(a: Analysis): string[] {
+  const nodes = a.model.graph?.node ?? [];
+  return a.path.flatMap((i) => (nodes[i].output ?? []).filter((o) => o !== '' && a.depends.has(o) && a.needed.has(o)));
 }
 
 /**
@@ -156,6 +183,7 @@ export function planGradient(bytes: Uint8Array, options: GradientOptions = {}): 
     outputName: a.outputName,
     probe: encodeModel(a.model),
     probeOutputs,
+    values: layerValues(a),
   };
 }
 
@@ -196,14 +224,24 @@ export function buildGradientModel(
   let scores = a.outputName;
   if (out.length !== 2) scores = e.op('Flatten', [a.outputName], { axis: 1 });
   let seed = weights;
-  if (options.softmax === true) {
+  // With `logits`, the seed goes to the input of the model's final Softmax, if it has one.
+  let seedAt = a.outputName;
+  const producer = nodes.find((n) => (n.output ?? []).includes(a.outputName));
+  if (
+    options.logits === true &&
+    producer?.op_type === 'Softmax' &&
+    (producer.domain ?? '') === '' &&
+    a.depends.has(producer.input?.[0] ?? '')
+  )
+    seedAt = producer.input?.[0] as string;
+  if (options.softmax === true && options.logits !== true) {
     scores = e.op('Softmax', [scores], { axis: 1 });
     seed = e.op('Mul', [scores, e.op('Sub', [weights, e.reduceSum(e.op('Mul', [weights, scores]), [1])])]);
   }
-  if (out.length !== 2) seed = e.reshapeLike(seed, a.outputName);
+  if (shapeOf(seedAt).length !== 2) seed = e.reshapeLike(seed, seedAt);
   if (scores === a.outputName) scores = e.op('Identity', [a.outputName]);
 
-  const grads = new Map<string, string[]>([[a.outputName, [seed]]]);
+  const grads = new Map<string, string[]>([[seedAt, [seed]]]);
   const summed = new Map<string, string | undefined>();
   const gradOf = (name: string): string | undefined => {
     if (!summed.has(name)) {
@@ -244,6 +282,12 @@ export function buildGradientModel(
     });
   }
   const gradient = e.op('Identity', [gradOf(a.inputName) ?? e.zerosLike(a.inputName)]);
+  const layer = options.layer;
+  if (layer !== undefined && !layerValues(a).includes(layer))
+    throw new RangeError(`gradients: layer "${layer}" is not a node output between the image and "${a.outputName}"`);
+  // Identity nodes give the layer's value and gradient output names of their own.
+  const activation = layer === undefined ? undefined : e.op('Identity', [layer]);
+  const layerGradient = layer === undefined ? undefined : e.op('Identity', [gradOf(layer) ?? e.zerosLike(layer)]);
 
   const floatInfo = (name: string, dims: (number | string)[]): ValueInfoProto => ({
     name,
@@ -257,7 +301,16 @@ export function buildGradientModel(
   const image = shapeOf(a.inputName);
   graph.input = [...(graph.input ?? []), floatInfo(weights, ['limeshap_batch', classes])];
   graph.output = [floatInfo(scores, ['limeshap_batch', classes]), floatInfo(gradient, ['limeshap_batch', ...image.slice(1)])];
+  if (activation !== undefined && layerGradient !== undefined && layer !== undefined) {
+    const dims = ['limeshap_batch', ...shapeOf(layer).slice(1)];
+    graph.output.push(floatInfo(activation, dims), floatInfo(layerGradient, dims));
+  }
   graph.node = [...nodes, ...e.nodes];
   graph.initializer = [...(graph.initializer ?? []), ...e.initializers];
-  return { bytes: encodeModel(model), inputs: { image: a.inputName, weights }, outputs: { scores, gradient }, classes };
+  return {
+    bytes: encodeModel(model),
+    inputs: { image: a.inputName, weights },
+    outputs: { scores, gradient, ...(activation === undefined ? {} : { activation, layerGradient }) },
+    classes,
+  };
 }

@@ -31,6 +31,8 @@ export interface IntegratedGradientsOptions {
 
 /** Integrated Gradients of one image for one class. */
 export interface IntegratedGradientsResult {
+  /** Always `'integratedGradients'`: tells this result from the other gradient results. */
+  method: 'integratedGradients';
   classIndex: number;
   label: string;
   steps: number;
@@ -50,6 +52,8 @@ export interface IntegratedGradientsResult {
   completenessGap: number;
   /** Gradient evaluations (steps + 1), besides one forward pass choosing the class. */
   evaluations: number;
+  /** The image as the model saw it (fitted to its input size), for pictures (`renderGradient`). */
+  image: RgbImage;
   timings: { runMs: number; totalMs: number };
 }
 
@@ -81,6 +85,7 @@ export async function runIntegratedGradients(
   for (let c = 0; c < 3; c++)
     for (let p = 0; p < plane; p++) pixels[p] += ig.attributions[pre.layout === 'nchw' ? c * plane + p : 3 * p + c];
   return {
+    method: 'integratedGradients',
     classIndex,
     label: label(classIndex),
     steps,
@@ -93,6 +98,7 @@ export async function runIntegratedGradients(
     baselineScore: ig.baselineScore,
     completenessGap: ig.completenessGap,
     evaluations: ig.evaluations,
+    image: rgb,
     timings: { runMs: ig.runMs, totalMs: ig.totalMs },
   };
 }

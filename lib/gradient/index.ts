@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 export { buildGradientModel, planGradient, type GradientModel, type GradientOptions, type GradientPlan } from './build';
-export { GradientRunner, type GradientBatch, type GradientRunnerOptions, type SessionOpener } from './runner';
+export { GradientRunner, type GradientBatch, type GradientRunnerOptions, type GradientValue, type SessionOpener } from './runner';
 export { SUPPORTED_OPERATORS } from './rules';
 export { integratedGradients, DEFAULT_IG_STEPS, type IntegratedGradients } from './integrated';
 export { expectedGradients, DEFAULT_EXPECTED_GRADIENT_SAMPLES, type ExpectedGradients, type ExpectedGradientsInput } from './expected';

@@ -35,6 +35,17 @@ export interface GradientBatch {
   gradients: Float32Array | Float64Array;
   /** Milliseconds in onnxruntime's runs. */
   runMs: number;
+  /** With a `layer`: `count × (layer size)` values of that layer, in its layout. */
+  activations?: Float32Array | Float64Array;
+  /** With a `layer`: `count × (layer size)` gradients of Σ scores ⊙ weights with respect to it. */
+  layerGradients?: Float32Array | Float64Array;
+}
+
+/** A value the gradient model can output with its gradient (see `GradientOptions.layer`). */
+export interface GradientValue {
+  name: string;
+  /** Its shape at batch 1 (from the shape probe). */
+  dims: readonly number[];
 }
 
 /** The declared input shape without the batch axis, when every dim of it is fixed. */
@@ -58,6 +69,9 @@ export class GradientRunner {
     private readonly fixedBatch: boolean,
     /** Milliseconds spent planning, probing, building and opening. */
     readonly buildMs: number,
+    /** The values a `layer` may name, in graph order, with their shapes. */
+    readonly values: readonly GradientValue[],
+    private readonly layer: string | undefined,
   ) {}
 
   /**
@@ -91,7 +105,20 @@ export class GradientRunner {
       options.batchSize ?? 16,
       options.fixedBatch === true,
       performance.now() - t0,
+      plan.values.map((name) => ({ name, dims: shapes.get(name) ?? [] })),
+      options.layer,
     );
+  }
+
+  /** The `layer`'s shape without the batch axis (empty without a layer). */
+  get layerShape(): readonly number[] {
+    const layer = this.model.outputs.activation === undefined ? undefined : this.values.find((v) => v.name === this.layerName);
+    return layer === undefined ? [] : layer.dims.slice(1);
+  }
+
+  /** The `layer` whose value and gradient {@link run} returns, if any. */
+  get layerName(): string | undefined {
+    return this.layer;
   }
 
   /** Number of classes. */
@@ -117,7 +144,10 @@ export class GradientRunner {
     const scores = new Array_(count * k);
     const gradients = new Array_(count * per);
     const { image, weights: wName } = this.model.inputs;
-    const { scores: sName, gradient } = this.model.outputs;
+    const { scores: sName, gradient, activation, layerGradient } = this.model.outputs;
+    const layerSize = activation === undefined ? 0 : this.layerShape.reduce((a, b) => a * b, 1);
+    const activations = activation === undefined ? undefined : new Array_(count * layerSize);
+    const layerGradients = activation === undefined ? undefined : new Array_(count * layerSize);
     let runMs = 0;
     for (let start = 0; start < count; start += this.batchSize) {
       const n = Math.min(this.batchSize, count - start);
@@ -136,13 +166,17 @@ export class GradientRunner {
           [image]: { type: this.inputType, data: part(img, per), dims: [runN, ...this.inputShape] },
           [wName]: { type: this.inputType, data: part(w, k), dims: [runN, k] },
         },
-        [sName, gradient],
+        activation === undefined || layerGradient === undefined ? [sName, gradient] : [sName, gradient, activation, layerGradient],
       );
       runMs += performance.now() - t0;
       scores.set((out[sName].data as Float32Array).subarray(0, n * k), start * k);
       gradients.set((out[gradient].data as Float32Array).subarray(0, n * per), start * per);
+      if (activation !== undefined && layerGradient !== undefined) {
+        activations?.set((out[activation].data as Float32Array).subarray(0, n * layerSize), start * layerSize);
+        layerGradients?.set((out[layerGradient].data as Float32Array).subarray(0, n * layerSize), start * layerSize);
+      }
     }
-    return { scores, gradients, runMs };
+    return { scores, gradients, runMs, ...(activations === undefined ? {} : { activations, layerGradients }) };
   }
 
   /** Releases the session. */

@@ -32,6 +32,42 @@ export function writeTinyModel(file: string, variant = 0): string {
   return file;
 }
 
+/**
+ * Writes a 3-class CNN to `file`: Conv 3×3 (4 channels, pads 1) → Relu (value "act") →
+ * GlobalAveragePool → Flatten → Gemm, fixed seeded weights, dynamic height and width. Returns the
+ * path. For the gradient methods (Grad-CAM needs a 4-D layer, which the tiny model lacks).
+ */
+export function writeConvModel(file: string): string {
+  let state = 7;
+  const values = (n: number) =>
+    Float32Array.from({ length: n }, () => {
+      state = (state * 1103515245 + 12345) % 2147483648;
+      return (2 * state) / 2147483648 - 1;
+    });
+  const bytes = buildModel({
+    inputs: [{ name: 'input', type: 'float32', shape: ['batch', 3, 'height', 'width'] }],
+    outputs: [{ name: 'scores', type: 'float32', shape: ['batch', 3] }],
+    initializers: [
+      { name: 'w', type: 'float32', dims: [4, 3, 3, 3], data: values(108) },
+      { name: 'wl', type: 'float32', dims: [3, 4], data: values(12) },
+    ],
+    nodes: [
+      {
+        op: 'Conv',
+        inputs: ['input', 'w'],
+        outputs: ['conv'],
+        attributes: { kernel_shape: { ints: [3, 3] }, pads: { ints: [1, 1, 1, 1] } },
+      },
+      { op: 'Relu', inputs: ['conv'], outputs: ['act'] },
+      { op: 'GlobalAveragePool', inputs: ['act'], outputs: ['gap'] },
+      { op: 'Flatten', inputs: ['gap'], outputs: ['flat'], attributes: { axis: { int: 1 } } },
+      { op: 'Gemm', inputs: ['flat', 'wl'], outputs: ['scores'], attributes: { transB: { int: 1 } } },
+    ],
+  });
+  fs.writeFileSync(file, bytes);
+  return file;
+}
+
 /** Writes a small textured PNG (w × h) whose pixels depend on `seed`. */
 export async function writePng(file: string, seed: number, w = 40, h = 32): Promise<string> {
   const data = Buffer.alloc(w * h * 3);
@@ -44,8 +80,8 @@ export async function writePng(file: string, seed: number, w = 40, h = 32): Prom
 
 /** Runs `limeshap explain` with small, fast settings; `args` come after them (and may override). */
 export function explain(cwd: string, model: string, args: string[], timeoutMs = 60_000): SpawnSyncReturns<string> {
-  // Few LIME samples, unless the run is SHAP's alone (which refuses LIME settings).
-  const shapOnly = args.some((a, i) => a === '--method' && args[i + 1] === 'shap');
+  // Few LIME samples, unless LIME does not run (a run without it refuses LIME settings).
+  const shapOnly = args.some((a, i) => a === '--method' && !/(^|,)(lime|both)(,|$)/.test(args[i + 1] ?? ''));
   return spawnSync(process.execPath, [CLI, 'explain', '--model', model, ...(shapOnly ? [] : ['--samples', '16']), '--top', '1', ...args], {
     cwd,
     encoding: 'utf8',
