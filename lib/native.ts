@@ -239,22 +239,27 @@ export interface NativeAddonInfo {
   readonly package?: string;
 }
 
-/** Every function of {@link NativeBinding}: an addon without one of them is not this version's limeshap addon. */
-const BINDING_FUNCTIONS: readonly (keyof NativeBinding)[] = [
-  'quickshift',
-  'slic',
-  'numpyNormal',
-  'rgbToLab',
-  'quickshiftDensityMode',
-  'quickshiftPairExp',
-  'concurrency',
-  'simd',
-  'limeFit',
-  'composite',
-  'compositeSync',
-  'kernelShapSolve',
-  'nativeBuffer',
-];
+/**
+ * Every function of {@link NativeBinding}: an addon without one of them is not this version's
+ * limeshap addon. A record over the interface's keys, so the compiler keeps it complete.
+ */
+const BINDING_FUNCTIONS: Readonly<Record<keyof NativeBinding, true>> = {
+  quickshift: true,
+  slic: true,
+  numpyNormal: true,
+  quickshiftDensityMode: true,
+  quickshiftPairExp: true,
+  rgbToLab: true,
+  composite: true,
+  compositeSync: true,
+  compositePlanes: true,
+  compositePlanesSync: true,
+  nativeBuffer: true,
+  limeFit: true,
+  concurrency: true,
+  simd: true,
+  kernelShapSolve: true,
+};
 
 /**
  * Loads one addon file. process.dlopen loads native shared objects only: require() would run a
@@ -264,7 +269,7 @@ const BINDING_FUNCTIONS: readonly (keyof NativeBinding)[] = [
 function loadAddonFile(file: string): NativeBinding {
   const module = { exports: {} as Record<string, unknown> };
   process.dlopen(module, file);
-  const missing = BINDING_FUNCTIONS.filter((name) => typeof module.exports[name] !== 'function');
+  const missing = Object.keys(BINDING_FUNCTIONS).filter((name) => typeof module.exports[name] !== 'function');
   if (missing.length > 0) throw new Error(`not a limeshap addon of version ${VERSION}: it lacks ${missing.join(', ')}`);
   return module.exports as unknown as NativeBinding;
 }
