@@ -46,8 +46,17 @@ export function pidAlive(pid: number): boolean {
  */
 export function writeAtomic(file: string, data: string | Uint8Array): void {
   const tmp = `${file}.${HOST_TAG}-${process.pid}.tmp`;
+  // The name is predictable: in a folder others can write to, a link planted there would be
+  // followed and the data written over its target. The temporary file is therefore created anew
+  // (O_EXCL: an existing name, a link included, fails the write) after removing what a killed run
+  // of the same pid left.
   try {
-    fs.writeFileSync(tmp, data);
+    fs.unlinkSync(tmp);
+  } catch {
+    // Usually absent.
+  }
+  try {
+    fs.writeFileSync(tmp, data, { flag: 'wx' });
     fs.renameSync(tmp, file);
   } catch (err) {
     try {

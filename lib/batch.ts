@@ -65,7 +65,11 @@ export interface BatchOptions {
    * with that error; from a 'samples' report, it fails that image.
    */
   onProgress?: (progress: BatchProgress) => void;
-  /** When aborted, no new image is started; the images in flight finish and are yielded. */
+  /**
+   * When aborted, no new image is started; the images in flight finish and are yielded. To stop
+   * those too (a predict function that never returns would otherwise keep the batch waiting), pass
+   * the same signal as `lime.signal` / `shap.signal`: they then fail with its reason.
+   */
   signal?: AbortSignal;
   /**
    * The most bytes read from an image given as a file path (default 256 MiB, {@link MAX_INPUT_BYTES}).

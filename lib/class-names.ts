@@ -38,9 +38,10 @@ function distance(a: string, b: string): number {
  *
  * @param name - what was typed, e.g. `'tabby'` or `'tabby, tabby cat'`.
  * @param classNames - the model's class names, index order.
+ * @param suggest - look for suggestions when nothing matches (default true; false when only a match matters).
  * @returns the class, the classes it could be, or suggestions.
  */
-export function matchClass(name: string, classNames: readonly string[]): ClassMatch {
+export function matchClass(name: string, classNames: readonly string[], suggest = true): ClassMatch {
   const q = norm(name);
   const hits: number[] = [];
   classNames.forEach((c, i) => {
@@ -48,6 +49,7 @@ export function matchClass(name: string, classNames: readonly string[]): ClassMa
   });
   if (hits.length === 1) return { kind: 'found', index: hits[0] };
   if (hits.length > 1) return { kind: 'ambiguous', indices: hits };
+  if (!suggest) return { kind: 'unknown', suggestions: [] };
   const suggestions: number[] = [];
   const add = (i: number) => {
     if (suggestions.length < 5 && !suggestions.includes(i)) suggestions.push(i);
@@ -56,7 +58,12 @@ export function matchClass(name: string, classNames: readonly string[]): ClassMa
   synonyms.forEach((s, i) => s.includes(q) && add(i));
   if (q.length >= 3) synonyms.forEach((s, i) => s.some((x) => x.includes(q)) && add(i));
   if (suggestions.length === 0) {
-    const scored = synonyms.map((s, i) => ({ i, d: distance(q, s[0]) })).filter((x) => x.d <= Math.max(2, Math.floor(q.length / 3)));
+    const most = Math.max(2, Math.floor(q.length / 3));
+    // The distance is at least the length difference: skipping those keeps a long typed name from
+    // costing its length times every class name's (a 100 000-character name took minutes).
+    const scored = synonyms
+      .flatMap((s, i) => (Math.abs(q.length - s[0].length) <= most ? [{ i, d: distance(q, s[0]) }] : []))
+      .filter((x) => x.d <= most);
     scored.sort((a, b) => a.d - b.d || a.i - b.i).forEach((x) => add(x.i));
   }
   return { kind: 'unknown', suggestions };

@@ -239,6 +239,41 @@ export interface NativeAddonInfo {
   readonly package?: string;
 }
 
+/**
+ * Every function of {@link NativeBinding}: an addon without one of them is not this version's
+ * limeshap addon. A record over the interface's keys, so the compiler keeps it complete.
+ */
+const BINDING_FUNCTIONS: Readonly<Record<keyof NativeBinding, true>> = {
+  quickshift: true,
+  slic: true,
+  numpyNormal: true,
+  quickshiftDensityMode: true,
+  quickshiftPairExp: true,
+  rgbToLab: true,
+  composite: true,
+  compositeSync: true,
+  compositePlanes: true,
+  compositePlanesSync: true,
+  nativeBuffer: true,
+  limeFit: true,
+  concurrency: true,
+  simd: true,
+  kernelShapSolve: true,
+};
+
+/**
+ * Loads one addon file. process.dlopen loads native shared objects only: require() would run a
+ * `.js` file or a folder's index.js, or take a `.json` file's object, as the addon, and the first
+ * call into it would fail far from the cause (LIMESHAP_ADDON names any path).
+ */
+function loadAddonFile(file: string): NativeBinding {
+  const module = { exports: {} as Record<string, unknown> };
+  process.dlopen(module, file);
+  const missing = Object.keys(BINDING_FUNCTIONS).filter((name) => typeof module.exports[name] !== 'function');
+  if (missing.length > 0) throw new Error(`not a limeshap addon of version ${VERSION}: it lacks ${missing.join(', ')}`);
+  return module.exports as unknown as NativeBinding;
+}
+
 function load(): { binding: NativeBinding; info: NativeAddonInfo } {
   const failures: string[] = [];
   for (const candidate of addonCandidates()) {
@@ -252,8 +287,7 @@ function load(): { binding: NativeBinding; info: NativeAddonInfo } {
       continue;
     }
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const binding = require(file) as NativeBinding;
+      const binding = loadAddonFile(file);
       return { binding, info: candidate.package === undefined ? { file, source } : { file, source, package: candidate.package } };
     } catch (err) {
       failures.push(`${file}: ${(err as Error).message}`);

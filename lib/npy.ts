@@ -79,7 +79,7 @@ function shapeRepr(shape: readonly number[]): string {
 export function toNpy(data: NpyArray, shape?: readonly number[]): Buffer {
   const dtype = dtypeOf(data);
   if (dtype === undefined) throw typeError('data', 'a Float32Array, Float64Array, Int32Array, Uint16Array or Uint8Array', data);
-  const dims = shape === undefined ? [data.length] : [...checkShape(shape)];
+  const dims = shape === undefined ? [data.length] : checkShape(shape);
   const count = dims.reduce((a, b) => a * b, 1);
   if (count !== data.length) throw rangeError('shape', `axes whose product is data.length (${data.length})`, JSON.stringify(dims));
   const dict = `{'descr': '${dtype}', 'fortran_order': False, 'shape': ${shapeRepr(dims)}, }`;
@@ -98,13 +98,17 @@ export function toNpy(data: NpyArray, shape?: readonly number[]): Buffer {
   return out;
 }
 
-/** Checks a shape: an array of non-negative safe integers. */
-function checkShape(shape: unknown): readonly number[] {
+/**
+ * Checks a shape (an array of non-negative safe integers) and returns a copy of it. The copy is
+ * taken first and checked, so a getter or proxy cannot answer the check and the header differently.
+ */
+function checkShape(shape: unknown): number[] {
   if (!Array.isArray(shape)) throw typeError('shape', 'an array of axis sizes', shape);
-  for (const n of shape as unknown[])
+  const dims: unknown[] = Array.from(shape as unknown[]);
+  for (const n of dims)
     if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0)
-      throw rangeError('shape', 'non-negative integer axis sizes', JSON.stringify(shape));
-  return shape as number[];
+      throw rangeError('shape', 'non-negative integer axis sizes', JSON.stringify(dims));
+  return dims as number[];
 }
 
 /** A parsed `.npy` header: what the file holds and where its data starts. */
@@ -115,6 +119,42 @@ export interface NpyHeader {
   dataOffset: number;
   /** Bytes of data the header promises: product of shape × element size. */
   dataBytes: number;
+}
+
+/** One `key: value` entry of the header dict, the value as numpy writes it for that key. */
+const HEADER_ENTRY =
+  /\s*(?:'(descr|fortran_order|shape)'|"(descr|fortran_order|shape)")\s*:\s*(?:'([^'\\]*)'|(True|False)|\(([^()'"]*)\))\s*(,|\})/y;
+
+/**
+ * The three fields of a header dict, read as numpy's reader does (a dict literal with exactly the
+ * keys `descr`, `fortran_order` and `shape`, each once), or undefined for anything else. Searching
+ * the text for each key instead would read a key quoted inside another value, or the first of two
+ * copies where Python keeps the last, and so disagree with numpy about what the file holds.
+ */
+function headerFields(header: string): { descr: string; fortran: string; shapeText: string } | undefined {
+  const text = header.trim();
+  if (!text.startsWith('{')) return undefined;
+  const seen = new Map<string, string>();
+  let at = 1;
+  for (;;) {
+    HEADER_ENTRY.lastIndex = at;
+    const m = HEADER_ENTRY.exec(text);
+    // No entry here: the dict may still end after a trailing comma (numpy writes `..., }`).
+    if (m === null) return /^\s*\}$/.test(text.slice(at)) ? pick(seen) : undefined;
+    at = HEADER_ENTRY.lastIndex;
+    const key = (m[1] ?? m[2]) as string;
+    const value = key === 'descr' ? m[3] : key === 'fortran_order' ? m[4] : m[5];
+    if (value === undefined || seen.has(key)) return undefined;
+    seen.set(key, value);
+    if (m[6] === '}') return at === text.length ? pick(seen) : undefined;
+  }
+}
+
+function pick(seen: Map<string, string>): { descr: string; fortran: string; shapeText: string } | undefined {
+  const descr = seen.get('descr');
+  const fortran = seen.get('fortran_order');
+  const shapeText = seen.get('shape');
+  return descr === undefined || fortran === undefined || shapeText === undefined ? undefined : { descr, fortran, shapeText };
 }
 
 /**
@@ -140,11 +180,9 @@ export function parseNpyHeader(bytes: Uint8Array): NpyHeader {
   if (b.length < start + headerLength) throw bad('a complete header');
   // Version 3.0 allows UTF-8 in the header; the fields read here are ASCII either way.
   const header = b.toString(major === 3 ? 'utf8' : 'latin1', start, start + headerLength);
-  const descr = /'descr'\s*:\s*'([^']*)'/.exec(header)?.[1];
-  const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
-  const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (descr === undefined || fortran === undefined || shapeText === undefined)
-    throw bad("a header with 'descr', 'fortran_order' and 'shape'");
+  const fields = headerFields(header);
+  if (fields === undefined) throw bad("a header that is a dict of exactly 'descr', 'fortran_order' and 'shape'");
+  const { descr, fortran, shapeText } = fields;
   // numpy writes bytes as '|u1'; a one-byte dtype has no byte order, so '<u1' means the same.
   const dtype = (descr === '<u1' ? '|u1' : descr) as NpyDtype;
   if (!(dtype in DTYPES)) throw bad(`dtype ${Object.keys(DTYPES).join(', ')}, not ${descr}`);
@@ -153,6 +191,8 @@ export function parseNpyHeader(bytes: Uint8Array): NpyHeader {
   if (parts.length && parts[parts.length - 1] === '') parts.pop(); // (5,) and (5, 224, 224,)
   if (!parts.every((p) => /^\d+$/.test(p))) throw bad(`a shape of integers, not (${shapeText})`);
   const shape = parts.map(Number);
+  // A zero axis makes the product 0 whatever the others are; each axis must still be a size.
+  if (!shape.every((n) => Number.isSafeInteger(n))) throw bad(`axis sizes below 2^53, not (${shapeText})`);
   const count = shape.reduce((a, n) => a * n, 1);
   if (!Number.isSafeInteger(count * DTYPES[dtype].bytes)) throw bad(`a size that fits in memory, not ${shapeRepr(shape)}`);
   return { dtype, shape, dataOffset: start + headerLength, dataBytes: count * DTYPES[dtype].bytes };

@@ -122,14 +122,17 @@ function save(
 ): string[] {
   const written: string[] = [];
   const refs: Record<string, NpyRef> = {};
+  for (const [key, a] of Object.entries(arrays)) refs[key] = { file: `${name}${suffixes[key]}`, dtype: a.dtype, shape: a.shape };
+  // Serialised before anything is written: `fields` that JSON cannot hold (a BigInt, a cycle, a
+  // throwing toJSON) fail the call without leaving arrays that no JSON names.
+  const text = JSON.stringify({ ...json, arrays: refs }, null, 1) + '\n';
   for (const [key, a] of Object.entries(arrays)) {
-    const file = `${name}${suffixes[key]}`;
-    writeAtomic(path.join(dir, file), toNpy(a.data, a.shape));
-    written.push(path.join(dir, file));
-    refs[key] = { file, dtype: a.dtype, shape: a.shape };
+    const file = path.join(dir, refs[key].file);
+    writeAtomic(file, toNpy(a.data, a.shape));
+    written.push(file);
   }
   const out = path.join(dir, `${name}${jsonSuffix}`);
-  writeAtomic(out, JSON.stringify({ ...json, arrays: refs }, null, 1) + '\n');
+  writeAtomic(out, text);
   written.push(out);
   return written;
 }

@@ -291,6 +291,33 @@ describe('limeshap explain (batch command line)', function () {
     assert.match(g.stdout, /6 explained, 1 failed/);
   });
 
+  it('file names with glob characters: an existing file is itself, a lone [ is literal, many * match in linear time', () => {
+    const odd = path.join(dir, 'odd');
+    fs.mkdirSync(odd);
+    for (const name of ['a1.png', 'a[1].png', 'photo[1.png', `${'a'.repeat(200)}.png`])
+      fs.copyFileSync(path.join(dir, 'in', 'img0.png'), path.join(odd, name));
+    const named = (out: string) => fs.readdirSync(path.join(dir, out)).filter((f) => f.endsWith('.lime.json'));
+    // The glob [1] matches a1.png; the file named a[1].png exists and is what was meant (its outputs are a_1_.*).
+    const exact = run('odd/a[1].png', '--out', 'g1');
+    assert.equal(exact.status, 0, exact.stderr);
+    assert.deepEqual(named('g1'), ['a_1_.lime.json']);
+    // As a glob, [ without ] made an invalid RegExp: a usage error for a file that exists.
+    const lone = run('odd/photo[1.png', '--out', 'g2');
+    assert.equal(lone.status, 0, lone.stderr);
+    assert.deepEqual(named('g2'), ['photo_1.lime.json']);
+    assert.deepEqual(named((run('odd/[a]*[0-9].png', '--out', 'g3'), 'g3')), ['a1.lime.json']);
+    // Each * became [^/]* in a RegExp: 25 of them against a 200-letter name backtracked for ever.
+    fs.writeFileSync(path.join(dir, 'globs.txt'), `odd/${'*a'.repeat(25)}*b.png\n`);
+    const slow = spawnSync(process.execPath, [cli, 'explain', '--model', model, '--manifest', 'globs.txt', '--out', 'g4'], {
+      encoding: 'utf8',
+      cwd: dir,
+      timeout: 30_000,
+    });
+    assert.equal(slow.signal, null, 'finished before the timeout');
+    assert.equal(slow.status, 2);
+    assert.match(slow.stderr, /no images found/);
+  });
+
   it('--shard i/n splits the inputs deterministically into disjoint shares that cover them all', () => {
     const seen: string[] = [];
     for (const i of [0, 1, 2]) {

@@ -100,6 +100,40 @@ describe('.npy (lib/npy.ts)', function () {
       assert.throws(() => fromNpy([1, 2] as unknown as Uint8Array), TypeError);
     });
 
+    it('reads the header as the dict numpy reads, not by searching it: injected, repeated or extra keys and unsafe axes are refused', () => {
+      const DICT_ERROR = /dict of exactly 'descr', 'fortran_order' and 'shape'/;
+      const cases: [string, RegExp][] = [
+        // A key quoted inside another value: searching would take '|u1' (and 4 bytes as 4 elements).
+        [`{'note': "'descr': '|u1'", 'descr': '<f4', 'fortran_order': False, 'shape': (4,), }`, DICT_ERROR],
+        // Python keeps the last of two copies; searching took the first.
+        [`{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), 'shape': (4,), }`, DICT_ERROR],
+        [`'descr': '<f4', 'fortran_order': False, 'shape': (4,)`, DICT_ERROR],
+        [`{'descr': '<f4', 'fortran_order': False, 'shape': (4,), } trailing`, DICT_ERROR],
+        [`{'descr': '<f4', 'fortran_order': False, }`, DICT_ERROR],
+        // A zero axis made the product 0 and let a 1e23 axis through.
+        [`{'descr': '<f4', 'fortran_order': False, 'shape': (0, 99999999999999999999999), }`, /axis sizes below 2\^53/],
+      ];
+      for (const [dict, message] of cases)
+        assert.throws(
+          () => fromNpy(handBuilt([1, 0], dict, F32_BYTES)),
+          (e: Error) => e instanceof RangeError && /for bytes/.test(e.message) && message.test(e.message),
+          dict,
+        );
+      // What numpy itself writes still reads: spaces inside the tuple, double-quoted keys, any key order.
+      const ok = fromNpy(handBuilt([1, 0], `{"shape": ( 2 ,2 ), 'fortran_order': False, 'descr': '<f4'}`, F32_BYTES));
+      assert.deepEqual(ok.shape, [2, 2]);
+      assert.deepEqual([...ok.data], [1.5, -2, 0.25, 3]);
+    });
+
+    it('toNpy checks the shape it writes: a getter answering the check and the copy differently cannot put negative axes in the header', () => {
+      let reads = 0;
+      const shape = [1, 1, 4];
+      // The check reads 1, 1, 4; a second read (the old code copied after checking) gives -1, -1, 4 (product 4).
+      for (const i of [0, 1]) Object.defineProperty(shape, i, { get: () => (reads++ < 2 ? 1 : -1), enumerable: true });
+      const bytes = toNpy(new Float32Array(4), shape);
+      assert.deepEqual(fromNpy(bytes).shape, [1, 1, 4]);
+    });
+
     it('toNpy refuses a shape that does not fit the data (RangeError naming shape) and a non-typed array (TypeError naming data)', () => {
       assert.throws(
         () => toNpy(new Float32Array(6), [2, 2]),

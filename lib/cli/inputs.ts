@@ -10,16 +10,67 @@ import { IMAGE_EXTENSIONS, stem } from './args';
 
 const isImage = (name: string) => IMAGE_EXTENSIONS.includes(path.extname(name).toLowerCase());
 
-/** Converts one glob path segment (`*`, `?`, `[abc]`) to a RegExp. */
-function segmentRegExp(segment: string): RegExp {
-  let re = '';
-  for (const ch of segment) {
-    if (ch === '*') re += '[^/]*';
-    else if (ch === '?') re += '[^/]';
-    else if ('[]'.includes(ch)) re += ch;
-    else re += ch.replace(/[.+^${}()|\\]/g, '\\$&');
+/** One piece of a glob segment: `*`, `?`, a `[…]` set, or a literal character. */
+type GlobToken = { star: true } | { one: (ch: string) => boolean };
+
+/**
+ * Parses one glob path segment (`*`, `?`, `[abc]`, `[a-z]`, `[!abc]`). A `[` without its `]` is a
+ * literal character. Not a RegExp: characters of a file name put into one could make it invalid
+ * (`photo[1.png`) or take exponential time (`*a*a*a*a…`).
+ */
+function globTokens(segment: string): GlobToken[] {
+  const chars = [...segment];
+  const tokens: GlobToken[] = [];
+  for (let i = 0; i < chars.length; i++) {
+    const ch = chars[i];
+    if (ch === '*') {
+      if (!('star' in (tokens[tokens.length - 1] ?? {}))) tokens.push({ star: true });
+    } else if (ch === '?') tokens.push({ one: () => true });
+    else if (ch === '[' && chars.indexOf(']', i + 2) > 0) {
+      // A `]` right after `[` (or `[!`) is a member, as in shells.
+      let j = i + 1;
+      const negate = chars[j] === '!' || chars[j] === '^';
+      if (negate) j++;
+      const end = chars.indexOf(']', j + 1);
+      if (end < 0) {
+        tokens.push({ one: (c) => c === ch });
+        continue;
+      }
+      const members: [string, string][] = [];
+      for (let k = j; k < end; k++)
+        if (chars[k + 1] === '-' && k + 2 < end) {
+          members.push([chars[k], chars[k + 2]]);
+          k += 2;
+        } else members.push([chars[k], chars[k]]);
+      tokens.push({ one: (c) => members.some(([lo, hi]) => c >= lo && c <= hi) !== negate });
+      i = end;
+    } else tokens.push({ one: (c) => c === ch });
   }
-  return new RegExp(`^${re}$`);
+  return tokens;
+}
+
+/** Whether `name` matches the tokens: the usual wildcard walk, back to the last `*` on a mismatch (time ≤ name × pattern). */
+function globMatch(tokens: readonly GlobToken[], name: string): boolean {
+  const chars = [...name];
+  let t = 0,
+    n = 0,
+    starT = -1,
+    starN = 0;
+  while (n < chars.length) {
+    const token = tokens[t];
+    if (token !== undefined && 'star' in token) {
+      starT = t++;
+      starN = n;
+    } else if (token !== undefined && token.one(chars[n])) {
+      t++;
+      n++;
+    } else if (starT >= 0) {
+      t = starT + 1;
+      n = ++starN;
+    } else return false;
+  }
+  while (t < tokens.length && 'star' in tokens[t]) t++;
+  return t === tokens.length;
 }
 
 /** What input expansion left out or merged, so nothing disappears silently. */
@@ -83,10 +134,10 @@ export function glob(pattern: string, notes: InputNotes = newNotes()): string[] 
       if (i === parts.length - 1 ? fs.existsSync(next) : isDir(next)) walk(next, i + 1);
       return;
     }
-    const re = segmentRegExp(part);
+    const tokens = globTokens(part);
     const last = i === parts.length - 1;
     for (const e of safeReaddir(dir === '' ? '.' : dir)) {
-      if (!re.test(e.name)) continue;
+      if (!globMatch(tokens, e.name)) continue;
       const next = dir === '' ? e.name : path.join(dir, e.name);
       if (last) {
         // Any image-named entry but a folder that ** also walks: the loader reports what it is.
@@ -133,7 +184,8 @@ export function collectInputs(args: string[], manifest?: string, notes: InputNot
   const empty: string[] = [];
   const add = (input: string) => {
     let found: string[];
-    if (/[*?[]/.test(input)) found = glob(input, notes);
+    // A file that exists under exactly this name is that file, glob characters or not (`photo[1].png`).
+    if (/[*?[]/.test(input) && !statOf(input)?.isFile()) found = glob(input, notes);
     else if (isDir(input)) found = glob(path.join(input, '**', '*'), notes);
     else found = [input];
     if (found.length === 0) empty.push(input);

@@ -50,6 +50,9 @@ export async function resolveLabels(
       () => undefined,
     );
   }
+  // A full name of k commas spans k + 1 pieces; runs are tried no longer than the longest name, so
+  // that many labels stay linear (trying every run to the end took minutes for 200 ImageNet names).
+  const longestRun = (names ?? []).reduce((most, n) => Math.max(most, n.split(',').length), 1);
   const out: number[] = [];
   const add = (i: number) => {
     if (!out.includes(i)) out.push(i);
@@ -68,9 +71,9 @@ export async function resolveLabels(
     // The longest run of pieces from here that is one class's full name, else this piece alone.
     let end = i + 1;
     let match = matchClass(piece, names);
-    for (let j = typed.length; j > i + 1; j--) {
+    for (let j = Math.min(typed.length, i + longestRun); j > i + 1; j--) {
       const run = typed.slice(i, j);
-      const m = run.every((p) => typeof p === 'string') ? matchClass(run.join(', '), names) : undefined;
+      const m = run.every((p) => typeof p === 'string') ? matchClass(run.join(', '), names, false) : undefined;
       if (m !== undefined && m.kind !== 'unknown') {
         match = m;
         end = j;

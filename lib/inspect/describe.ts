@@ -67,9 +67,13 @@ function tensorDescription(v: ValueInfoProto): TensorDescription {
 export function describeModel(model: ModelProto): ModelDescription {
   const g = model.graph ?? {};
   const weights = new Set((g.initializer ?? []).map((t) => t.name));
+  // Own keys only, defined rather than assigned: a key named `constructor` or `toString` was taken as
+  // already present (inherited) and dropped, and `__proto__` was assigned to the prototype.
   const metadata: Record<string, string> = {};
   for (const list of [model.metadata_props, g.metadata_props])
-    for (const { key, value } of list ?? []) if (key !== undefined && !(key in metadata)) metadata[key] = value ?? '';
+    for (const { key, value } of list ?? [])
+      if (key !== undefined && !Object.hasOwn(metadata, key))
+        Object.defineProperty(metadata, key, { value: value ?? '', enumerable: true, writable: true, configurable: true });
   return {
     producer: model.producer_name || undefined,
     producerVersion: model.producer_version || undefined,

@@ -301,6 +301,62 @@ describe('limeshap inspect (command line)', function () {
     assert.ok(!r.stdout.includes(String.fromCharCode(0x1b)), 'no raw escape character');
   });
 
+  it('metadata keys named like Object.prototype members (constructor, toString, __proto__) are kept, in text and --json', () => {
+    const m = tinyModel(file(), {
+      edit: (p) => {
+        p.metadata_props = [
+          { key: 'constructor', value: 'c' },
+          { key: 'toString', value: 't' },
+          { key: '__proto__', value: 'p' },
+        ];
+      },
+    });
+    const j = inspect(m);
+    assert.deepEqual(Object.entries(j.metadata), [
+      ['constructor', 'c'],
+      ['toString', 't'],
+      ['__proto__', 'p'],
+    ]);
+    const text = run(m).stdout;
+    for (const line of ['constructor = c', 'toString = t', '__proto__ = p']) assert.ok(text.includes(line), line);
+  });
+
+  it('resource bombs: a value feeding 80 000 nodes is read in linear time; a 32 MiB weight is not turned into JS numbers (64 MiB heap)', () => {
+    // The old walk copied each value's user list per user (quadratic: 80 000 users took over a minute).
+    const fan = file();
+    const nodes: NodeSpec[] = Array.from({ length: 80_000 }, (_, i) => ({ op: 'Relu', inputs: ['input'], outputs: [`r${i}`] }));
+    fs.writeFileSync(
+      fan,
+      buildModel({
+        inputs: [{ name: 'input', type: 'float32', shape: [1, 3, 8, 8] }],
+        outputs: [{ name: 'r0', type: 'float32', shape: [1, 3, 8, 8] }],
+        nodes,
+      }),
+    );
+    const started = Date.now();
+    const r = spawnSync(process.execPath, [CLI, 'inspect', fan, '--json'], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(r.status, 0, `${r.signal ?? ''} ${r.stderr}`);
+    assert.ok(Date.now() - started < 20_000);
+    // Every initializer used to be read as float64 numbers (8 bytes each): 8 Mi floats took 64 MiB of heap and aborted.
+    const big = file();
+    const n = 8 * 1024 * 1024;
+    fs.writeFileSync(
+      big,
+      buildModel({
+        inputs: [{ name: 'input', type: 'float32', shape: [1, 3, 8, 8] }],
+        outputs: [{ name: 'y', type: 'float32', shape: [1, 3, 8, 8] }],
+        nodes: [{ op: 'Relu', inputs: ['input'], outputs: ['y'] }],
+        initializers: [{ name: 'w', type: 'float32', dims: [n], data: new Float32Array(n) }],
+      }),
+    );
+    const b = spawnSync(process.execPath, ['--max-old-space-size=64', CLI, 'inspect', big, '--json'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(b.status, 0, `${b.signal ?? ''} ${b.stderr.slice(-500)}`);
+    assert.equal((JSON.parse(b.stdout) as ModelInspection).bytes, fs.statSync(big).size);
+  });
+
   it('usage: no model, two models, a missing file, a file that is not ONNX (exit 2, naming it)', () => {
     const none = run();
     assert.equal(none.status, 2);

@@ -145,4 +145,21 @@ describe('limeshap explain --labels (command line)', function () {
     assert.deepEqual(matchClass('crane', list), { kind: 'ambiguous', indices: [1, 2] });
     assert.deepEqual(matchClass('derrick', list), { kind: 'unknown', suggestions: [2] });
   });
+
+  it('many names, or a very long one, resolve in linear time (a usage error still names the unknown one)', () => {
+    // 1000 classes of four synonyms; 300 first synonyms then an unknown name. Every run of pieces to
+    // the end was tried as a full name, each computing suggestions: minutes, where this takes a second.
+    const many = path.join(dir, 'many.txt');
+    fs.writeFileSync(many, Array.from({ length: 1000 }, (_, i) => `k${i}a, k${i}b, k${i}c, k${i}d\n`).join(''));
+    const typed = [...Array.from({ length: 300 }, (_, i) => `k${i}a`), 'k300a, k300b, k300c, k300d', 'nosuchclass'].join(',');
+    const r = run(['--class-names', many, '--labels', typed, img]);
+    assert.equal(r.signal, null, 'finished before the timeout');
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /--labels "nosuchclass": no class in .*many\.txt/);
+    // Suggestions by edit distance were computed against every class whatever the typed length.
+    const long = run(['--class-names', many, '--labels', 'k'.repeat(100_000), img]);
+    assert.equal(long.signal, null, 'finished before the timeout');
+    assert.equal(long.status, 2, long.stderr);
+    assert.match(long.stderr, /--labels "kkkk/);
+  });
 });

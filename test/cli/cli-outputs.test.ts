@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createExplainer, readNpy, saveLime, saveShap, toNpy, type LimeResult, type ShapResult } from '../../lib';
+import { HOST_TAG } from '../../lib/atomic-write';
 import { explain, writePng, writeTinyModel } from '../helpers/cli-fixture';
 import { python, requireNumpy } from '../helpers/numpy';
 
@@ -155,6 +156,25 @@ print(json.dumps({'labels': [labels.dtype.str, list(labels.shape)], 'values': [v
       (e: Error) => e instanceof TypeError && /for fields/.test(e.message),
     );
     assert.ok(!fs.existsSync(path.join(dir, 'escape.lime.json')));
+  });
+
+  it('saveLime with fields JSON cannot hold writes nothing; a link planted at the temporary name is not written through', () => {
+    const hostile = path.join(dir, 'hostile');
+    fs.mkdirSync(hostile);
+    assert.throws(() => saveLime(lime, hostile, 'big', { n: 1n }), TypeError);
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    assert.throws(() => saveShap(shap, hostile, 'cyc', { cyclic }), TypeError);
+    assert.deepEqual(fs.readdirSync(hostile), [], 'no array left that no JSON names');
+    // Someone who can write to the folder links the predictable temporary name to a file of ours.
+    const victim = path.join(dir, 'victim.txt');
+    fs.writeFileSync(victim, 'untouched');
+    for (const file of ['x.lime-segments.npy', 'x.lime.json'])
+      fs.symlinkSync(victim, path.join(hostile, `${file}.${HOST_TAG}-${process.pid}.tmp`));
+    saveLime(lime, hostile, 'x');
+    assert.equal(fs.readFileSync(victim, 'utf8'), 'untouched');
+    assert.deepEqual(readJson(path.join(hostile, 'x.lime.json')).arrays.labels.file, 'x.lime-segments.npy');
+    assert.deepEqual(fs.readdirSync(hostile).sort(), ['x.lime-segments.npy', 'x.lime.json']);
   });
 
   it('--resume redoes an image whose .npy is missing, cut short or unnamed, and skips a complete one', () => {

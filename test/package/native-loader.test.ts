@@ -8,6 +8,7 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { addonCandidates, nativeAddon } from '../../lib/native';
 import { PREBUILT_FILE, prebuiltPackages } from '../../lib/prebuilt';
@@ -35,6 +36,37 @@ describe('native addon loader', () => {
     const env = process.env.LIMESHAP_ADDON;
     const expected = env ? { file: path.resolve(env), source: 'LIMESHAP_ADDON' } : { file: BUILT_ADDON, source: 'source' };
     assert.deepEqual(nativeAddon(), expected);
+  });
+
+  it('LIMESHAP_ADDON naming a script, a JSON file, a folder or another native addon: refused at load, nothing of it run', function () {
+    this.timeout(60_000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'limeshap-addon-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'script.js'), "console.log('SCRIPT RAN'); module.exports = {};");
+      fs.writeFileSync(path.join(dir, 'object.json'), '{"quickshift": 1}');
+      fs.mkdirSync(path.join(dir, 'folder'));
+      fs.writeFileSync(path.join(dir, 'folder', 'index.js'), "console.log('SCRIPT RAN'); module.exports = {};");
+      // A real addon that is not limeshap's: onnxruntime's, which this checkout has.
+      const other = require.resolve('onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node', { paths: [repo] });
+      const cases: [string, RegExp][] = [
+        [path.join(dir, 'script.js'), /script\.js: /],
+        [path.join(dir, 'object.json'), /object\.json: /],
+        [path.join(dir, 'folder'), /folder: /],
+        [other, /not a limeshap addon of version .*: it lacks quickshift, slic/],
+      ];
+      const script = `try { require(${JSON.stringify(path.join(repo, 'dist', 'lib', 'native.js'))}); console.log('LOADED'); } catch (e) { console.log(e.message); }`;
+      for (const [file, message] of cases) {
+        if (file === other && process.platform !== 'linux') continue;
+        const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, LIMESHAP_ADDON: file } });
+        assert.equal(r.status, 0, r.stderr);
+        assert.ok(!r.stdout.includes('SCRIPT RAN'), `${file}: ran as the addon`);
+        assert.ok(!r.stdout.includes('LOADED'), `${file}: accepted as the addon`);
+        assert.match(r.stdout, /the native addon could not be loaded/);
+        assert.match(r.stdout, message);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   describe('in an installed package', function () {
