@@ -395,7 +395,11 @@ export function readExplainSettings(values: FlagValues): ExplainSettings {
   if (settings.stabilityTarget !== undefined && settings.stabilityTarget > 1)
     throw new RangeError(`--stability-target must be in (0, 1], got "${settings.stabilityTarget}"`);
   if (settings.method === 'shap' && settings.segmentation !== undefined && shapFeatures(settings) === 'pixels')
-    throw new RangeError('--segmentation and --segment-param need superpixels: with --method shap add --features superpixels');
+    throw new RangeError(
+      settings.algorithm === 'gradient'
+        ? '--segmentation and --segment-param: not with --algorithm gradient (expected gradients are per pixel)'
+        : '--segmentation and --segment-param need superpixels: with --method shap add --features superpixels',
+    );
   if (settings.labels !== undefined && settings.top !== undefined)
     throw new RangeError('--labels and --top both choose the classes to explain: give one of them');
   checkMethodFlags(values, settings.method);

@@ -233,6 +233,7 @@ describe('limeshap explain: SmoothGrad and expected gradients', function () {
       [['--method', 'shap', '--algorithm', 'gradient', '--max-evals', 'auto'], /--max-evals.*--algorithm gradient/],
       [['--method', 'shap', '--algorithm', 'gradient', '--features', 'superpixels'], /--features superpixels.*--algorithm gradient/],
       [['--method', 'shap', '--eg-samples', '5'], /--eg-samples.*--algorithm/],
+      [['--method', 'shap', '--algorithm', 'gradient', '--segmentation', 'slic'], /--segmentation.*--algorithm gradient/],
       [['--method', 'shap', '--algorithm', 'gradient', '--evaluate', 'deletion'], /--evaluate.*--algorithm gradient/],
       [['--method', 'lime', '--eg-samples', '5'], /--eg-samples.*--method lime/],
       [['--method', 'ig', '--smoothgrad-noise', '0.1'], /--smoothgrad-noise.*smoothgrad/],
