@@ -101,6 +101,7 @@ const PICTURES: readonly { suffix: string; caption: string }[] = [
   { suffix: '.lime-curves.png', caption: 'LIME: deletion/insertion curves' },
   { suffix: '.shap-curves.png', caption: 'SHAP: deletion/insertion curves' },
   { suffix: '.ig.png', caption: 'Integrated Gradients' },
+  { suffix: '.smoothgrad.png', caption: 'SmoothGrad' },
   { suffix: '.gradcam.png', caption: 'Grad-CAM' },
   // Not written by `explain` itself; embedded when a caller adds a segmentation overlay.
   { suffix: '.segments.png', caption: 'Segmentation' },
@@ -547,12 +548,12 @@ export async function writeReport(outDir: string, options?: ReportOptions): Prom
   const unreadable: Failure[] = [];
   const byName = new Map<string, Entry>();
   for (const f of files) {
-    const m = /^(.*)\.(lime|shap|ig|gradcam)\.json$/.exec(f);
+    const m = /^(.*)\.(lime|shap|ig|smoothgrad|gradcam)\.json$/.exec(f);
     if (!m) continue;
     const entry = byName.get(m[1]) ?? { name: m[1], pictures: [], data: [] };
     byName.set(m[1], entry);
     // A gradient method's output makes the image an entry, for its picture; its JSON is not read.
-    if (m[2] === 'ig' || m[2] === 'gradcam') continue;
+    if (m[2] !== 'lime' && m[2] !== 'shap') continue;
     const json = await readJson(path.join(outDir, f), unreadable);
     if (m[2] === 'lime') entry.lime = json;
     else entry.shap = json;

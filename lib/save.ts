@@ -44,26 +44,33 @@ export const LIME_ARRAYS: readonly string[] = ['labels'];
 /** The arrays a SHAP JSON names: the values, and over superpixels also their label map. */
 export const SHAP_ARRAYS: readonly string[] = ['values'];
 
-/** The arrays an Integrated Gradients JSON names, and a Grad-CAM JSON (see {@link gradientArrays}). */
+/** The arrays an Integrated Gradients (or SmoothGrad) JSON names, and a Grad-CAM JSON (see {@link gradientArrays}). */
 export const IG_ARRAYS: readonly string[] = ['values', 'attributions'];
+export const SMOOTHGRAD_ARRAYS: readonly string[] = IG_ARRAYS;
 export const GRADCAM_ARRAYS: readonly string[] = ['values', 'cam'];
 /** The file-name suffix of each saved array. */
 const SUFFIX = {
   lime: { labels: '.lime-segments.npy' },
   shap: { values: '.shap.npy', labels: '.shap-segments.npy' },
   integratedGradients: { values: '.ig.npy', attributions: '.ig-channels.npy' },
+  smoothGrad: { values: '.smoothgrad.npy', attributions: '.smoothgrad-channels.npy' },
   gradcam: { values: '.gradcam.npy', cam: '.gradcam-layer.npy' },
 } as const;
 
 /** The JSON suffix of each gradient method's saved result. */
-const GRADIENT_JSON = { integratedGradients: '.ig.json', gradcam: '.gradcam.json' } as const;
+const GRADIENT_JSON = { integratedGradients: '.ig.json', smoothGrad: '.smoothgrad.json', gradcam: '.gradcam.json' } as const;
+
+/** The result's method under each gradient method's command-line name. */
+const CLI_METHOD = { ig: 'integratedGradients', smoothgrad: 'smoothGrad', gradcam: 'gradcam' } as const;
 
 /**
  * Every array file `saveLime` / `saveShap` / `saveGradient` may write for `name` in `dir` (which of
- * them exist depends on the features); gradient methods by their command-line names (`ig`, `gradcam`).
+ * them exist depends on the features); gradient methods by their command-line names (`ig`,
+ * `smoothgrad`, `gradcam`).
  */
-export function savedArrayFiles(dir: string, name: string, method: 'lime' | 'shap' | 'ig' | 'gradcam'): string[] {
-  return Object.values(SUFFIX[method === 'ig' ? 'integratedGradients' : method]).map((suffix) => path.join(dir, `${name}${suffix}`));
+export function savedArrayFiles(dir: string, name: string, method: 'lime' | 'shap' | keyof typeof CLI_METHOD): string[] {
+  const key = method === 'lime' || method === 'shap' ? method : CLI_METHOD[method];
+  return Object.values(SUFFIX[key]).map((suffix) => path.join(dir, `${name}${suffix}`));
 }
 
 /** The longest suffix a saved file gets (`.lime-segments.npy`), for file-name length checks. */
@@ -228,14 +235,16 @@ export async function savedArraysComplete(jsonFile: string, json: Record<string,
 /**
  * The arrays of a gradient result as {@link saveGradient} stores them: `values`, the per-pixel map
  * ([H, W], float32: Integrated Gradients summed over channels, or Grad-CAM upsampled to the model's
- * input); for Integrated Gradients also `attributions` (one per input element, [3, H, W] or
- * [H, W, 3] in the model's layout), for Grad-CAM `cam` (the map at the layer's resolution, [h, w]).
- * @param result - what `explainer.integratedGradients()` or `explainer.gradCam()` returned.
+ * input); for Integrated Gradients and SmoothGrad also `attributions` (one per input element,
+ * [3, H, W] or [H, W, 3] in the model's layout), for Grad-CAM `cam` (the map at the layer's
+ * resolution, [h, w]).
+ * @param result - what `explainer.integratedGradients()`, `explainer.smoothGrad()` or
+ *   `explainer.gradCam()` returned.
  */
 export function gradientArrays(result: GradientResult): Record<string, Npy> {
   const { width, height } = result;
   const arrays: Record<string, Npy> = { values: { dtype: '<f4', shape: [height, width], data: result.pixels } };
-  if (result.method === 'integratedGradients')
+  if (result.method === 'integratedGradients' || result.method === 'smoothGrad')
     arrays.attributions = {
       dtype: '<f4',
       shape: result.layout === 'nchw' ? [3, height, width] : [height, width, 3],
@@ -247,12 +256,14 @@ export function gradientArrays(result: GradientResult): Record<string, Npy> {
 
 /**
  * Saves a gradient result as `limeshap explain` does: Integrated Gradients as `dir/NAME.ig.npy`
- * (values) and `dir/NAME.ig-channels.npy`, then `dir/NAME.ig.json`; Grad-CAM as
+ * (values) and `dir/NAME.ig-channels.npy`, then `dir/NAME.ig.json`; SmoothGrad likewise as
+ * `dir/NAME.smoothgrad.npy`, `dir/NAME.smoothgrad-channels.npy`, `dir/NAME.smoothgrad.json`; Grad-CAM as
  * `dir/NAME.gradcam.npy` (values) and `dir/NAME.gradcam-layer.npy` (cam), then
  * `dir/NAME.gradcam.json` (see {@link gradientArrays}; the JSON holds `gradientToJson`'s fields,
  * `fields` before them, and `arrays`). Each file is written atomically, the JSON last.
  *
- * @param result - what `explainer.integratedGradients()` or `explainer.gradCam()` returned.
+ * @param result - what `explainer.integratedGradients()`, `explainer.smoothGrad()` or
+ *   `explainer.gradCam()` returned.
  * @param dir - an existing folder.
  * @param name - the file name stem (no path separators).
  * @param fields - extra JSON fields, e.g. `{ image, model }` (default none); the result's own fields win.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /**
  * `limeshap explain`: classifies and explains many images with LIME, SHAP or both, and the gradient
- * methods (Integrated Gradients, Grad-CAM: explain-gradients.ts) listed in --method. Per image it
+ * methods (Integrated Gradients, SmoothGrad, Grad-CAM: explain-gradients.ts) listed in --method. Per image it
  * writes NAME.lime.json and NAME.lime-segments.npy (label map), NAME.lime.png (lime's picture: top
  * positive segments, the rest dimmed), NAME.lime-heatmap.png (every segment's weight, with a colour
  * bar), NAME.shap.json, NAME.shap.npy (values; lib/save.ts) and NAME.shap.png (shap's image_plot),
@@ -41,6 +41,8 @@ export { EXPLAIN_USAGE };
 
 /** The longest suffix an output name gets (NAME.lime-segments.npy), before the temporary suffix. */
 const LONGEST_SUFFIX = Math.max('.lime-heatmap.png'.length, LONGEST_SAVED_SUFFIX);
+/** How a gradient method's class is introduced on the terminal when no LIME or SHAP ran. */
+const GRADIENT_SHORT_NAMES = { integratedGradients: 'IG', smoothGrad: 'SmoothGrad', gradcam: 'Grad-CAM' } as const;
 /** Bytes in one file name component on Linux, macOS and Windows filesystems. */
 const NAME_MAX = 255;
 
@@ -319,7 +321,8 @@ export async function explainCommand(argv: string[], log: (line: string) => void
             labels: s.labels as number[] | undefined,
             // Pixel features have no segmentation (readExplainSettings refuses --segmentation with SHAP alone then).
             segmentation: shapFeatures(s) === 'superpixels' ? s.segmentation : undefined,
-            masker: s.masker,
+            // Expected gradients (--algorithm gradient) take --masker as their background and --eg-samples.
+            ...(s.algorithm === 'gradient' ? { background: s.masker, nSamples: s.egSamples } : { masker: s.masker }),
           },
           evaluate: s.evaluate === undefined ? undefined : { metrics: s.evaluate, seed: s.seed },
           concurrency: s.concurrency,
@@ -360,7 +363,7 @@ export async function explainCommand(argv: string[], log: (line: string) => void
             const first = item.lime ?? item.shap;
             const classes = first
               ? first.explanations.map((e) => `${e.label} ${(e.probability * 100).toFixed(1)}%`).join(', ')
-              : gradients.map((g) => `${g.method === 'gradcam' ? 'Grad-CAM' : 'IG'}: ${g.label}`).join(', ');
+              : gradients.map((g) => `${GRADIENT_SHORT_NAMES[g.method]}: ${g.label}`).join(', ');
             if (!process.stderr.isTTY || todo.length <= 20) say(`${printable(path.basename(file))}: ${printable(classes)}`);
             summary.set(SummaryCollector.explained(file, name, outputFiles(name), item.lime, item.shap, ms));
             done++;

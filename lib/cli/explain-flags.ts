@@ -28,6 +28,8 @@ import { DEFAULT_PRESET, PREPROCESS_PRESETS, resolvePreprocess, type PreprocessO
 import { MAX_INPUT_BYTES } from '../read-file';
 import { DEFAULT_SEED } from '../rng';
 import { DEFAULT_IG_STEPS } from '../gradient/integrated';
+import { DEFAULT_EXPECTED_GRADIENT_SAMPLES } from '../gradient/expected';
+import { DEFAULT_SMOOTHGRAD_NOISE, DEFAULT_SMOOTHGRAD_SAMPLES } from '../gradient/smooth';
 import { DEFAULT_ERROR_TARGET, DEFAULT_SHAP_ROUND_SIZE } from '../shap/adaptive';
 import { SHAP_ALGORITHMS, SHAP_REGISTRY, type ShapAlgorithm } from '../shap/registry';
 import { shapFeatures } from './fingerprint';
@@ -38,9 +40,17 @@ import { COMPOSITING_MODES, type Compositing } from '../engine';
 /** What LIME and SHAP run as (explainBatch's `method`); 'none' when only gradient methods run. */
 type ClassicMethod = 'lime' | 'shap' | 'both' | 'none';
 /** The gradient methods `--method` lists besides lime and shap (lib/cli/explain-gradients.ts runs them). */
-export const GRADIENT_METHODS = ['ig', 'gradcam'] as const;
+export const GRADIENT_METHODS = ['ig', 'smoothgrad', 'gradcam'] as const;
 /** A gradient method's name on the command line and in its output files (NAME.ig.json …). */
 export type GradientMethod = (typeof GRADIENT_METHODS)[number];
+/**
+ * `--algorithm`'s choices: the registry's game-based algorithms, then expected gradients ('gradient',
+ * which the library runs apart from the registry: lib/gradient/explain-expected.ts).
+ */
+const ALGORITHMS = [...SHAP_ALGORITHMS, 'gradient'] as const;
+/** SHAP flags that expected gradients do not take (the library refuses their options too). */
+const NOT_GRADIENT_SHAP = ['max-evals', 'error-target', 'max-evals-limit'];
+const SMOOTHGRAD_VARIANTS = ['gradient', 'gradient*input'] as const;
 /** The SHAP algorithms that take `--max-evals auto`. */
 const ADAPTIVE_ALGORITHMS = SHAP_REGISTRY.filter((a) => 'adaptive' in a).map((a) => a.name);
 const FEATURES = ['pixels', 'superpixels'] as const;
@@ -65,7 +75,7 @@ export const EXPLAIN_FLAGS: readonly Flag[] = [
     name: 'method',
     type: 'string',
     arg: 'M,…',
-    help: 'lime (default), shap, both (= lime,shap), ig (Integrated Gradients), gradcam (Grad-CAM), or a list: lime,ig,gradcam',
+    help: 'lime (default), shap, both (= lime,shap), ig (Integrated Gradients), smoothgrad (SmoothGrad),\ngradcam (Grad-CAM), or a list: lime,ig,gradcam',
   },
   {
     name: 'samples',
@@ -89,7 +99,13 @@ export const EXPLAIN_FLAGS: readonly Flag[] = [
     name: 'algorithm',
     type: 'string',
     arg: 'A',
-    help: `SHAP algorithm: ${SHAP_ALGORITHMS.map((a, i) => (i === 0 ? `${a} (default)` : a)).join(', ')}`,
+    help: `SHAP algorithm: ${SHAP_ALGORITHMS.map((a, i) => (i === 0 ? `${a} (default)` : a)).join(', ')},\nor gradient (expected gradients: --eg-samples, background --masker)`,
+  },
+  {
+    name: 'eg-samples',
+    type: 'string',
+    arg: 'N',
+    help: `with --algorithm gradient: expected gradients' samples, 1..10000000 (default ${DEFAULT_EXPECTED_GRADIENT_SAMPLES})`,
   },
   {
     name: 'max-evals',
@@ -135,10 +151,33 @@ export const EXPLAIN_FLAGS: readonly Flag[] = [
     ).join('\n')}`,
   },
   { name: 'hide', type: 'string', arg: 'SPEC', help: `what LIME's hidden segments show: ${BACKGROUND_STRINGS} (default mean)` },
-  { name: 'masker', type: 'string', arg: 'SPEC', help: `what SHAP's masked features show: ${BACKGROUND_STRINGS} (default blur(128,128))` },
+  {
+    name: 'masker',
+    type: 'string',
+    arg: 'SPEC',
+    help: `what SHAP's masked features show (with --algorithm gradient: the background):\n${BACKGROUND_STRINGS} (default blur(128,128))`,
+  },
   { name: 'kernel-width', type: 'string', arg: 'X', help: `LIME's kernel width, > 0 (default ${DEFAULT_KERNEL_WIDTH})` },
   { name: 'ig-steps', type: 'string', arg: 'N', help: `Integrated Gradients' trapezoid steps, 1..100000 (default ${DEFAULT_IG_STEPS})` },
   { name: 'ig-baseline', type: 'string', arg: 'SPEC', help: `Integrated Gradients' baseline: ${BACKGROUND_STRINGS} (default black)` },
+  {
+    name: 'smoothgrad-samples',
+    type: 'string',
+    arg: 'N',
+    help: `SmoothGrad's noisy copies, 1..100000 (default ${DEFAULT_SMOOTHGRAD_SAMPLES})`,
+  },
+  {
+    name: 'smoothgrad-noise',
+    type: 'string',
+    arg: 'X',
+    help: `SmoothGrad's noise σ as a fraction of the input's range, 0..10 (default ${DEFAULT_SMOOTHGRAD_NOISE})`,
+  },
+  {
+    name: 'smoothgrad-variant',
+    type: 'string',
+    arg: 'V',
+    help: `SmoothGrad's map: ${SMOOTHGRAD_VARIANTS.map((v, i) => (i === 0 ? `${v} (default)` : v)).join(' or ')}`,
+  },
   {
     name: 'layer',
     type: 'string',
@@ -218,6 +257,7 @@ export const EXPLAIN_USAGE = `Usage: limeshap explain --model MODEL.onnx [option
 ${flagUsage(EXPLAIN_FLAGS)}
 Writes per image DIR/NAME.lime.json, .lime.png, .lime-heatmap.png (LIME) and DIR/NAME.shap.json,
 .shap.png (SHAP), DIR/NAME.ig.json, .ig.npy, .ig-channels.npy, .ig.png (Integrated Gradients) and
+DIR/NAME.smoothgrad.json, .smoothgrad.npy, .smoothgrad-channels.npy, .smoothgrad.png (SmoothGrad),
 DIR/NAME.gradcam.json, .gradcam.npy, .gradcam-layer.npy, .gradcam.png (Grad-CAM; gradient methods
 explain the first of --labels, else the top class), with --evaluate deletion or insertion also .lime-curves.png / .shap-curves.png; DIR/failures.jsonl lists the images failing now (one line each, rewritten by every
 run from DIR/failures/). One run writes a folder at a time (DIR/.limeshap.lock; shards of one job
@@ -241,12 +281,18 @@ export interface ExplainSettings {
   igSteps: number | undefined;
   igBaseline: BackgroundSpec | undefined;
   layer: string | undefined;
+  smoothgradSamples: number | undefined;
+  smoothgradNoise: number | undefined;
+  smoothgradVariant: (typeof SMOOTHGRAD_VARIANTS)[number] | undefined;
   numSamples: number | 'auto' | undefined;
   /** With --samples auto only. */
   stabilityTarget: number | undefined;
   /** With --samples auto only. */
   maxSamples: number | undefined;
-  algorithm: ShapAlgorithm | undefined;
+  /** A registered algorithm, or 'gradient' (expected gradients). */
+  algorithm: ShapAlgorithm | 'gradient' | undefined;
+  /** --eg-samples: expected gradients' nSamples, with --algorithm gradient. */
+  egSamples: number | undefined;
   maxEvals: number | 'auto' | undefined;
   /** --error-target, with --max-evals auto. */
   errorTarget: number | undefined;
@@ -305,10 +351,14 @@ export function readExplainSettings(values: FlagValues): ExplainSettings {
     igSteps: numberFlag(values, 'ig-steps', { integer: true, min: 1, max: 100000 }),
     igBaseline: backgroundFlag(values, 'ig-baseline'),
     layer: text(values, 'layer'),
+    smoothgradSamples: numberFlag(values, 'smoothgrad-samples', { integer: true, min: 1, max: 100000 }),
+    smoothgradNoise: numberFlag(values, 'smoothgrad-noise', { min: 0, max: 10 }),
+    smoothgradVariant: choiceFlag(values, 'smoothgrad-variant', SMOOTHGRAD_VARIANTS),
     numSamples: numberOrAutoFlag(values, 'samples', { integer: true, min: 2, max: MAX_NUM_SAMPLES }),
     stabilityTarget: numberFlag(values, 'stability-target', { min: 0, minExclusive: true }),
     maxSamples: numberFlag(values, 'max-samples', { integer: true, min: DEFAULT_ROUND_SIZE, max: MAX_NUM_SAMPLES }),
-    algorithm: choiceFlag(values, 'algorithm', SHAP_ALGORITHMS),
+    algorithm: choiceFlag(values, 'algorithm', ALGORITHMS),
+    egSamples: numberFlag(values, 'eg-samples', { integer: true, min: 1, max: 1e7 }),
     maxEvals: numberOrAutoFlag(values, 'max-evals', { integer: true, min: 2, max: MAX_EVALS }),
     errorTarget: numberFlag(values, 'error-target', { min: 0, minExclusive: true }),
     maxEvalsLimit: numberFlag(values, 'max-evals-limit', { integer: true, min: DEFAULT_SHAP_ROUND_SIZE, max: MAX_EVALS }),
@@ -345,11 +395,16 @@ export function readExplainSettings(values: FlagValues): ExplainSettings {
   if (settings.stabilityTarget !== undefined && settings.stabilityTarget > 1)
     throw new RangeError(`--stability-target must be in (0, 1], got "${settings.stabilityTarget}"`);
   if (settings.method === 'shap' && settings.segmentation !== undefined && shapFeatures(settings) === 'pixels')
-    throw new RangeError('--segmentation and --segment-param need superpixels: with --method shap add --features superpixels');
+    throw new RangeError(
+      settings.algorithm === 'gradient'
+        ? '--segmentation and --segment-param: not with --algorithm gradient (expected gradients are per pixel)'
+        : '--segmentation and --segment-param need superpixels: with --method shap add --features superpixels',
+    );
   if (settings.labels !== undefined && settings.top !== undefined)
     throw new RangeError('--labels and --top both choose the classes to explain: give one of them');
   checkMethodFlags(values, settings.method);
   checkGradientFlags(values, settings.gradients);
+  checkExpectedGradientFlags(values, settings);
   checkMaxEvalsAuto(settings);
   return settings;
 }
@@ -374,7 +429,7 @@ export function limeOptionsOf(s: ExplainSettings): LimeOptions {
 
 /** Flags that only LIME reads, and flags that only SHAP reads. */
 const LIME_ONLY = ['samples', 'stability-target', 'max-samples', 'hide', 'kernel-width', 'regressor', 'sampler'];
-const SHAP_ONLY = ['algorithm', 'max-evals', 'error-target', 'max-evals-limit', 'features', 'masker'];
+const SHAP_ONLY = ['algorithm', 'eg-samples', 'max-evals', 'error-target', 'max-evals-limit', 'features', 'masker'];
 
 /** A setting of the method that does not run is a mistake worth a usage error, not a silent no-op. */
 function checkMethodFlags(values: FlagValues, method: ClassicMethod): void {
@@ -418,8 +473,33 @@ function checkGradientFlags(values: FlagValues, gradients: readonly GradientMeth
   const ig = given(['ig-steps', 'ig-baseline']);
   if (ig.length && !gradients.includes('ig'))
     throw new RangeError(`${ig.join(', ')}: Integrated Gradients settings, but --method does not list ig`);
+  const sg = given(['smoothgrad-samples', 'smoothgrad-noise', 'smoothgrad-variant']);
+  if (sg.length && !gradients.includes('smoothgrad'))
+    throw new RangeError(`${sg.join(', ')}: SmoothGrad settings, but --method does not list smoothgrad`);
   if (given(['layer']).length && !gradients.includes('gradcam'))
     throw new RangeError('--layer: a Grad-CAM setting, but --method does not list gradcam');
+}
+
+/**
+ * `--algorithm gradient` (expected gradients) has no coalition budget and no superpixels: the budget
+ * flags and `--features superpixels` are usage errors naming the flag, as the library refuses their
+ * options, and so is `--evaluate` (the library cannot evaluate its result yet); `--eg-samples` needs
+ * `--algorithm gradient`.
+ */
+function checkExpectedGradientFlags(values: FlagValues, s: ExplainSettings): void {
+  const given = (names: string[]) => names.filter((n) => text(values, n) !== undefined).map((n) => `--${n}`);
+  if (s.algorithm !== 'gradient') {
+    if (s.egSamples !== undefined) throw new RangeError('--eg-samples: an expected gradients setting, but --algorithm is not gradient');
+    return;
+  }
+  const budget = given(NOT_GRADIENT_SHAP);
+  if (budget.length)
+    throw new RangeError(`${budget.join(', ')}: not with --algorithm gradient (expected gradients take --eg-samples instead)`);
+  if (s.features === 'superpixels')
+    throw new RangeError('--features superpixels: not with --algorithm gradient (gradients are per pixel: --features pixels)');
+  // The library's evaluate() refuses an expected-gradients result: each image would fail after its work.
+  if (s.evaluate !== undefined)
+    throw new RangeError('--evaluate: not with --algorithm gradient yet (evaluate() re-explains through the coalition algorithms)');
 }
 
 /** `--max-evals auto` needs an algorithm that has an adaptive mode; `--error-target` and `--max-evals-limit` need `--max-evals auto` (RangeError naming the flag). */

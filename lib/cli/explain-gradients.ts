@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /**
- * `limeshap explain --method …,ig,gradcam`: the gradient methods of one image, run after its LIME
+ * `limeshap explain --method …,ig,smoothgrad,gradcam`: the gradient methods of one image, run after its LIME
  * and SHAP explanations (or alone), each written as NAME.METHOD.png (renderGradient), then its
- * arrays and JSON (saveGradient: NAME.ig.npy, NAME.ig-channels.npy, NAME.ig.json; NAME.gradcam.npy,
+ * arrays and JSON (saveGradient: NAME.ig.npy, NAME.ig-channels.npy, NAME.ig.json; NAME.smoothgrad.npy,
+ * NAME.smoothgrad-channels.npy, NAME.smoothgrad.json; NAME.gradcam.npy,
  * NAME.gradcam-layer.npy, NAME.gradcam.json), the JSON last as for LIME and SHAP, so --resume reads
  * them the same way.
  *
@@ -14,12 +15,16 @@ import type { BatchItem, BatchProgress } from '../batch';
 import { writeAtomic } from '../atomic-write';
 import type { Explainer } from '../explainer';
 import { renderGradient, type GradientResult } from '../pictures-gradient';
-import { GRADCAM_ARRAYS, IG_ARRAYS, saveGradient } from '../save';
+import { GRADCAM_ARRAYS, IG_ARRAYS, saveGradient, SMOOTHGRAD_ARRAYS } from '../save';
 import type { ExplainSettings, GradientMethod } from './explain-flags';
 import type { Fingerprint } from './fingerprint';
 
 /** The arrays each gradient method's JSON names (for --resume's completeness check). */
-export const GRADIENT_METHOD_ARRAYS: Record<GradientMethod, readonly string[]> = { ig: IG_ARRAYS, gradcam: GRADCAM_ARRAYS };
+export const GRADIENT_METHOD_ARRAYS: Record<GradientMethod, readonly string[]> = {
+  ig: IG_ARRAYS,
+  smoothgrad: SMOOTHGRAD_ARRAYS,
+  gradcam: GRADCAM_ARRAYS,
+};
 
 /** The files a gradient method writes for image NAME: its JSON (written last) and its picture. */
 export function gradientOutputs(out: string, name: string, method: GradientMethod): { json: string; png: string } {
@@ -45,7 +50,15 @@ export async function explainGradients(
     const result =
       method === 'ig'
         ? await explainer.integratedGradients(file, { classIndex, steps: s.igSteps, baseline: s.igBaseline })
-        : await explainer.gradCam(file, { classIndex, layer: s.layer });
+        : method === 'smoothgrad'
+          ? await explainer.smoothGrad(file, {
+              classIndex,
+              nSamples: s.smoothgradSamples,
+              noise: s.smoothgradNoise,
+              variant: s.smoothgradVariant,
+              seed: s.seed,
+            })
+          : await explainer.gradCam(file, { classIndex, layer: s.layer });
     const files = gradientOutputs(out, name, method);
     writeAtomic(files.png, await renderGradient(result));
     saveGradient(result, out, name, { image: file, model: s.model, fingerprint: fingerprints[method] });
@@ -55,7 +68,7 @@ export async function explainGradients(
 }
 
 /**
- * The batch of a run with gradient methods only (`--method ig,gradcam`): each image as an item
+ * The batch of a run with gradient methods only (`--method ig,smoothgrad,gradcam`): each image as an item
  * with no LIME or SHAP result, in order, one at a time (its gradient methods run in the command's
  * loop before the next is asked for, which is when the previous one's progress is reported). No
  * new image is started once `signal` is aborted.

@@ -88,8 +88,9 @@ export async function outputState(
   return (await savedArraysComplete(file, json as Record<string, unknown>, arrays)) ? 'done' : 'missing';
 }
 
-/** The SHAP features an `explain` run uses: --features, or the algorithm's default. */
+/** The SHAP features an `explain` run uses: --features, or the algorithm's default (pixels for expected gradients). */
 export function shapFeatures(s: Pick<ExplainSettings, 'features' | 'algorithm'>): 'pixels' | 'superpixels' {
+  if (s.algorithm === 'gradient') return 'pixels';
   const algorithm = s.algorithm ?? SHAP_ALGORITHMS[0];
   return s.features ?? (SHAP_REGISTRY.find((a) => a.name === algorithm) as { defaultFeatures: 'pixels' | 'superpixels' }).defaultFeatures;
 }
@@ -135,6 +136,8 @@ export function explainFingerprints(s: ExplainSettings, modelHash: string, class
       ...common,
       algorithm: s.algorithm ?? null,
       maxEvals: s.maxEvals ?? null,
+      // Absent unless set, so outputs made before --eg-samples existed still match.
+      ...(s.egSamples === undefined ? {} : { egSamples: s.egSamples }),
       // Absent unless set, so outputs made before --error-target existed still match.
       ...(s.errorTarget === undefined ? {} : { errorTarget: s.errorTarget }),
       ...(s.maxEvalsLimit === undefined ? {} : { maxEvalsLimit: s.maxEvalsLimit }),
@@ -146,7 +149,8 @@ export function explainFingerprints(s: ExplainSettings, modelHash: string, class
 }
 
 /**
- * The fingerprints of an `explain` run's gradient outputs (NAME.ig.json, NAME.gradcam.json): the
+ * The fingerprints of an `explain` run's gradient outputs (NAME.ig.json, NAME.smoothgrad.json,
+ * NAME.gradcam.json; SmoothGrad's with the seed of its noise): the
  * model, preprocessing, class names, the class chosen (--labels' first, else the top class) and the
  * method's own flags, unset ones as null (the library's default, which the version stands for).
  * @param s - the checked settings.
@@ -163,6 +167,14 @@ export function gradientFingerprints(s: ExplainSettings, modelHash: string, clas
   };
   return {
     ig: { method: 'ig', ...common, steps: s.igSteps ?? null, baseline: s.igBaseline === undefined ? null : String(s.igBaseline) },
+    smoothgrad: {
+      method: 'smoothgrad',
+      ...common,
+      samples: s.smoothgradSamples ?? null,
+      noise: s.smoothgradNoise ?? null,
+      variant: s.smoothgradVariant ?? null,
+      seed: s.seed ?? null,
+    },
     gradcam: { method: 'gradcam', ...common, layer: s.layer ?? null },
   };
 }

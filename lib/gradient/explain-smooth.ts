@@ -33,6 +33,7 @@ export interface SmoothGradOptions {
 
 /** SmoothGrad of one image for one class. */
 export interface SmoothGradResult {
+  method: 'smoothGrad';
   classIndex: number;
   label: string;
   variant: 'gradient' | 'gradient*input';
@@ -52,6 +53,8 @@ export interface SmoothGradResult {
   pixels: Float32Array;
   /** The class's score at the image. */
   score: number;
+  /** The image as the model saw it (fitted to its input size), for pictures (`renderGradient`). */
+  image: RgbImage;
   /** The class's mean score over the noisy copies. */
   meanNoisyScore: number;
   /** Gradient evaluations (nSamples), besides one forward pass choosing the class. */
@@ -95,6 +98,7 @@ export async function runSmoothGrad(
   const pixels = new Float32Array(plane);
   for (let c = 0; c < 3; c++) for (let p = 0; p < plane; p++) pixels[p] += attributions[pre.layout === 'nchw' ? c * plane + p : 3 * p + c];
   return {
+    method: 'smoothGrad',
     classIndex,
     label: label(classIndex),
     variant,
@@ -108,6 +112,7 @@ export async function runSmoothGrad(
     attributions,
     pixels,
     score: scores[classIndex],
+    image: rgb,
     meanNoisyScore: sg.meanScore,
     evaluations: sg.evaluations,
     timings: { runMs: sg.runMs, totalMs: sg.totalMs },
