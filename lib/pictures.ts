@@ -194,8 +194,9 @@ export async function renderShap(result: ShapResult, options?: { limit?: number 
 
 /**
  * A SHAP result's metadata as plain JSON: per class its label, probability, base value and sum, and
- * over superpixels the per-segment values and standard errors. The per-pixel values (H × W per class,
- * megabytes as JSON text) are left out: `saveShap()` stores them beside the JSON in `NAME.shap.npy`.
+ * over superpixels the per-segment values and standard errors. The per-pixel values and per-pixel
+ * standard errors (H × W per class, megabytes as JSON text) are left out: `saveShap()` stores them
+ * beside the JSON in `NAME.shap.npy` and `NAME.shap-errors.npy`.
  * @param result - what `explainer.shap()` returned.
  */
 export function shapToJson(result: ShapResult): Record<string, unknown> {
@@ -219,7 +220,9 @@ export function shapToJson(result: ShapResult): Record<string, unknown> {
       baseValue: e.baseValue,
       sum: e.values.reduce((a, b) => a + b, 0),
       segmentValues: e.segmentValues ? [...e.segmentValues] : undefined,
-      standardErrors: e.standardErrors ? [...e.standardErrors] : undefined,
+      // Per segment here; per pixel (expected gradients) they are an array beside the JSON (saveShap).
+      standardErrors: e.standardErrors && result.features !== 'pixels' ? [...e.standardErrors] : undefined,
+      sumStandardError: e.sumStandardError,
     })),
   };
 }

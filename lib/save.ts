@@ -51,7 +51,7 @@ export const GRADCAM_ARRAYS: readonly string[] = ['values', 'cam'];
 /** The file-name suffix of each saved array. */
 const SUFFIX = {
   lime: { labels: '.lime-segments.npy' },
-  shap: { values: '.shap.npy', labels: '.shap-segments.npy' },
+  shap: { values: '.shap.npy', labels: '.shap-segments.npy', standardErrors: '.shap-errors.npy' },
   integratedGradients: { values: '.ig.npy', attributions: '.ig-channels.npy' },
   smoothGrad: { values: '.smoothgrad.npy', attributions: '.smoothgrad-channels.npy' },
   gradcam: { values: '.gradcam.npy', cam: '.gradcam-layer.npy' },
@@ -95,8 +95,9 @@ export function limeArrays(result: LimeResult): Record<string, Npy> {
 
 /**
  * The arrays of a SHAP result as {@link saveShap} stores them: `values` ([classes, H, W], float32, the
- * per-pixel values of each explained class in the order of `explanations`), and over superpixels also
- * `labels` (the label map, [H, W], uint16).
+ * per-pixel values of each explained class in the order of `explanations`), over superpixels also
+ * `labels` (the label map, [H, W], uint16), and with per-pixel standard errors (expected gradients)
+ * `standardErrors` ([classes, H, W], float32).
  * @param result - what `explainer.shap()` returned.
  */
 export function shapArrays(result: ShapResult): Record<string, Npy> {
@@ -105,6 +106,13 @@ export function shapArrays(result: ShapResult): Record<string, Npy> {
   result.explanations.forEach((e, i) => values.set(e.values, i * width * height));
   const arrays: Record<string, Npy> = { values: { dtype: '<f4', shape: [result.explanations.length, height, width], data: values } };
   if (result.segmentation) arrays.labels = labelsArray(result.segmentation);
+  // Per-pixel standard errors (expected gradients) are H × W per class like the values: an array,
+  // not JSON text. Per-superpixel ones are a few numbers and stay in the JSON (shapToJson).
+  if (result.features === 'pixels' && result.explanations.every((e) => e.standardErrors?.length === width * height)) {
+    const errors = new Float32Array(result.explanations.length * width * height);
+    result.explanations.forEach((e, i) => errors.set(e.standardErrors as Float64Array, i * width * height));
+    arrays.standardErrors = { dtype: '<f4', shape: [result.explanations.length, height, width], data: errors };
+  }
   return arrays;
 }
 

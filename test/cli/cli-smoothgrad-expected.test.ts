@@ -165,6 +165,12 @@ describe('limeshap explain: SmoothGrad and expected gradients', function () {
     try {
       const eg = await explainer.shap(image, { algorithm: 'gradient', background: 'black', nSamples: 9, seed: 4, topLabels: 1 });
       assert.deepEqual(Buffer.from(values.buffer, values.byteOffset, values.byteLength), Buffer.from(eg.explanations[0].values.buffer));
+      // Per-pixel standard errors go to NAME.shap-errors.npy ([classes, H, W]), not into the JSON.
+      assert.equal(json.explanations[0].standardErrors, undefined);
+      assert.equal(typeof json.explanations[0].sumStandardError, 'number');
+      assert.deepEqual(json.arrays.standardErrors.shape, [1, H, W]);
+      const errors = await readNpy(path.join(out, 'cat.shap-errors.npy'));
+      assert.deepEqual(errors.data, Float32Array.from(eg.explanations[0].standardErrors as Float64Array));
     } finally {
       await explainer.dispose();
     }
