@@ -25,6 +25,7 @@ export type { BackgroundSpec } from './background';
 export { renderLime, limeToJson, renderShap, shapToJson, renderCurves, type RenderLimeOptions } from './pictures';
 export type { CurvesOptions } from './render/curves';
 export type { IntegratedGradientsOptions, IntegratedGradientsResult } from './gradient/explain-ig';
+export type { GradientMapResult, ChannelAttributions } from './gradient/result';
 export type { SmoothGradOptions, SmoothGradResult } from './gradient/explain-smooth';
 export type { GradCamOptions, GradCamResult } from './gradient/explain-gradcam';
 export type { ShapOptions, ShapResult, ShapExplanation, ShapAlgorithm, MaskerSpec } from './shap';

@@ -14,6 +14,7 @@ import { toTensorData, type ResolvedPreprocess } from '../preprocess';
 import { topK } from '../rank';
 import { checkNumber, checkOptions, typeError } from '../validate';
 import { camMap, chooseLayer } from './gradcam';
+import type { GradientMapResult } from './result';
 import type { GradientRunner } from './runner';
 
 /** Options of `Explainer.gradCam`. */
@@ -29,11 +30,9 @@ export interface GradCamOptions {
 }
 
 /** Grad-CAM of one image for one class. */
-export interface GradCamResult {
+export interface GradCamResult extends GradientMapResult {
   /** Always `'gradcam'`: tells this result from the other gradient results. */
   method: 'gradcam';
-  classIndex: number;
-  label: string;
   /**
    * The class's probability (what `classify` returns) at the image. The score differentiated is the
    * logit (Grad-CAM's y^c): before the library's softmax, or before the model's own final Softmax.
@@ -51,14 +50,6 @@ export interface GradCamResult {
   cam: Float32Array;
   /** {@link cam} upsampled bilinearly to the model's input: `width · height` values, row-major. */
   pixels: Float32Array;
-  /** The model's input size (the image as fitted to the model, {@link image}). */
-  width: number;
-  height: number;
-  /** The image as the model saw it (fitted to its input size), for pictures. */
-  image: RgbImage;
-  /** Gradient evaluations: 1, besides one forward pass choosing the class. */
-  evaluations: number;
-  timings: { runMs: number; totalMs: number };
 }
 
 /**

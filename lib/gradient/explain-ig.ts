@@ -8,10 +8,11 @@
 import { backgroundImage, resolveBackground, type BackgroundSpec } from '../background';
 import type { RgbImage } from '../image';
 import type { Model } from '../model/types';
-import { toTensorData, type Layout, type ResolvedPreprocess } from '../preprocess';
+import { toTensorData, type ResolvedPreprocess } from '../preprocess';
 import { topK } from '../rank';
 import { checkNumber, checkOptions } from '../validate';
 import { DEFAULT_IG_STEPS, integratedGradients } from './integrated';
+import type { ChannelAttributions, GradientMapResult } from './result';
 import type { GradientRunner } from './runner';
 
 /** Options of `Explainer.integratedGradients`. */
@@ -30,31 +31,16 @@ export interface IntegratedGradientsOptions {
 }
 
 /** Integrated Gradients of one image for one class. */
-export interface IntegratedGradientsResult {
+export interface IntegratedGradientsResult extends GradientMapResult, ChannelAttributions {
   /** Always `'integratedGradients'`: tells this result from the other gradient results. */
   method: 'integratedGradients';
-  classIndex: number;
-  label: string;
   steps: number;
-  width: number;
-  height: number;
-  /** Layout of {@link attributions}: the model's. */
-  layout: Layout;
-  /** One value per model input element (`3·H·W`, in {@link layout}). */
-  attributions: Float32Array;
-  /** `H·W` values: each pixel's attributions summed over its three channels (row-major). */
-  pixels: Float32Array;
   /** The class's score (probability, or logit with `softmax: false`) at the image. */
   score: number;
   /** The class's score at the baseline. */
   baselineScore: number;
   /** Σ attributions − (score − baselineScore): shrinks as `steps` grows; 0 for a linear model. */
   completenessGap: number;
-  /** Gradient evaluations (steps + 1), besides one forward pass choosing the class. */
-  evaluations: number;
-  /** The image as the model saw it (fitted to its input size), for pictures (`renderGradient`). */
-  image: RgbImage;
-  timings: { runMs: number; totalMs: number };
 }
 
 /**

@@ -7,10 +7,11 @@
  */
 import type { RgbImage } from '../image';
 import type { Model } from '../model/types';
-import { toTensorData, type Layout, type ResolvedPreprocess } from '../preprocess';
+import { toTensorData, type ResolvedPreprocess } from '../preprocess';
 import { topK } from '../rank';
 import { DEFAULT_SEED } from '../rng';
 import { checkChoice, checkNumber, checkOptions, optionalNumber, optionalSeed } from '../validate';
+import type { ChannelAttributions, GradientMapResult } from './result';
 import type { GradientRunner } from './runner';
 import { DEFAULT_SMOOTHGRAD_NOISE, DEFAULT_SMOOTHGRAD_SAMPLES, smoothGradients } from './smooth';
 
@@ -31,11 +32,10 @@ export interface SmoothGradOptions {
   seed?: number;
 }
 
-/** SmoothGrad of one image for one class. */
-export interface SmoothGradResult {
+/** SmoothGrad of one image for one class: `attributions` is the mean gradient, or it times the image (`variant`). */
+export interface SmoothGradResult extends GradientMapResult, ChannelAttributions {
+  /** Always `'smoothGrad'`: tells this result from the other gradient results. */
   method: 'smoothGrad';
-  classIndex: number;
-  label: string;
   variant: 'gradient' | 'gradient*input';
   nSamples: number;
   /** The `noise` option. */
@@ -43,23 +43,10 @@ export interface SmoothGradResult {
   /** The noise's standard deviation in the model's input space (noise × the image's range). */
   sigma: number;
   seed: number;
-  width: number;
-  height: number;
-  /** Layout of {@link attributions}: the model's. */
-  layout: Layout;
-  /** One value per model input element: the mean gradient, or it times the image. */
-  attributions: Float32Array;
-  /** `H·W` values: each pixel's attributions summed over its three channels (row-major). */
-  pixels: Float32Array;
   /** The class's score at the image. */
   score: number;
-  /** The image as the model saw it (fitted to its input size), for pictures (`renderGradient`). */
-  image: RgbImage;
   /** The class's mean score over the noisy copies. */
   meanNoisyScore: number;
-  /** Gradient evaluations (nSamples), besides one forward pass choosing the class. */
-  evaluations: number;
-  timings: { runMs: number; totalMs: number };
 }
 
 /**
